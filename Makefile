@@ -1,0 +1,64 @@
+# twinnet: the article network in Python and R, checked for parity.
+# `make` lists the targets. `make demo` and `make test` do all the set-up first.
+
+SHELL      := /bin/sh
+PYTHON     ?= python3
+VENV       := .venv
+PY         := $(VENV)/bin/python
+R_LIBRARY  := $(VENV)/R-library
+R_SOURCES  := r/DESCRIPTION r/NAMESPACE $(wildcard r/R/*.R r/man/*.Rd)
+VENV_STAMP := $(VENV)/.twinnet-python
+R_STAMP    := $(R_LIBRARY)/twinnet/DESCRIPTION
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps test test-python test-r demo parity fixtures fixtures-check iris-source docs-r clean
+
+help: ## list the targets
+	@echo "twinnet make targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+setup: system-deps $(VENV_STAMP) $(R_STAMP) ## install R (apt), the pinned .venv and the R package (idempotent)
+
+system-deps: ## check for R, jsonlite and testthat; install them with apt if missing
+	@sh .ci/system-deps
+
+$(VENV_STAMP): python/requirements.txt python/pyproject.toml | system-deps
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r python/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e python
+	@touch $@
+
+$(R_STAMP): $(R_SOURCES) | system-deps $(VENV_STAMP)
+	@mkdir -p $(R_LIBRARY)
+	R CMD INSTALL --no-multiarch --no-test-load --library=$(R_LIBRARY) r >$(VENV)/r-install.log 2>&1 \
+		|| { cat $(VENV)/r-install.log; exit 1; }
+	@touch $@
+
+test: setup test-python test-r ## set up, then run the pytest parity suite and the R package's testthat tests
+
+test-python: setup ## pytest: parity via rpy2, fixtures, gradient checks, CLI
+	$(PY) -m pytest tests
+
+test-r: setup ## testthat (3rd edition) tests of the R package
+	R_LIBS=$(R_LIBRARY) Rscript -e 'testthat::test_dir("r/tests/testthat", package = "twinnet", load_package = "installed", stop_on_failure = TRUE)'
+
+demo: setup ## set up, train every fixture in both languages, print the parity table, plot loss curves to out/
+	$(PY) -m twinnet demo --out-dir out
+
+parity: setup ## the parity table for every fixture (exit 1 on a mismatch)
+	$(PY) -m twinnet parity
+
+fixtures: setup ## regenerate shared_fixtures/*.json (byte-identical when nothing changed)
+	$(PY) -m twinnet generate
+
+fixtures-check: setup ## fail if the committed fixtures differ from a fresh generation
+	$(PY) -m twinnet generate --check
+
+iris-source: system-deps ## re-export R's datasets::iris to shared_fixtures/sources/iris.csv
+	Rscript r/data-raw/export_iris.R
+
+docs-r: system-deps ## regenerate r/NAMESPACE and r/man/ from the roxygen comments (needs r-cran-roxygen2)
+	Rscript -e 'roxygen2::roxygenise("r")'
+
+clean: ## remove .venv and out/
+	rm -rf $(VENV) out

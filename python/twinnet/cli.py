@@ -1,0 +1,100 @@
+"""Command line: ``python -m twinnet COMMAND``, run from the repository root.
+
+    train FIXTURE --lang python|r --out RESULT.json [--epochs N]
+    parity [FIXTURE ...]           exit 1 on any mismatch
+    demo [FIXTURE ...] [--out-dir out]
+    generate [--check]             write (or check) shared_fixtures/*.json
+
+Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import fixtures, generate, parity, rbridge
+
+FIXTURE_DIR = Path("shared_fixtures")
+TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
+
+
+def default_fixtures():
+    paths = sorted(FIXTURE_DIR.glob("*.json"))
+    if not paths:
+        raise fixtures.FixtureError(f"no fixtures in {FIXTURE_DIR}/: run from the repository root")
+    return paths
+
+
+def cmd_train(args):
+    result = TRAINERS[args.lang](args.fixture, args.epochs)
+    fixtures.write_result(result, args.out)
+    print(f"wrote {args.out}: {result['fixture']} trained in {args.lang} for {len(result['loss'])} epochs")
+    return 0
+
+
+def cmd_parity(args):
+    rows = parity.run(args.fixtures or default_fixtures())
+    print(parity.table(rows))
+    mismatches = [row.first_mismatch() for row in rows if not row.ok]
+    for mismatch in mismatches:
+        print(f"MISMATCH {mismatch}", file=sys.stderr)
+    print(f"\n{len(rows) - len(mismatches)} of {len(rows)} quantities agree within {parity.TOLERANCE:g}")
+    return 1 if mismatches else 0
+
+
+def cmd_demo(args):
+    from . import plots
+
+    status = cmd_parity(args)
+    for path in args.fixtures or default_fixtures():
+        print(f"wrote {plots.loss_curves(path, args.out_dir)}")
+    return status
+
+
+def cmd_generate(args):
+    root = Path(".")
+    if not args.check:
+        for path in generate.generate(root):
+            print(f"wrote {path}")
+        return 0
+    stale = [name for name, text in generate.all_fixtures(root).items()
+             if (FIXTURE_DIR / name).read_text(encoding="utf-8") != text]
+    for name in stale:
+        print(f"{FIXTURE_DIR / name} differs from a fresh generation", file=sys.stderr)
+    return 1 if stale else 0
+
+
+def parser():
+    top = argparse.ArgumentParser(prog="twinnet", description="The article network in Python and R, in parity.")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train one fixture in one language and write a result")
+    train.add_argument("fixture", type=Path)
+    train.add_argument("--lang", choices=sorted(TRAINERS), required=True)
+    train.add_argument("--out", type=Path, required=True)
+    train.add_argument("--epochs", type=int, help="override hyper.epochs")
+    train.set_defaults(run=cmd_train)
+
+    for name, run, text in (("parity", cmd_parity, "train fixtures in both languages and compare"),
+                            ("demo", cmd_demo, "parity, then loss-curve plots")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("fixtures", nargs="*", type=Path, help="default: every shared_fixtures/*.json")
+        command.set_defaults(run=run)
+    commands.choices["demo"].add_argument("--out-dir", type=Path, default=Path("out"))
+
+    gen = commands.add_parser("generate", help="write shared_fixtures/*.json from the generator")
+    gen.add_argument("--check", action="store_true", help="only check the committed files are current")
+    gen.set_defaults(run=cmd_generate)
+    return top
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except fixtures.FixtureError as error:
+        print(f"twinnet: {error}", file=sys.stderr)
+        return 2
+    except rbridge.RUnavailable as error:
+        print(f"twinnet: {error}", file=sys.stderr)
+        return 3

@@ -1,0 +1,104 @@
+"""The R twin, in process, through rpy2.
+
+R functions are called as objects with arguments; no R code is built from
+data.  Every conversion sits inside
+``localconverter(default_converter + numpy2ri.converter)``, and every matrix that
+comes back has its shape checked against what the Python side expects.
+
+The R package is installed by ``make setup`` into ``<venv>/R-library``; set
+``TWINNET_R_LIBRARY`` to use another library.
+"""
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+INSTALL_HINT = ("install R with `make setup` (Debian: apt-get install r-base-core r-base-dev "
+                "r-cran-jsonlite r-cran-testthat), then `.venv/bin/pip install 'rpy2>=3.5.17,<3.6'`")
+
+
+class RUnavailable(RuntimeError):
+    """R, rpy2 or the twinnet R package cannot be loaded; the message says what to install."""
+
+
+def r_library():
+    """Where ``make setup`` installs the twinnet R package."""
+    return Path(os.environ.get("TWINNET_R_LIBRARY") or Path(sys.prefix) / "R-library")
+
+
+@functools.lru_cache(maxsize=None)
+def r_package():
+    """Start R once and load the twinnet R package; returns the rpy2 package object."""
+    try:
+        from rpy2.robjects.packages import importr
+    except Exception as error:  # ImportError, or R's shared library not found
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise RUnavailable(f"cannot load R through rpy2 ({first_line}): {INSTALL_HINT}") from None
+    library = r_library()
+    if not (library / "twinnet").is_dir():
+        raise RUnavailable(f"the twinnet R package is not installed in {library}: run `make setup`")
+    try:
+        return importr("twinnet", lib_loc=str(library))
+    except Exception as error:
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise RUnavailable(f"cannot load the twinnet R package ({first_line}): run `make setup`") from None
+
+
+def call(function_name, *args, **kwargs):
+    """Call an exported R function with numpy/Python arguments; numeric results
+    come back as numpy arrays (lists as dicts)."""
+    from rpy2.robjects import default_converter, numpy2ri
+    from rpy2.robjects.conversion import localconverter
+
+    function = getattr(r_package(), function_name)
+    with localconverter(default_converter + numpy2ri.converter):
+        return _plain(function(*args, **kwargs))
+
+
+def _plain(value):
+    """OrdDict -> dict, recursively, so results look like the Python side's."""
+    if hasattr(value, "items"):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def r_error_message(error):
+    """The one-line message of an R condition raised through rpy2 (R prints it
+    as "Error: message" or "Error in call : message")."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    return lines[0].split(": ", 1)[-1].strip() if lines[0].startswith("Error") else lines[0]
+
+
+def train_fixture(path, epochs=None):
+    """Train a fixture with the R twin; returns a result dict like the Python one."""
+    from rpy2.rinterface_lib.embedded import RRuntimeError
+    from . import fixtures
+
+    args = [str(path)] if epochs is None else [str(path), int(epochs)]
+    try:
+        result = call("train_fixture", *args)
+    except RRuntimeError as error:
+        raise fixtures.FixtureError(r_error_message(error)) from None
+    fixture = fixtures.read_fixture(path)
+    shapes = {name: value.shape for name, value in fixture["init"].items()}
+    shapes["output"] = fixture["data"]["y"].shape
+    shapes["loss"] = (fixture["hyper"]["epochs"] if epochs is None else epochs,)
+    return {
+        "schema": str(result["schema"][0]),
+        "fixture": str(result["fixture"][0]),
+        "language": str(result["language"][0]),
+        "params": {name: _shaped(result["params"][name], shapes[name], name) for name in fixture["init"]},
+        "loss": _shaped(result["loss"], shapes["loss"], "loss"),
+        "output": _shaped(result["output"], shapes["output"], "output"),
+    }
+
+
+def _shaped(value, shape, name):
+    """Check a matrix that came back from R has the shape Python expects."""
+    array = np.asarray(value, dtype=float)
+    if array.shape != tuple(shape):
+        raise AssertionError(f"R returned {name} with shape {array.shape}, expected {tuple(shape)}")
+    return array

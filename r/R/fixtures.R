@@ -1,0 +1,185 @@
+# Fixtures in, results out: the shared JSON files both languages read and write.
+#
+# Twin of python/twinnet/fixtures.py. A fixture (schema "twinnet-fixture/1",
+# see shared_fixtures/schema.json) holds the data, the hyperparameters, the
+# initial weights and the expected results. A result ("twinnet-result/1")
+# holds what one language trained from it. jsonlite::fromJSON parses doubles
+# exactly; for writing, jsonlite::toJSON keeps only 15 significant digits, so
+# numbers are written with sprintf("%.17g"), which reads back bit-exactly.
+#
+# Bad input stops with a condition of class "twinnet_fixture_error" whose
+# one-line message names the JSON field, with the same meaning as the Python
+# twin's FixtureError.
+
+fixture_schema <- "twinnet-fixture/1"
+result_schema <- "twinnet-result/1"
+variants <- list(article = train)
+
+#' Read and check a fixture
+#'
+#' @param path Path to a `twinnet-fixture/1` JSON file.
+#' @return The parsed fixture, with `data$X`, `data$y` and the `init`
+#'   parameters as numeric matrices in their documented shapes.
+#' @export
+#' @examples
+#' \dontrun{
+#' fixture <- read_fixture("shared_fixtures/article.json")
+#' dim(fixture$init$wh)
+#' }
+read_fixture <- function(path) {
+  fixture <- tryCatch(
+    jsonlite::fromJSON(path, simplifyVector = TRUE, simplifyDataFrame = FALSE),
+    error = function(e) {
+      if (!file.exists(path)) fixture_error(path, ": cannot read: No such file or directory")
+      fixture_error(path, ": not valid JSON: ", conditionMessage(e))
+    }
+  )
+  if (!is.list(fixture) || is.null(names(fixture))) fixture_error("(top level): expected an object")
+  check_equal(fixture, "schema", fixture_schema)
+  variant <- fixture$variant
+  if (!is_string(variant) || !variant %in% names(variants)) {
+    fixture_error("variant: unknown variant ", shown(variant))
+  }
+  if (!is_string(fixture$name)) fixture_error("name: expected a string")
+  hyper <- field(fixture, "hyper")
+  hidden <- whole_number(hyper, "hyper.hidden", minimum = 1)
+  fixture$hyper$epochs <- whole_number(hyper, "hyper.epochs", minimum = 0)
+  lr <- field(hyper, "lr", "hyper.lr")
+  if (!is_number(lr) || !is.finite(lr) || lr <= 0) {
+    fixture_error("hyper.lr: expected a finite number > 0, got ", shown(lr))
+  }
+  data <- field(fixture, "data")
+  X <- as_matrix(data, "data.X")
+  fixture$data <- list(X = X, y = as_matrix(data, "data.y", c(nrow(X), 1)))
+  init <- field(fixture, "init")
+  shapes <- list(wh = c(ncol(X), hidden), bh = c(1, hidden), wout = c(hidden, 1), bout = c(1, 1))
+  fixture$init <- Map(function(name, shape) as_matrix(init, paste0("init.", name), shape), names(shapes), shapes)
+  fixture
+}
+
+#' Train a fixture
+#'
+#' Reads the fixture, trains its variant and returns a `twinnet-result/1`
+#' list, ready for [write_result()].
+#'
+#' @param path Path to a `twinnet-fixture/1` JSON file.
+#' @param epochs Optional whole number that overrides `hyper.epochs` (the
+#'   fixture's `expected` values then no longer apply).
+#' @return A list with `schema`, `fixture`, `language`, `params`, `loss` and
+#'   `output`.
+#' @export
+#' @examples
+#' \dontrun{
+#' fit <- train_fixture("shared_fixtures/article.json")
+#' fit$params$wout
+#' }
+train_fixture <- function(path, epochs = NULL) {
+  fixture <- read_fixture(path)
+  hyper <- fixture$hyper
+  if (is.null(epochs)) epochs <- hyper$epochs
+  if (!is_number(epochs) || epochs != round(epochs) || epochs < 0) {
+    fixture_error("epochs: expected a whole number >= 0, got ", shown(epochs))
+  }
+  train_variant <- variants[[fixture$variant]]
+  fit <- train_variant(fixture$data$X, fixture$data$y, fixture$init, epochs, hyper$lr)
+  list(
+    schema = result_schema,
+    fixture = fixture$name,
+    language = "r",
+    params = fit$params,
+    loss = fit$loss,
+    output = fit$output
+  )
+}
+
+#' Write a result as JSON
+#'
+#' Numbers are written with 17 significant digits so they read back
+#' bit-exactly, through a temporary file and a rename, so an interrupted write
+#' leaves the old file or none.
+#'
+#' @param result A list from [train_fixture()].
+#' @param path Where to write.
+#' @return `path`, invisibly.
+#' @export
+write_result <- function(result, path) {
+  params <- vapply(names(result$params), function(name) {
+    paste0("    \"", name, "\": ", json_rows(result$params[[name]], "      "))
+  }, character(1))
+  text <- paste0(
+    "{\n",
+    "  \"schema\": ", json_string(result$schema), ",\n",
+    "  \"fixture\": ", json_string(result$fixture), ",\n",
+    "  \"language\": ", json_string(result$language), ",\n",
+    "  \"params\": {\n", paste(params, collapse = ",\n"), "\n  },\n",
+    "  \"loss\": [", paste(json_numbers(result$loss), collapse = ", "), "],\n",
+    "  \"output\": ", json_rows(result$output, "    "), "\n",
+    "}\n"
+  )
+  tmp <- tempfile(paste0(".", basename(path), "."), tmpdir = dirname(path), fileext = ".tmp")
+  on.exit(unlink(tmp))
+  writeLines(text, tmp, sep = "")
+  if (!file.rename(tmp, path)) stop("cannot write ", path, call. = FALSE)
+  invisible(path)
+}
+
+fixture_error <- function(...) {
+  message <- paste0(...)
+  stop(structure(class = c("twinnet_fixture_error", "error", "condition"),
+                 list(message = message, call = NULL)))
+}
+
+field <- function(mapping, key, field = key) {
+  if (!is.list(mapping) || !key %in% names(mapping)) fixture_error(field, ": missing")
+  mapping[[key]]
+}
+
+check_equal <- function(mapping, key, expected) {
+  if (!identical(mapping[[key]], expected)) {
+    fixture_error(key, ": expected ", shown(expected), ", got ", shown(mapping[[key]]))
+  }
+}
+
+is_string <- function(value) is.character(value) && length(value) == 1
+
+is_number <- function(value) is.numeric(value) && length(value) == 1 && !is.na(value)
+
+shown <- function(value) {
+  if (is.null(value)) "None" else if (is.character(value)) paste0("'", value, "'") else format(value)
+}
+
+whole_number <- function(mapping, field, minimum) {
+  value <- field(mapping, sub(".*\\.", "", field), field)
+  if (!is_number(value) || value != round(value) || value < minimum) {
+    fixture_error(field, ": expected a whole number >= ", minimum, ", got ", shown(value))
+  }
+  as.integer(value)
+}
+
+# jsonlite simplifies a list of equal-length rows of numbers to a numeric
+# matrix, row for row; anything else (ragged rows, strings) stays a list or
+# becomes a character matrix.
+as_matrix <- function(mapping, field, shape = NULL) {
+  rows <- field(mapping, sub(".*\\.", "", field), field)
+  if (!is.matrix(rows) || length(rows) == 0) {
+    fixture_error(field, ": expected a non-empty list of equal-length rows")
+  }
+  if (!is.numeric(rows) || !all(is.finite(rows))) fixture_error(field, ": expected finite numbers only")
+  storage.mode(rows) <- "double"
+  if (!is.null(shape) && !identical(dim(rows), as.integer(shape))) {
+    fixture_error(field, ": expected ", shape[1], "x", shape[2], ", got ", nrow(rows), "x", ncol(rows))
+  }
+  rows
+}
+
+json_string <- function(x) jsonlite::toJSON(x, auto_unbox = TRUE)
+
+json_numbers <- function(x) {
+  if (!all(is.finite(x))) stop("cannot write non-finite numbers as JSON", call. = FALSE)
+  sprintf("%.17g", x)
+}
+
+json_rows <- function(m, indent) {
+  rows <- apply(m, 1, function(row) paste0("[", paste(json_numbers(row), collapse = ", "), "]"))
+  paste0("[\n", indent, paste(rows, collapse = paste0(",\n", indent)), "\n", substr(indent, 3, nchar(indent)), "]")
+}

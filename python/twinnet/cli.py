@@ -19,7 +19,7 @@ TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
 
 
 def default_fixtures():
-    paths = sorted(FIXTURE_DIR.glob("*.json"))
+    paths = fixtures.fixture_paths(FIXTURE_DIR)
     if not paths:
         raise fixtures.FixtureError(f"no fixtures in {FIXTURE_DIR}/: run from the repository root")
     return paths

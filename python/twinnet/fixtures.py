@@ -29,6 +29,11 @@ class FixtureError(ValueError):
     """A fixture that cannot be trained; the message names the JSON field."""
 
 
+def fixture_paths(directory):
+    """The fixture files in ``directory``: every ``*.json`` except the schemas."""
+    return sorted(path for path in Path(directory).glob("*.json") if not path.name.endswith("schema.json"))
+
+
 def read_fixture(path):
     """Read and check a fixture: returns the parsed JSON with ``data`` and
     ``init`` as float arrays in their documented shapes."""

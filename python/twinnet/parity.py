@@ -66,7 +66,7 @@ class Comparison:
             if len(bad):
                 index = tuple(int(i) for i in bad[0])
                 return (f"{self.fixture} > {self.quantity} > {list(index)}: "
-                        f"{name_a}={a[index]!r}, {name_b}={b[index]!r}")
+                        f"{name_a}={float(a[index])!r}, {name_b}={float(b[index])!r}")
         return None
 
 

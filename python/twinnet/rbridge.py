@@ -10,7 +10,10 @@ The R package is installed by ``make setup`` into ``<venv>/R-library``; set
 """
 
 import functools
+import logging
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +21,9 @@ import numpy as np
 
 INSTALL_HINT = ("install R with `make setup` (Debian: apt-get install r-base-core r-base-dev "
                 "r-cran-jsonlite r-cran-testthat), then `.venv/bin/pip install 'rpy2>=3.5.17,<3.6'`")
+
+
+logger = logging.getLogger(__name__)
 
 
 class RUnavailable(RuntimeError):
@@ -29,31 +35,49 @@ def r_library():
     return Path(os.environ.get("TWINNET_R_LIBRARY") or Path(sys.prefix) / "R-library")
 
 
+def r_home():
+    """R's home directory, the way rpy2 finds it, or None when R is not there.
+
+    Checked before rpy2 starts R: embedded R with a bad home exits the process."""
+    home = os.environ.get("R_HOME")
+    if not home and shutil.which("R"):
+        home = subprocess.run(["R", "RHOME"], capture_output=True, text=True).stdout.strip()
+    return home if home and (Path(home) / "library" / "base").is_dir() else None
+
+
 @functools.lru_cache(maxsize=None)
 def r_package():
     """Start R once and load the twinnet R package; returns the rpy2 package object."""
+    if r_home() is None:
+        raise RUnavailable(f"R was not found: {INSTALL_HINT}")
     try:
+        from rpy2.rinterface_lib import callbacks
         from rpy2.robjects.packages import importr
     except Exception as error:  # ImportError, or R's shared library not found
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise RUnavailable(f"cannot load R through rpy2 ({first_line}): {INSTALL_HINT}") from None
+        raise RUnavailable(f"cannot load R through rpy2 ({_first_line(error)}): {INSTALL_HINT}") from None
+    # R's own "Error: ..." console echo is redundant: the message travels in
+    # the RRuntimeError, and the CLI prints it as one line.
+    callbacks.consolewrite_warnerror = lambda text: logger.debug("R: %s", text.rstrip())
     library = r_library()
     if not (library / "twinnet").is_dir():
         raise RUnavailable(f"the twinnet R package is not installed in {library}: run `make setup`")
     try:
         return importr("twinnet", lib_loc=str(library))
     except Exception as error:
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise RUnavailable(f"cannot load the twinnet R package ({first_line}): run `make setup`") from None
+        raise RUnavailable(f"cannot load the twinnet R package ({_first_line(error)}): run `make setup`") from None
+
+
+def _first_line(error):
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def call(function_name, *args, **kwargs):
     """Call an exported R function with numpy/Python arguments; numeric results
     come back as numpy arrays (lists as dicts)."""
+    function = getattr(r_package(), function_name)
     from rpy2.robjects import default_converter, numpy2ri
     from rpy2.robjects.conversion import localconverter
 
-    function = getattr(r_package(), function_name)
     with localconverter(default_converter + numpy2ri.converter):
         return _plain(function(*args, **kwargs))
 
@@ -74,8 +98,10 @@ def r_error_message(error):
 
 def train_fixture(path, epochs=None):
     """Train a fixture with the R twin; returns a result dict like the Python one."""
-    from rpy2.rinterface_lib.embedded import RRuntimeError
     from . import fixtures
+
+    r_package()  # before any rpy2 import: says what to install when R is missing
+    from rpy2.rinterface_lib.embedded import RRuntimeError
 
     args = [str(path)] if epochs is None else [str(path), int(epochs)]
     try:

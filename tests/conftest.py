@@ -1,0 +1,36 @@
+"""Shared pytest fixtures: the shipped fixture files and both languages' results.
+
+R runs in process through rpy2.  If R cannot be loaded the session fails
+loudly: a parity test that skips is a failed parity test.
+"""
+
+import functools
+from pathlib import Path
+
+import pytest
+
+from twinnet import fixtures, rbridge
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_DIR = ROOT / "shared_fixtures"
+FIXTURE_PATHS = fixtures.fixture_paths(FIXTURE_DIR)
+FIXTURE_NAMES = [path.stem for path in FIXTURE_PATHS]
+
+
+def pytest_sessionstart(session):
+    try:
+        rbridge.r_package()
+    except rbridge.RUnavailable as error:
+        raise pytest.UsageError(f"the parity suite needs R: {error}") from None
+
+
+@functools.lru_cache(maxsize=None)
+def trained(name, language):
+    """Train a shipped fixture once per session in one language."""
+    train = fixtures.train_fixture if language == "python" else rbridge.train_fixture
+    return train(FIXTURE_DIR / f"{name}.json")
+
+
+@pytest.fixture(params=FIXTURE_NAMES)
+def fixture_name(request):
+    return request.param

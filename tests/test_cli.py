@@ -1,0 +1,96 @@
+"""The command line, run as a user runs it: ``python -m twinnet`` in a subprocess
+from the repository root."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from twinnet import article, fixtures
+
+from conftest import FIXTURE_DIR, ROOT
+
+
+def twinnet(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "twinnet", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize("language", ["python", "r"])
+def test_train_writes_a_result_equal_to_expected(language, tmp_path):
+    out = tmp_path / f"{language}.json"
+    run = twinnet("train", "shared_fixtures/article.json", "--lang", language, "--out", out)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(out.read_text())
+    assert list(result) == ["schema", "fixture", "language", "params", "loss", "output"]
+    assert (result["schema"], result["fixture"], result["language"]) == ("twinnet-result/1", "article", language)
+    expected = json.loads((FIXTURE_DIR / "article.json").read_text())["expected"]
+    for name, value in expected["params"].items():
+        assert np.array(result["params"][name]).shape == np.array(value).shape
+        assert np.max(np.abs(np.array(result["params"][name]) - value)) <= 1e-12, name
+    assert len(result["loss"]) == 5000
+    if language == "python":  # the Python reference reproduces expected bit for bit
+        assert result["params"] == expected["params"] and result["loss"] == expected["loss"]
+
+
+@pytest.mark.parametrize("language", ["python", "r"])
+def test_zero_epochs_gives_the_untrained_output(language, tmp_path):
+    out = tmp_path / "zero.json"
+    run = twinnet("train", "shared_fixtures/xor.json", "--lang", language, "--out", out, "--epochs", 0)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(out.read_text())
+    fixture = fixtures.read_fixture(FIXTURE_DIR / "xor.json")
+    _, untrained = article.forward(fixture["data"]["X"], fixture["init"])
+    assert result["loss"] == []
+    assert np.max(np.abs(np.array(result["output"]) - untrained)) <= 1e-15
+    assert result["params"] == {name: value.tolist() for name, value in fixture["init"].items()}
+
+
+def test_parity_command_prints_the_table_and_exits_0():
+    run = twinnet("parity", "shared_fixtures/article.json", "shared_fixtures/xor.json")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].split()[:4] == ["fixture", "quantity", "max", "|py-R|"]
+    assert sum(line.endswith(" ok") for line in lines) == 12
+    assert "12 of 12 quantities agree within 1e-12" in run.stdout
+
+
+def test_parity_command_exits_1_on_a_mismatch(tmp_path):
+    document = json.loads((FIXTURE_DIR / "xor.json").read_text())
+    document["expected"]["params"]["bout"][0][0] += 1e-6
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document))
+    run = twinnet("parity", broken)
+    assert run.returncode == 1
+    assert "MISMATCH xor > bout > [0, 0]: python=" in run.stderr
+
+
+@pytest.mark.parametrize("language", ["python", "r"])
+def test_bad_fixture_exits_2_with_one_line_and_writes_nothing(language, tmp_path):
+    document = json.loads((FIXTURE_DIR / "article.json").read_text())
+    document["init"]["wh"] = np.array(document["init"]["wh"]).T.tolist()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document))
+    out = tmp_path / "out.json"
+    run = twinnet("train", bad, "--lang", language, "--out", out)
+    assert run.returncode == 2
+    assert run.stderr == "twinnet: init.wh: expected 4x3, got 3x4\n"
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]
+
+
+def test_missing_r_says_what_to_install(tmp_path):
+    env = {**os.environ, "R_HOME": str(tmp_path / "no-R-here")}
+    run = twinnet("train", "shared_fixtures/article.json", "--lang", "r", "--out", tmp_path / "r.json", env=env)
+    assert run.returncode == 3
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert "apt-get install r-base-core" in run.stderr
+
+
+def test_help_lists_the_commands():
+    run = twinnet("--help")
+    assert run.returncode == 0
+    for command in ("train", "parity", "demo", "generate"):
+        assert command in run.stdout

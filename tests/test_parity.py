@@ -1,0 +1,61 @@
+"""Parity: Python and R train every fixture to the same numbers.
+
+For every fixture, every parameter, every per-epoch loss and every output:
+Python and R agree within 1e-12 absolute, and each agrees with the fixture's
+``expected`` (written by the generator from the Python reference) within
+1e-12.  A failure names fixture > quantity > index and gives both values.
+"""
+
+import numpy as np
+import pytest
+
+from twinnet import fixtures, parity
+
+from conftest import FIXTURE_DIR, FIXTURE_NAMES, trained
+
+QUANTITIES = ["wh", "bh", "wout", "bout", "loss", "output"]
+
+
+@pytest.mark.parametrize("quantity", QUANTITIES)
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_python_r_and_expected_agree(name, quantity):
+    fixture = fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")
+    comparison = {row.quantity: row for row in parity.compare(
+        fixture, trained(name, "python"), trained(name, "r"))}[quantity]
+    assert comparison.python.shape == comparison.r.shape == comparison.expected.shape
+    assert comparison.first_mismatch() is None, comparison.first_mismatch()
+    assert comparison.max_abs <= parity.TOLERANCE
+
+
+def test_results_are_not_trivially_equal():
+    """Guard against a vacuous parity pass: training moved the weights away
+    from the initial draw, and the loss fell."""
+    fixture = fixtures.read_fixture(FIXTURE_DIR / "article.json")
+    result = trained("article", "r")
+    assert np.max(np.abs(result["params"]["wh"] - fixture["init"]["wh"])) > 0.5
+    assert result["loss"][-1] < result["loss"][0] / 100
+
+
+def test_first_mismatch_names_fixture_quantity_and_index():
+    expected = np.array([[1.0, 2.0], [3.0, 4.0]])
+    r = expected.copy()
+    r[1, 0] += 1e-9
+    row = parity.Comparison("demo", "wh", expected, r, expected)
+    assert not row.ok
+    assert row.first_mismatch() == "demo > wh > [1, 0]: python=3.0, r=3.000000001"
+
+
+def test_ulp_distance_counts_doubles_between():
+    one = np.float64(1.0)
+    assert parity.ulp_distance(one, np.nextafter(one, 2)) == 1
+    assert parity.ulp_distance(-one, np.nextafter(-one, -2)) == 1
+    assert parity.ulp_distance(0.0, -0.0) == 0
+    assert parity.ulp_distance(np.nextafter(0.0, 1), np.nextafter(0.0, -1)) == 2
+
+
+def test_parity_table_lists_every_quantity():
+    fixture = fixtures.read_fixture(FIXTURE_DIR / "xor.json")
+    rows = parity.compare(fixture, trained("xor", "python"), trained("xor", "r"))
+    text = parity.table(rows)
+    assert [line.split()[1] for line in text.splitlines()[2:]] == QUANTITIES
+    assert all(line.endswith("ok") for line in text.splitlines()[2:])

@@ -94,3 +94,11 @@ def test_help_lists_the_commands():
     assert run.returncode == 0
     for command in ("train", "parity", "demo", "generate"):
         assert command in run.stdout
+
+
+def test_demo_prints_parity_and_writes_a_loss_plot(tmp_path):
+    run = twinnet("demo", "shared_fixtures/xor.json", "--out-dir", tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "6 of 6 quantities agree" in run.stdout
+    plot = tmp_path / "loss-xor.png"
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 10_000

@@ -66,7 +66,9 @@ def test_committed_fixtures_equal_a_fresh_generation():
         fresh_expected, committed_expected = document.pop("expected"), committed.pop("expected")
         assert document == committed, f"{name}: inputs differ from a fresh generation; run make fixtures"
         for quantity, values in parity.quantities(fresh_expected).items():
-            difference = np.max(np.abs(np.array(values) - np.array(parity.quantities(committed_expected)[quantity])))
+            fresh_values, committed_values = np.array(values), np.array(parity.quantities(committed_expected)[quantity])
+            assert fresh_values.shape == committed_values.shape, f"{name} > expected.{quantity}: shape"
+            difference = np.max(np.abs(fresh_values - committed_values), initial=0.0)
             assert difference <= parity.TOLERANCE, f"{name} > expected.{quantity}: fresh differs by {difference}"
 
 

@@ -45,6 +45,13 @@ def test_first_mismatch_names_fixture_quantity_and_index():
     assert row.first_mismatch() == "demo > wh > [1, 0]: python=3.0, r=3.000000001"
 
 
+def test_a_wrongly_shaped_expected_is_a_mismatch_not_a_broadcast():
+    values = np.zeros((3, 1))
+    row = parity.Comparison("demo", "output", values, values, np.zeros((1, 3)))
+    assert not row.ok
+    assert row.first_mismatch() == "demo > output: shapes differ: python (3, 1), r (3, 1), expected (1, 3)"
+
+
 def test_ulp_distance_counts_doubles_between():
     one = np.float64(1.0)
     assert parity.ulp_distance(one, np.nextafter(one, 2)) == 1

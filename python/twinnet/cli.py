@@ -33,7 +33,11 @@ def cmd_train(args):
 
 
 def cmd_parity(args):
-    rows = parity.run(args.fixtures or default_fixtures())
+    return report(parity.run(args.fixtures or default_fixtures()))
+
+
+def report(rows):
+    """Print the parity table and any mismatch; returns the exit status."""
     print(parity.table(rows))
     mismatches = [row.first_mismatch() for row in rows if not row.ok]
     for mismatch in mismatches:
@@ -45,9 +49,11 @@ def cmd_parity(args):
 def cmd_demo(args):
     from . import plots
 
-    status = cmd_parity(args)
-    for path in args.fixtures or default_fixtures():
-        print(f"wrote {plots.loss_curves(path, args.out_dir)}")
+    rows = parity.run(args.fixtures or default_fixtures())
+    status = report(rows)
+    for row in rows:
+        if row.quantity == "loss":
+            print(f"wrote {plots.loss_curves(row, args.out_dir)}")
     return status
 
 

@@ -52,12 +52,19 @@ class Comparison:
         return _max_abs(self.r, self.expected)
 
     @property
+    def same_shape(self):
+        return self.python.shape == self.r.shape == self.expected.shape
+
+    @property
     def ok(self):
-        return max(self.max_abs, self.python_vs_expected, self.r_vs_expected) <= TOLERANCE
+        return self.same_shape and max(self.max_abs, self.python_vs_expected, self.r_vs_expected) <= TOLERANCE
 
     def first_mismatch(self):
         """``"fixture > quantity > index: a=…, b=…"`` for the first element out
         of tolerance, or None when all agree."""
+        if not self.same_shape:
+            return (f"{self.fixture} > {self.quantity}: shapes differ: python {self.python.shape}, "
+                    f"r {self.r.shape}, expected {self.expected.shape}")
         pairs = (("python", self.python, "r", self.r),
                  ("python", self.python, "expected", self.expected),
                  ("r", self.r, "expected", self.expected))

@@ -34,13 +34,13 @@ $(R_STAMP): $(R_SOURCES) | system-deps $(VENV_STAMP)
 		|| { cat $(VENV)/r-install.log; exit 1; }
 	@touch $@
 
-test: setup test-python test-r ## set up, then run the pytest parity suite and the R package's testthat tests
+test: setup test-r test-python ## set up, then run the R package's testthat tests and the pytest parity suite
 
 test-python: setup ## pytest: parity via rpy2, fixtures, gradient checks, CLI
 	$(PY) -m pytest tests
 
 test-r: setup ## testthat (3rd edition) tests of the R package
-	R_LIBS=$(R_LIBRARY) Rscript -e 'testthat::test_dir("r/tests/testthat", package = "twinnet", load_package = "installed", stop_on_failure = TRUE)'
+	R_LIBS=$(R_LIBRARY) Rscript r/tests/run-testthat.R
 
 demo: setup ## set up, train every fixture in both languages, print the parity table, plot loss curves to out/
 	$(PY) -m twinnet demo --out-dir out

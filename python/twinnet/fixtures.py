@@ -47,8 +47,9 @@ def read_fixture(path):
     if not isinstance(fixture, dict):
         raise FixtureError("(top level): expected an object")
     _check_equal(fixture, "schema", FIXTURE_SCHEMA)
-    if fixture.get("variant") not in VARIANTS:
-        raise FixtureError(f"variant: unknown variant {fixture.get('variant')!r}")
+    variant = fixture.get("variant")
+    if not isinstance(variant, str) or variant not in VARIANTS:
+        raise FixtureError(f"variant: unknown variant {variant!r}")
     if not isinstance(fixture.get("name"), str):
         raise FixtureError("name: expected a string")
     hyper = _field(fixture, "hyper")
@@ -75,7 +76,7 @@ def train_fixture(path, epochs=None):
     fixture = read_fixture(path)
     hyper = fixture["hyper"]
     epochs = hyper["epochs"] if epochs is None else epochs
-    if not isinstance(epochs, int) or epochs < 0:
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise FixtureError(f"epochs: expected a whole number >= 0, got {epochs!r}")
     variant = VARIANTS[fixture["variant"]]
     data = fixture["data"]

@@ -27,20 +27,23 @@ variants <- list(article = train)
 #' dim(fixture$init$wh)
 #' }
 read_fixture <- function(path) {
+  if (!file.exists(path)) fixture_error(path, ": cannot read: No such file or directory")
+  if (dir.exists(path)) fixture_error(path, ": cannot read: Is a directory")
+  text <- paste(readLines(path, warn = FALSE, encoding = "UTF-8"), collapse = "\n")
+  # Parsed without simplification, so every value is checked as written:
+  # fromJSON's simplification would turn `true` into 1 inside a matrix and
+  # accept [0.1] where a single number belongs.
   fixture <- tryCatch(
-    jsonlite::fromJSON(path, simplifyVector = TRUE, simplifyDataFrame = FALSE),
-    error = function(e) {
-      if (!file.exists(path)) fixture_error(path, ": cannot read: No such file or directory")
-      fixture_error(path, ": not valid JSON: ", conditionMessage(e))
-    }
+    jsonlite::parse_json(text, simplifyVector = FALSE),
+    error = function(e) fixture_error(path, ": not valid JSON: ", conditionMessage(e))
   )
   if (!is.list(fixture) || is.null(names(fixture))) fixture_error("(top level): expected an object")
   check_equal(fixture, "schema", fixture_schema)
-  variant <- fixture$variant
+  variant <- fixture[["variant"]]
   if (!is_string(variant) || !variant %in% names(variants)) {
     fixture_error("variant: unknown variant ", shown(variant))
   }
-  if (!is_string(fixture$name)) fixture_error("name: expected a string")
+  if (!is_string(fixture[["name"]])) fixture_error("name: expected a string")
   hyper <- field(fixture, "hyper")
   hidden <- whole_number(hyper, "hyper.hidden", minimum = 1)
   fixture$hyper$epochs <- whole_number(hyper, "hyper.epochs", minimum = 0)
@@ -145,27 +148,32 @@ is_string <- function(value) is.character(value) && length(value) == 1
 is_number <- function(value) is.numeric(value) && length(value) == 1 && !is.na(value)
 
 shown <- function(value) {
-  if (is.null(value)) "None" else if (is.character(value)) paste0("'", value, "'") else format(value)
+  if (is.null(value)) return("None")
+  text <- vapply(value, function(item) if (is.character(item)) paste0("'", item, "'") else format(item), character(1))
+  if (length(value) == 1 && !is.list(value)) text else paste0("[", paste(text, collapse = ", "), "]")
 }
 
 whole_number <- function(mapping, field, minimum) {
   value <- field(mapping, sub(".*\\.", "", field), field)
-  if (!is_number(value) || value != round(value) || value < minimum) {
+  if (!is_number(value) || !is.finite(value) || value != round(value) || value < minimum ||
+      value > .Machine$integer.max) {
     fixture_error(field, ": expected a whole number >= ", minimum, ", got ", shown(value))
   }
   as.integer(value)
 }
 
-# jsonlite simplifies a list of equal-length rows of numbers to a numeric
-# matrix, row for row; anything else (ragged rows, strings) stays a list or
-# becomes a character matrix.
+# A list of equal-length rows of finite numbers, as a double matrix, row for
+# row (JSON lists of rows are row-major; byrow = TRUE keeps them so).
 as_matrix <- function(mapping, field, shape = NULL) {
   rows <- field(mapping, sub(".*\\.", "", field), field)
-  if (!is.matrix(rows) || length(rows) == 0) {
+  is_row <- function(row) is.list(row) && is.null(names(row)) && length(row) > 0 && length(row) == length(rows[[1]])
+  if (!is.list(rows) || !is.null(names(rows)) || length(rows) == 0 || !all(vapply(rows, is_row, logical(1)))) {
     fixture_error(field, ": expected a non-empty list of equal-length rows")
   }
-  if (!is.numeric(rows) || !all(is.finite(rows))) fixture_error(field, ": expected finite numbers only")
-  storage.mode(rows) <- "double"
+  values <- unlist(rows, recursive = FALSE)
+  is_finite_number <- function(value) is.numeric(value) && length(value) == 1 && is.finite(value)
+  if (!all(vapply(values, is_finite_number, logical(1)))) fixture_error(field, ": expected finite numbers only")
+  rows <- matrix(as.double(unlist(values)), nrow = length(rows), byrow = TRUE)
   if (!is.null(shape) && !identical(dim(rows), as.integer(shape))) {
     fixture_error(field, ": expected ", shape[1], "x", shape[2], ", got ", nrow(rows), "x", ncol(rows))
   }

@@ -1,0 +1,10 @@
+# Runs the testthat suite against the installed twinnet package (make test-r)
+# and ends with one plain summary line: "testthat: N passed, N failed, N skipped".
+results <- as.data.frame(testthat::test_dir(
+  "r/tests/testthat", package = "twinnet", load_package = "installed",
+  reporter = testthat::ProgressReporter$new(show_praise = FALSE), stop_on_failure = FALSE
+))
+failed <- sum(results$failed) + sum(results$error)
+cat(sprintf("testthat: %d passed, %d failed, %d skipped\n",
+            sum(results$nb) - sum(results$failed) - sum(results$skipped), failed, sum(results$skipped)))
+quit(status = if (failed > 0 || sum(results$skipped) > 0) 1 else 0)

@@ -1,0 +1,123 @@
+# The shared fixtures, and temporary files for the tests that write JSON.
+#
+# The fixtures live in the repository's shared_fixtures/ directory, which the
+# Python twin reads too, and are not part of the R package. The tests therefore
+# need a checkout of the repository around them: when there is none they fail
+# with an error that says so, they never skip.
+
+# The shared_fixtures/ directory: the first one found in `start` or a
+# directory above it. `start` is the test directory, testthat::test_path(), or
+# the working directory when test_path() cannot tell (helpers sourced by hand
+# outside a package directory).
+fixtures_dir <- function(start = NULL) {
+  if (is.null(start)) start <- tryCatch(testthat::test_path(), error = function(e) getwd())
+  start <- normalizePath(start, mustWork = TRUE)
+  dir <- start
+  repeat {
+    candidate <- file.path(dir, "shared_fixtures")
+    if (dir.exists(candidate)) return(candidate)
+    parent <- dirname(dir)
+    if (identical(parent, dir)) break
+    dir <- parent
+  }
+  stop(
+    "cannot find the shared_fixtures/ directory in ", start, " or any directory above it. ",
+    "The twinnet tests read the fixtures shared with the Python twin, so run them ",
+    "from inside the twinnet repository.",
+    call. = FALSE
+  )
+}
+
+# The fixture files, shared_fixtures/*.json without the JSON Schemas
+# (schema.json, result.schema.json): the same rule as the Python twin's
+# fixtures.fixture_paths(). Named by fixture, e.g. "article".
+fixture_paths <- function() {
+  dir <- fixtures_dir()
+  paths <- sort(list.files(dir, pattern = "\\.json$", full.names = TRUE))
+  paths <- paths[!grepl("schema\\.json$", basename(paths))]
+  if (length(paths) == 0) stop("no fixtures (*.json) in ", dir, call. = FALSE)
+  stats::setNames(paths, sub("\\.json$", "", basename(paths)))
+}
+
+# One fixture by name, e.g. fixture_path("article").
+fixture_path <- function(name) {
+  path <- file.path(fixtures_dir(), paste0(name, ".json"))
+  if (!file.exists(path)) stop("no fixture ", path, call. = FALSE)
+  path
+}
+
+# The article fixture, read by read_fixture(). The path is computed first:
+# passed as an unevaluated argument, a failing fixture_path() would be
+# re-evaluated by read_fixture()'s error handler, with a spurious warning.
+article_fixture <- function() {
+  path <- fixture_path("article")
+  read_fixture(path)
+}
+
+# A fixture as the plain JSON tree (lists, no simplification), to be changed
+# and written back with local_fixture_file().
+fixture_json <- function(name = "article") {
+  jsonlite::fromJSON(fixture_path(name), simplifyVector = FALSE)
+}
+
+# A temporary path, deleted when the calling test ends (the test_that()
+# block, or whichever frame `env` is): what withr::local_tempfile() does,
+# without depending on withr.
+local_temp_path <- function(fileext = ".json", env = parent.frame()) {
+  path <- tempfile("twinnet-test-", fileext = fileext)
+  do.call(base::on.exit, list(bquote(unlink(.(path))), add = TRUE), envir = env)
+  path
+}
+
+# A new empty temporary directory, deleted with its contents when the calling
+# test ends.
+local_temp_dir <- function(env = parent.frame()) {
+  dir <- tempfile("twinnet-test-")
+  dir.create(dir)
+  do.call(base::on.exit, list(bquote(unlink(.(dir), recursive = TRUE)), add = TRUE), envir = env)
+  dir
+}
+
+# Writes `text` to a temporary file that lives until the calling test ends.
+local_text_file <- function(text, env = parent.frame()) {
+  path <- local_temp_path(env = env)
+  writeLines(text, path)
+  path
+}
+
+# Writes a fixture tree (from fixture_json()) as a temporary JSON file that
+# lives until the calling test ends. Numbers keep 15 significant digits, which
+# is plenty for the error tests.
+local_fixture_file <- function(fixture, env = parent.frame()) {
+  json <- jsonlite::toJSON(numeric_arrays(fixture), auto_unbox = TRUE, digits = NA, null = "null",
+                           pretty = TRUE)
+  local_text_file(json, env = env)
+}
+
+# Turns every JSON array of plain numbers in a tree into a numeric vector,
+# kept an array by I() (auto_unbox leaves AsIs alone): the same JSON, written
+# far faster than a list of thousands of one-number vectors.
+numeric_arrays <- function(node) {
+  if (!is.list(node)) return(node)
+  is_scalar_number <- function(value) is.numeric(value) && length(value) == 1
+  if (is.null(names(node)) && length(node) > 0 && all(vapply(node, is_scalar_number, logical(1)))) {
+    return(I(unlist(node)))
+  }
+  node[] <- lapply(node, numeric_arrays)
+  node
+}
+
+# read_fixture() must stop with a "twinnet_fixture_error" whose message
+# matches `regexp`. `fixture` is a path, or a tree from fixture_json(), which
+# is written to a temporary file first.
+expect_fixture_error <- function(fixture, regexp, fixed = FALSE) {
+  path <- if (is.character(fixture)) fixture else local_fixture_file(fixture)
+  expect_error(read_fixture(path), regexp, class = "twinnet_fixture_error", fixed = fixed)
+}
+
+# The largest absolute difference between two arrays of the same shape.
+max_abs_diff <- function(a, b) {
+  stopifnot(identical(dim(a), dim(b)), length(a) == length(b))
+  if (length(a) == 0) return(0)
+  max(abs(a - b))
+}

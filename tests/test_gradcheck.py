@@ -76,7 +76,7 @@ def random_problem(seed, n=7, d=3, h=4):
     state = np.random.RandomState(seed)
     X = state.uniform(-1, 1, size=(n, d))
     y = state.randint(0, 2, size=(n, 1)).astype(float)
-    return X, y, generate.draw_init(seed, d, h)
+    return X, y, generate.draw_init("article", seed, d, {"hidden": h})
 
 
 @pytest.mark.parametrize("language", sorted(TWINS))

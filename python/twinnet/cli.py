@@ -1,6 +1,7 @@
 """Command line: ``python -m twinnet COMMAND``, run from the repository root.
 
     train FIXTURE --lang python|r --out RESULT.json [--epochs N]
+    trace FIXTURE --lang python|r  every quantity of one pass (stepwise fixtures)
     parity [FIXTURE ...]           exit 1 on any mismatch
     demo [FIXTURE ...] [--out-dir out]
     generate [--check]             write (or check) shared_fixtures/*.json
@@ -12,10 +13,13 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from . import fixtures, generate, parity, rbridge
 
 FIXTURE_DIR = Path("shared_fixtures")
 TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
+TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
 
 
 def default_fixtures():
@@ -29,6 +33,15 @@ def cmd_train(args):
     result = TRAINERS[args.lang](args.fixture, args.epochs)
     fixtures.write_result(result, args.out)
     print(f"wrote {args.out}: {result['fixture']} trained in {args.lang} for {len(result['loss'])} epochs")
+    return 0
+
+
+def cmd_trace(args):
+    trace = TRACERS[args.lang](args.fixture)
+    print(f"{args.fixture}: one forward and one backward pass ({args.lang})")
+    for name, value in trace.items():
+        print(f"\n{name}  shape {value.shape}")
+        print(np.array2string(value, precision=args.digits, max_line_width=120))
     return 0
 
 
@@ -80,6 +93,12 @@ def parser():
     train.add_argument("--out", type=Path, required=True)
     train.add_argument("--epochs", type=int, help="override hyper.epochs")
     train.set_defaults(run=cmd_train)
+
+    trace = commands.add_parser("trace", help="print every quantity of one forward and backward pass (stepwise)")
+    trace.add_argument("fixture", type=Path)
+    trace.add_argument("--lang", choices=sorted(TRACERS), required=True)
+    trace.add_argument("--digits", type=int, default=8, help="digits after the point (default 8)")
+    trace.set_defaults(run=cmd_trace)
 
     for name, run, text in (("parity", cmd_parity, "train fixtures in both languages and compare"),
                             ("demo", cmd_demo, "parity, then loss-curve plots")):

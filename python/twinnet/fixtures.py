@@ -18,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import article
+from . import article, layered, stepwise
 
 FIXTURE_SCHEMA = "twinnet-fixture/1"
 RESULT_SCHEMA = "twinnet-result/1"
-VARIANTS = {"article": article}
+VARIANTS = ("article", "stepwise", "layered")
+ACTIVATIONS = ("sigmoid", "tanh")
 
 
 class FixtureError(ValueError):
@@ -53,19 +54,38 @@ def read_fixture(path):
     if not isinstance(fixture.get("name"), str):
         raise FixtureError("name: expected a string")
     hyper = _field(fixture, "hyper")
-    hidden = _whole_number(hyper, "hyper.hidden", minimum=1)
-    _whole_number(hyper, "hyper.epochs", minimum=0)
-    lr = _field(hyper, "lr", "hyper.lr")
-    if not _is_number(lr) or not math.isfinite(lr) or lr <= 0:
-        raise FixtureError(f"hyper.lr: expected a finite number > 0, got {lr!r}")
+    _check_hyper(variant, hyper)
     data = _field(fixture, "data")
     X = _matrix(data, "data.X")
     n, d = X.shape
     data = {"X": X, "y": _matrix(data, "data.y", (n, 1))}
     init = _field(fixture, "init")
-    shapes = {"wh": (d, hidden), "bh": (1, hidden), "wout": (hidden, 1), "bout": (1, 1)}
+    shapes = param_shapes(variant, d, hyper)
     init = {name: _matrix(init, f"init.{name}", shape) for name, shape in shapes.items()}
     return {**fixture, "data": data, "init": init}
+
+
+def param_shapes(variant, d, hyper):
+    """The variant's parameters, name to shape, in the order they are drawn."""
+    if variant == "layered":
+        sizes = [d, *(int(size) for size in hyper["neurons"])]
+        shapes = {}
+        for layer, (inputs, neurons) in enumerate(zip(sizes, sizes[1:]), start=1):
+            shapes[f"W{layer}"] = (neurons, inputs)
+            shapes[f"b{layer}"] = (neurons, 1)
+        return shapes
+    h = hyper["hidden"]
+    if variant == "stepwise":
+        return {"weights_input_hidden": (d, h), "weights_hidden_output": (h, 1)}
+    return {"wh": (d, h), "bh": (1, h), "wout": (h, 1), "bout": (1, 1)}
+
+
+def train_variant(variant, X, y, params, hyper, epochs):
+    """(params, loss, output) from the variant's own training loop."""
+    if variant == "layered":
+        return layered.train_layered(X, y, params, hyper["activations"], epochs, hyper["lr"])
+    train = stepwise.train_stepwise if variant == "stepwise" else article.train
+    return train(X, y, params, epochs, hyper["lr"])
 
 
 def train_fixture(path, epochs=None):
@@ -78,9 +98,8 @@ def train_fixture(path, epochs=None):
     epochs = hyper["epochs"] if epochs is None else epochs
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise FixtureError(f"epochs: expected a whole number >= 0, got {epochs!r}")
-    variant = VARIANTS[fixture["variant"]]
     data = fixture["data"]
-    params, loss, output = variant.train(data["X"], data["y"], fixture["init"], epochs, hyper["lr"])
+    params, loss, output = train_variant(fixture["variant"], data["X"], data["y"], fixture["init"], hyper, epochs)
     return {
         "schema": RESULT_SCHEMA,
         "fixture": fixture["name"],
@@ -89,6 +108,15 @@ def train_fixture(path, epochs=None):
         "loss": loss,
         "output": output,
     }
+
+
+def trace_fixture(path):
+    """Every intermediate of one forward and one backward pass of a stepwise
+    fixture, in the walk-through's order, as {name: matrix}."""
+    fixture = read_fixture(path)
+    if fixture["variant"] != "stepwise":
+        raise FixtureError(f"variant: trace needs a 'stepwise' fixture, got {fixture['variant']!r}")
+    return stepwise.trace_stepwise(fixture["data"]["X"], fixture["data"]["y"], fixture["init"])
 
 
 def write_result(result, path):
@@ -125,6 +153,25 @@ def dumps(document, indent=0, per_line=4):
         chunks = (", ".join(scalars[i:i + per_line]) for i in range(0, len(scalars), per_line))
         return "[\n" + ",\n".join(inner + chunk for chunk in chunks) + "\n" + pad + "]"
     return json.dumps(document, allow_nan=False)
+
+
+def _check_hyper(variant, hyper):
+    _whole_number(hyper, "hyper.epochs", minimum=0)
+    lr = _field(hyper, "lr", "hyper.lr")
+    if not _is_number(lr) or not math.isfinite(lr) or lr <= 0:
+        raise FixtureError(f"hyper.lr: expected a finite number > 0, got {lr!r}")
+    if variant != "layered":
+        _whole_number(hyper, "hyper.hidden", minimum=1)
+        return
+    neurons = _field(hyper, "neurons", "hyper.neurons")
+    if (not isinstance(neurons, list) or not neurons or neurons[-1] != 1
+            or not all(_is_number(size) and math.isfinite(size) and size == int(size) and size >= 1
+                       for size in neurons)):
+        raise FixtureError("hyper.neurons: expected a list of whole numbers >= 1, one per layer, the last 1")
+    activations = _field(hyper, "activations", "hyper.activations")
+    if (not isinstance(activations, list) or len(activations) != len(neurons)
+            or not all(isinstance(name, str) and name in ACTIVATIONS for name in activations)):
+        raise FixtureError(f"hyper.activations: expected 'sigmoid' or 'tanh' for each of the {len(neurons)} layers")
 
 
 def _field(mapping, key, field=None):

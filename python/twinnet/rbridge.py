@@ -122,6 +122,24 @@ def train_fixture(path, epochs=None):
     }
 
 
+def trace_fixture(path):
+    """The R twin's trace of a stepwise fixture, as {name: matrix}, with every
+    name, order and shape checked against the Python trace."""
+    from . import fixtures
+
+    r_package()
+    from rpy2.rinterface_lib.embedded import RRuntimeError
+
+    try:
+        trace = call("trace_fixture", str(path))
+    except RRuntimeError as error:
+        raise fixtures.FixtureError(r_error_message(error)) from None
+    expected = fixtures.trace_fixture(path)
+    if list(trace) != list(expected):
+        raise AssertionError(f"R trace names {list(trace)} differ from Python's {list(expected)}")
+    return {name: _shaped(trace[name], expected[name].shape, name) for name in expected}
+
+
 def _shaped(value, shape, name):
     """Check a matrix that came back from R has the shape Python expects."""
     array = np.asarray(value, dtype=float)

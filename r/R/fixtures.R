@@ -13,7 +13,8 @@
 
 fixture_schema <- "twinnet-fixture/1"
 result_schema <- "twinnet-result/1"
-variants <- list(article = train)
+variants <- c("article", "stepwise", "layered")
+activation_names <- c("sigmoid", "tanh")
 
 #' Read and check a fixture
 #'
@@ -40,22 +41,17 @@ read_fixture <- function(path) {
   if (!is.list(fixture) || is.null(names(fixture))) fixture_error("(top level): expected an object")
   check_equal(fixture, "schema", fixture_schema)
   variant <- fixture[["variant"]]
-  if (!is_string(variant) || !variant %in% names(variants)) {
+  if (!is_string(variant) || !variant %in% variants) {
     fixture_error("variant: unknown variant ", shown(variant))
   }
   if (!is_string(fixture[["name"]])) fixture_error("name: expected a string")
   hyper <- field(fixture, "hyper")
-  hidden <- whole_number(hyper, "hyper.hidden", minimum = 1)
-  fixture$hyper$epochs <- whole_number(hyper, "hyper.epochs", minimum = 0)
-  lr <- field(hyper, "lr", "hyper.lr")
-  if (!is_number(lr) || !is.finite(lr) || lr <= 0) {
-    fixture_error("hyper.lr: expected a finite number > 0, got ", shown(lr))
-  }
+  fixture$hyper <- check_hyper(variant, hyper)
   data <- field(fixture, "data")
   X <- as_matrix(data, "data.X")
   fixture$data <- list(X = X, y = as_matrix(data, "data.y", c(nrow(X), 1)))
   init <- field(fixture, "init")
-  shapes <- list(wh = c(ncol(X), hidden), bh = c(1, hidden), wout = c(hidden, 1), bout = c(1, 1))
+  shapes <- param_shapes(variant, ncol(X), fixture$hyper)
   fixture$init <- Map(function(name, shape) as_matrix(init, paste0("init.", name), shape), names(shapes), shapes)
   fixture
 }
@@ -83,8 +79,7 @@ train_fixture <- function(path, epochs = NULL) {
   if (!is_number(epochs) || epochs != round(epochs) || epochs < 0) {
     fixture_error("epochs: expected a whole number >= 0, got ", shown(epochs))
   }
-  train_variant <- variants[[fixture$variant]]
-  fit <- train_variant(fixture$data$X, fixture$data$y, fixture$init, epochs, hyper$lr)
+  fit <- train_variant(fixture$variant, fixture$data$X, fixture$data$y, fixture$init, hyper, epochs)
   list(
     schema = result_schema,
     fixture = fixture$name,
@@ -93,6 +88,55 @@ train_fixture <- function(path, epochs = NULL) {
     loss = fit$loss,
     output = fit$output
   )
+}
+
+#' Trace one pass of a stepwise fixture
+#'
+#' Every intermediate of one forward and one backward pass, in the
+#' walk-through's order: what a learner compares against the article.
+#'
+#' @param path Path to a `twinnet-fixture/1` JSON file of variant `"stepwise"`.
+#' @return A named list of matrices.
+#' @export
+trace_fixture <- function(path) {
+  fixture <- read_fixture(path)
+  if (fixture$variant != "stepwise") {
+    fixture_error("variant: trace needs a 'stepwise' fixture, got ", shown(fixture$variant))
+  }
+  trace_stepwise(fixture$data$X, fixture$data$y, fixture$init)
+}
+
+#' Parameter shapes of a variant
+#'
+#' @param variant `"article"`, `"stepwise"` or `"layered"`.
+#' @param d Number of features.
+#' @param hyper The fixture's checked `hyper` list.
+#' @return A named list of `c(rows, columns)`, in the order the parameters are drawn.
+#' @export
+param_shapes <- function(variant, d, hyper) {
+  if (variant == "layered") {
+    sizes <- c(d, unlist(hyper$neurons))
+    shapes <- list()
+    for (layer in seq_along(hyper$neurons)) {
+      shapes[[paste0("W", layer)]] <- c(sizes[layer + 1], sizes[layer])
+      shapes[[paste0("b", layer)]] <- c(sizes[layer + 1], 1)
+    }
+    return(shapes)
+  }
+  h <- hyper$hidden
+  if (variant == "stepwise") {
+    return(list(weights_input_hidden = c(d, h), weights_hidden_output = c(h, 1)))
+  }
+  list(wh = c(d, h), bh = c(1, h), wout = c(h, 1), bout = c(1, 1))
+}
+
+# list(params, loss, output) from the variant's own training loop.
+train_variant <- function(variant, X, y, params, hyper, epochs) {
+  if (variant == "layered") {
+    return(train_layered(X, y, params, unlist(hyper$activations), epochs, hyper$lr))
+  }
+  train_fn <- if (variant == "stepwise") train_stepwise else train
+  train_fn(X, y, params, epochs, hyper$lr)
 }
 
 #' Write a result as JSON
@@ -130,6 +174,32 @@ fixture_error <- function(...) {
   message <- paste0(...)
   stop(structure(class = c("twinnet_fixture_error", "error", "condition"),
                  list(message = message, call = NULL)))
+}
+
+check_hyper <- function(variant, hyper) {
+  hyper$epochs <- whole_number(hyper, "hyper.epochs", minimum = 0)
+  lr <- field(hyper, "lr", "hyper.lr")
+  if (!is_number(lr) || !is.finite(lr) || lr <= 0) {
+    fixture_error("hyper.lr: expected a finite number > 0, got ", shown(lr))
+  }
+  if (variant != "layered") {
+    hyper$hidden <- whole_number(hyper, "hyper.hidden", minimum = 1)
+    return(hyper)
+  }
+  neurons <- field(hyper, "neurons", "hyper.neurons")
+  is_size <- function(size) is_number(size) && is.finite(size) && size == round(size) && size >= 1
+  if (!is.list(neurons) || length(neurons) == 0 || !all(vapply(neurons, is_size, logical(1))) ||
+      neurons[[length(neurons)]] != 1) {
+    fixture_error("hyper.neurons: expected a list of whole numbers >= 1, one per layer, the last 1")
+  }
+  activations <- field(hyper, "activations", "hyper.activations")
+  is_activation <- function(name) is_string(name) && name %in% activation_names
+  if (!is.list(activations) || length(activations) != length(neurons) ||
+      !all(vapply(activations, is_activation, logical(1)))) {
+    fixture_error("hyper.activations: expected 'sigmoid' or 'tanh' for each of the ", length(neurons), " layers")
+  }
+  hyper$neurons <- as.integer(unlist(neurons))
+  hyper
 }
 
 field <- function(mapping, key, field = key) {

@@ -17,6 +17,15 @@ FIXTURE_PATHS = fixtures.fixture_paths(FIXTURE_DIR)
 FIXTURE_NAMES = [path.stem for path in FIXTURE_PATHS]
 
 
+def _quantities(path):
+    expected = fixtures.read_fixture(path)["expected"]
+    return [*expected["params"], "loss", "output"]
+
+
+# (fixture, quantity) for every parameter, the loss and the output of every fixture
+FIXTURE_QUANTITIES = [(path.stem, quantity) for path in FIXTURE_PATHS for quantity in _quantities(path)]
+
+
 def pytest_sessionstart(session):
     try:
         rbridge.r_package()

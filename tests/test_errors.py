@@ -47,13 +47,39 @@ CASES = {
     "bh shape": (set_in("init.bh", [[0.1, 0.2]]), "init.bh: expected 1x3, got 1x2"),
     "bout missing": (set_in("init.bout", KeyError), "init.bout: missing"),
 }
+LAYERED_CASES = {
+    "neurons last": (set_in("hyper.neurons", [3, 2]),
+                     "hyper.neurons: expected a list of whole numbers >= 1, one per layer, the last 1"),
+    "neurons zero": (set_in("hyper.neurons", [0, 1]),
+                     "hyper.neurons: expected a list of whole numbers >= 1, one per layer, the last 1"),
+    "activation name": (set_in("hyper.activations", ["relu", "sigmoid"]),
+                        "hyper.activations: expected 'sigmoid' or 'tanh' for each of the 2 layers"),
+    "activation count": (set_in("hyper.activations", ["tanh"]),
+                         "hyper.activations: expected 'sigmoid' or 'tanh' for each of the 2 layers"),
+    "W1 transposed": (lambda doc: doc["init"].update(W1=np.array(doc["init"]["W1"]).T.tolist()),
+                      "init.W1: expected 3x2, got 2x3"),
+    "b2 missing": (set_in("init.b2", KeyError), "init.b2: missing"),
+    "extra layer": (set_in("init.W3", [[0.5]]), "init.W3: not a key of variant 'layered'"),
+    "extra keys sort alike": (lambda doc: doc["init"].update(b3=[[0.0]], W3=[[0.5]]),
+                              "init.W3: not a key of variant 'layered'"),
+    "hidden": (set_in("hyper.hidden", 3), "hyper.hidden: not a key of variant 'layered'"),
+}
+STEPWISE_CASES = {
+    "hidden missing": (set_in("hyper.hidden", KeyError), "hyper.hidden: missing"),
+    "a bias": (set_in("init.bh", [[0.1, 0.2, 0.3]]), "init.bh: not a key of variant 'stepwise'"),
+    "weights shape": (set_in("init.weights_hidden_output", [[0.1, 0.2, 0.3]]),
+                      "init.weights_hidden_output: expected 3x1, got 1x3"),
+}
+ALL_CASES = {**{("article", case): value for case, value in CASES.items()},
+             **{("layered-xor", case): value for case, value in LAYERED_CASES.items()},
+             **{("stepwise", case): value for case, value in STEPWISE_CASES.items()}}
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("base, case", sorted(ALL_CASES))
 @pytest.mark.parametrize("language", ["python", "r"])
-def test_both_languages_refuse_with_the_same_line(case, language, tmp_path):
-    mutate, message = CASES[case]
-    document = json.loads((FIXTURE_DIR / "article.json").read_text())
+def test_both_languages_refuse_with_the_same_line(base, case, language, tmp_path):
+    mutate, message = ALL_CASES[base, case]
+    document = json.loads((FIXTURE_DIR / f"{base}.json").read_text())
     mutate(document)
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(document))

@@ -12,7 +12,7 @@ from twinnet import fixtures, generate, parity, rbridge
 
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, FIXTURE_PATHS, ROOT
 
-SHIPPED = {"article", "xor", "iris", "wide"}
+SHIPPED = {"article", "xor", "iris", "wide", "stepwise", "layered-xor"}
 
 
 def load(path):
@@ -41,9 +41,21 @@ def test_results_validate_against_result_schema(fixture_name):
         validator.validate(json.loads(fixtures.dumps(result)))
 
 
-def test_schema_rejects_a_broken_fixture():
-    document = load(FIXTURE_DIR / "article.json")
-    document["init"]["bh"] = document["init"]["bh"] * 2
+BREAKAGES = {
+    "article: bh with 2 rows": ("article", lambda doc: doc["init"].update(bh=doc["init"]["bh"] * 2)),
+    "article: a layered parameter": ("article", lambda doc: doc["init"].update(W1=[[0.1]])),
+    "stepwise: a bias": ("stepwise", lambda doc: doc["init"].update(bh=[[0.1, 0.2, 0.3]])),
+    "layered: hidden": ("layered-xor", lambda doc: doc["hyper"].update(hidden=3)),
+    "layered: relu": ("layered-xor", lambda doc: doc["hyper"].update(activations=["relu", "sigmoid"])),
+    "any: a string in X": ("xor", lambda doc: doc["data"]["X"][0].__setitem__(0, "0")),
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_schema_rejects_a_broken_fixture(breakage):
+    name, breaks = BREAKAGES[breakage]
+    document = load(FIXTURE_DIR / f"{name}.json")
+    breaks(document)
     with pytest.raises(jsonschema.ValidationError):
         schema("schema.json").validate(document)
 
@@ -125,7 +137,7 @@ def test_wide_fixture_is_wide():
     assert set(np.unique(fixture["data"]["X"])) == {0.0, 1.0}
 
 
-def test_xor_is_learned(fixture_name):
+def test_every_shipped_case_is_learned(fixture_name):
     """Every shipped case trains to a useful network, not just a matching one."""
     fixture = fixtures.read_fixture(FIXTURE_DIR / f"{fixture_name}.json")
     output = np.array(fixture["expected"]["output"])

@@ -1,91 +1,90 @@
-"""Finite-difference gradient checks of backpropagation, in both languages.
+"""Finite-difference gradient checks of backpropagation, for every variant, in
+both languages.
 
-``backward`` returns the descent direction −∂E/∂θ for E = Σ ½(y − output)²
-(= n · loss).  Central differences of E, with step 1e-6, must match it to a
-relative error below 1e-6 for every element of every parameter, where the
-relative error is |a − b| / max(|a| + |b|, 1e-8).  The R side's gradient and
-loss are computed by the R twin through rpy2; only the differencing is Python.
+One epoch at lr = 1 applies the backprop gradient once: θ' = θ − ∇J, so the
+gradient a twin computed is θ − θ'.  J is the function each variant descends:
+E = Σ ½(y − output)² = n · loss for ``article`` and ``stepwise``, and the mean
+log-loss (= loss) for ``layered``; ``loss[0]`` of a one-epoch run is J at θ.
+Central differences of J with step 1e-5 must match θ − θ' to a relative error
+below 1e-6 for every element of every parameter, where the relative error is
+|a − b| / max(|a| + |b|, 1e-8).  The R side's J and update are the R twin's,
+through rpy2; only the differencing is Python.
 """
 
 import numpy as np
 import pytest
 
-from twinnet import article, fixtures, generate, rbridge
+from twinnet import fixtures, generate, rbridge
 
 from conftest import FIXTURE_DIR, FIXTURE_NAMES
 
-STEP = 1e-6
+STEP = 1e-5  # balances truncation (~STEP²) against cancellation (~2e-16·J/STEP) for J up to ~64 (wide)
 LIMIT = 1e-6
 
 
-def python_twin():
-    def total_error(X, y, params):
-        return len(X) * article.loss(y, article.forward(X, params)[1])
-
-    def descent(X, y, params):
-        H, output = article.forward(X, params)
-        return article.backward(X, y, params, H, output)
-
-    return total_error, descent
-
-
-def r_twin():
-    def total_error(X, y, params):
-        output = rbridge.call("forward", X, params_to_r(params))["output"]
-        return len(X) * float(rbridge.call("loss", y, output)[0])
-
-    def descent(X, y, params):
-        pass_ = rbridge.call("forward", X, params_to_r(params))
-        return rbridge.call("backward", X, y, params_to_r(params), pass_["H"], pass_["output"])
-
-    return total_error, descent
+def one_epoch(language, variant, X, y, params, hyper):
+    """(J at params, params after one epoch at lr = 1) in one language."""
+    hyper = {**hyper, "lr": 1.0}
+    if language == "python":
+        trained, loss, _ = fixtures.train_variant(variant, X, y, params, hyper, 1)
+    else:
+        result = rbridge.call("train_variant", variant, X, y, to_r_list(params), to_r_list(hyper), 1)
+        trained, loss = result["params"], result["loss"]
+    scale = 1 if variant == "layered" else len(X)
+    return scale * float(loss[0]), {name: np.asarray(value) for name, value in trained.items()}
 
 
-def params_to_r(params):
-    from rpy2.robjects import ListVector
-    from rpy2.robjects import default_converter, numpy2ri
+def to_r_list(mapping):
+    from rpy2.robjects import ListVector, StrVector, default_converter, numpy2ri
     from rpy2.robjects.conversion import localconverter
 
+    def convert(value):
+        if isinstance(value, list):
+            return StrVector(value) if all(isinstance(item, str) for item in value) else np.asarray(value)
+        return np.asarray(value, dtype=float) if isinstance(value, np.ndarray) else value
+
     with localconverter(default_converter + numpy2ri.converter):
-        return ListVector({name: np.asarray(params[name], dtype=float) for name in article.PARAM_NAMES})
+        return ListVector({name: convert(value) for name, value in mapping.items()})
 
 
-TWINS = {"python": python_twin, "r": r_twin}
-
-
-def relative_errors(X, y, params, twin):
-    total_error, descent = twin()
-    analytic = descent(X, y, params)
+def worst_relative_errors(language, variant, X, y, params, hyper):
+    _, trained = one_epoch(language, variant, X, y, params, hyper)
     worst = {}
-    for name in article.PARAM_NAMES:
-        numeric = np.zeros_like(params[name])
-        for index in np.ndindex(params[name].shape):
-            shifted = {key: value.copy() for key, value in params.items()}
+    for name, value in params.items():
+        numeric = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            shifted = {key: item.copy() for key, item in params.items()}
             shifted[name][index] += STEP
-            above = total_error(X, y, shifted)
+            above, _ = one_epoch(language, variant, X, y, shifted, hyper)
             shifted[name][index] -= 2 * STEP
-            below = total_error(X, y, shifted)
+            below, _ = one_epoch(language, variant, X, y, shifted, hyper)
             numeric[index] = (above - below) / (2 * STEP)
-        gradient = -np.asarray(analytic[name])
-        assert gradient.shape == params[name].shape, f"{name}: shape {gradient.shape}"
-        worst[name] = np.max(np.abs(gradient - numeric) / np.maximum(np.abs(gradient) + np.abs(numeric), 1e-8))
+        gradient = value - trained[name]
+        assert gradient.shape == value.shape, f"{language} > {name}: shape {gradient.shape}"
+        worst[name] = float(np.max(np.abs(gradient - numeric)
+                                   / np.maximum(np.abs(gradient) + np.abs(numeric), 1e-8)))
     return worst
 
 
 def random_problem(seed, n=7, d=3, h=4):
+    """Inputs in [-1, 1] and random 0/1 targets, article variant."""
     state = np.random.RandomState(seed)
     X = state.uniform(-1, 1, size=(n, d))
     y = state.randint(0, 2, size=(n, 1)).astype(float)
-    return X, y, generate.draw_init("article", seed, d, {"hidden": h})
+    hyper = {"hidden": h, "lr": 0.1}
+    return "article", X, y, generate.draw_init("article", seed, d, hyper), hyper
 
 
-@pytest.mark.parametrize("language", sorted(TWINS))
-@pytest.mark.parametrize("name", FIXTURE_NAMES + ["random-1", "random-2"])
-def test_backward_matches_finite_differences(language, name):
+def problem(name):
     if name.startswith("random-"):
-        X, y, params = random_problem(int(name.split("-")[1]))
-    else:
-        fixture = fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")
-        X, y, params = fixture["data"]["X"], fixture["data"]["y"], fixture["init"]
-    worst = relative_errors(X, y, params, TWINS[language])
-    assert max(worst.values()) < LIMIT, f"{language} > {name}: relative errors {worst}"
+        return random_problem(int(name.split("-")[1]))
+    fixture = fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")
+    return fixture["variant"], fixture["data"]["X"], fixture["data"]["y"], fixture["init"], fixture["hyper"]
+
+
+@pytest.mark.parametrize("language", ["python", "r"])
+@pytest.mark.parametrize("name", FIXTURE_NAMES + ["random-1", "random-2"])
+def test_backprop_gradient_matches_finite_differences(language, name):
+    worst = worst_relative_errors(language, *problem(name))
+    assert max(worst.values()) < LIMIT, f"{language} > {name}: worst relative errors {worst}"
+

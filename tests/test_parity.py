@@ -11,13 +11,17 @@ import pytest
 
 from twinnet import fixtures, parity
 
-from conftest import FIXTURE_DIR, FIXTURE_NAMES, trained
+from conftest import FIXTURE_DIR, FIXTURE_QUANTITIES, trained
 
-QUANTITIES = ["wh", "bh", "wout", "bout", "loss", "output"]
+VARIANTS = {"article", "stepwise", "layered"}
 
 
-@pytest.mark.parametrize("quantity", QUANTITIES)
-@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_every_variant_has_a_fixture():
+    shipped = {fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")["variant"] for name, _ in FIXTURE_QUANTITIES}
+    assert shipped == VARIANTS
+
+
+@pytest.mark.parametrize("name, quantity", FIXTURE_QUANTITIES)
 def test_python_r_and_expected_agree(name, quantity):
     fixture = fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")
     comparison = {row.quantity: row for row in parity.compare(
@@ -64,5 +68,5 @@ def test_parity_table_lists_every_quantity():
     fixture = fixtures.read_fixture(FIXTURE_DIR / "xor.json")
     rows = parity.compare(fixture, trained("xor", "python"), trained("xor", "r"))
     text = parity.table(rows)
-    assert [line.split()[1] for line in text.splitlines()[2:]] == QUANTITIES
+    assert [line.split()[1] for line in text.splitlines()[2:]] == ["wh", "bh", "wout", "bout", "loss", "output"]
     assert all(line.endswith("ok") for line in text.splitlines()[2:])

@@ -61,6 +61,7 @@ def read_fixture(path):
     data = {"X": X, "y": _matrix(data, "data.y", (n, 1))}
     init = _field(fixture, "init")
     shapes = param_shapes(variant, d, hyper)
+    _check_no_extra(init, "init", shapes, variant)
     init = {name: _matrix(init, f"init.{name}", shape) for name, shape in shapes.items()}
     return {**fixture, "data": data, "init": init}
 
@@ -155,7 +156,15 @@ def dumps(document, indent=0, per_line=4):
     return json.dumps(document, allow_nan=False)
 
 
+def _check_no_extra(mapping, field, allowed, variant):
+    extra = sorted(set(mapping) - set(allowed)) if isinstance(mapping, dict) else []
+    if extra:
+        raise FixtureError(f"{field}.{extra[0]}: not a key of variant {variant!r}")
+
+
 def _check_hyper(variant, hyper):
+    allowed = ("neurons", "activations") if variant == "layered" else ("hidden",)
+    _check_no_extra(hyper, "hyper", allowed + ("epochs", "lr"), variant)
     _whole_number(hyper, "hyper.epochs", minimum=0)
     lr = _field(hyper, "lr", "hyper.lr")
     if not _is_number(lr) or not math.isfinite(lr) or lr <= 0:

@@ -52,6 +52,7 @@ read_fixture <- function(path) {
   fixture$data <- list(X = X, y = as_matrix(data, "data.y", c(nrow(X), 1)))
   init <- field(fixture, "init")
   shapes <- param_shapes(variant, ncol(X), fixture$hyper)
+  check_no_extra(init, "init", names(shapes), variant)
   fixture$init <- Map(function(name, shape) as_matrix(init, paste0("init.", name), shape), names(shapes), shapes)
   fixture
 }
@@ -130,7 +131,16 @@ param_shapes <- function(variant, d, hyper) {
   list(wh = c(d, h), bh = c(1, h), wout = c(h, 1), bout = c(1, 1))
 }
 
-# list(params, loss, output) from the variant's own training loop.
+#' Train with a variant's own loop
+#'
+#' @param variant `"article"`, `"stepwise"` or `"layered"`.
+#' @param X Input matrix, n x d.
+#' @param y Target matrix, n x 1.
+#' @param params Named list of initial parameters, shaped as [param_shapes()] says.
+#' @param hyper List with `lr`, and `activations` for `"layered"`.
+#' @param epochs Number of epochs, a whole number >= 0.
+#' @return A list with `params`, `loss` and `output` (n x 1).
+#' @export
 train_variant <- function(variant, X, y, params, hyper, epochs) {
   if (variant == "layered") {
     return(train_layered(X, y, params, unlist(hyper$activations), epochs, hyper$lr))
@@ -176,7 +186,16 @@ fixture_error <- function(...) {
                  list(message = message, call = NULL)))
 }
 
+check_no_extra <- function(mapping, field, allowed, variant) {
+  extra <- if (is.list(mapping)) sort(setdiff(names(mapping), allowed), method = "radix") else character(0)
+  if (length(extra) > 0) {
+    fixture_error(field, ".", extra[1], ": not a key of variant ", shown(variant))
+  }
+}
+
 check_hyper <- function(variant, hyper) {
+  allowed <- if (variant == "layered") c("neurons", "activations") else "hidden"
+  check_no_extra(hyper, "hyper", c(allowed, "epochs", "lr"), variant)
   hyper$epochs <- whole_number(hyper, "hyper.epochs", minimum = 0)
   lr <- field(hyper, "lr", "hyper.lr")
   if (!is_number(lr) || !is.finite(lr) || lr <= 0) {

@@ -1,5 +1,6 @@
 # Runs the testthat suite against the installed twinnet package (make test-r)
 # and ends with one plain summary line: "testthat: N passed, N failed, N skipped".
+testthat::set_max_fails(Inf) # run every file, count every failure
 results <- as.data.frame(testthat::test_dir(
   "r/tests/testthat", package = "twinnet", load_package = "installed",
   reporter = testthat::ProgressReporter$new(show_praise = FALSE), stop_on_failure = FALSE

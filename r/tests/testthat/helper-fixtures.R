@@ -46,12 +46,51 @@ fixture_path <- function(name) {
   path
 }
 
-# The article fixture, read by read_fixture(). The path is computed first:
+# One fixture by name, read by read_fixture(). The path is computed first:
 # passed as an unevaluated argument, a failing fixture_path() would be
 # re-evaluated by read_fixture()'s error handler, with a spurious warning.
-article_fixture <- function() {
-  path <- fixture_path("article")
+named_fixture <- function(name) {
+  path <- fixture_path(name)
   read_fixture(path)
+}
+
+# The article fixture, read by read_fixture().
+article_fixture <- function() named_fixture("article")
+
+# The parameter shapes each variant documents, written out here from the
+# variants' own comments (r/R/article.R, stepwise.R, layered.R) rather than
+# taken from param_shapes(), so the tests check param_shapes() too. A named
+# list of integer c(rows, columns), in the order of the fixture's `init`.
+documented_shapes <- function(variant, d, hyper) {
+  d <- as.integer(d)
+  if (variant == "layered") {
+    sizes <- as.integer(c(d, unlist(hyper$neurons)))
+    shapes <- list()
+    for (layer in seq_along(hyper$neurons)) {
+      shapes[[paste0("W", layer)]] <- c(sizes[layer + 1], sizes[layer]) # neurons x inputs
+      shapes[[paste0("b", layer)]] <- c(sizes[layer + 1], 1L) # neurons x 1
+    }
+    return(shapes)
+  }
+  h <- as.integer(hyper$hidden)
+  switch(variant,
+    article = list(wh = c(d, h), bh = c(1L, h), wout = c(h, 1L), bout = c(1L, 1L)),
+    stepwise = list(weights_input_hidden = c(d, h), weights_hidden_output = c(h, 1L)),
+    stop("no documented shapes for variant ", variant, call. = FALSE)
+  )
+}
+
+# The output of a fixture's untrained network, n x 1, from its variant's own
+# forward pass.
+untrained_output <- function(fixture) {
+  X <- fixture$data$X
+  params <- fixture$init
+  switch(fixture$variant,
+    article = forward(X, params)$output,
+    stepwise = t(forward_propagation(t(X), params)$output),
+    layered = t(feedforward_all(new_layers(params, unlist(fixture$hyper$activations)), t(X))),
+    stop("no forward pass for variant ", fixture$variant, call. = FALSE)
+  )
 }
 
 # A fixture as the plain JSON tree (lists, no simplification), to be changed

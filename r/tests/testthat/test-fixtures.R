@@ -2,18 +2,23 @@
 
 # Agreement with the fixtures' expected results --------------------------
 
-test_that("the shared fixtures are found", {
+test_that("the shared fixtures are found, every variant among them", {
   paths <- fixture_paths()
-  expect_true("article" %in% names(paths))
+  shipped <- c("article", "iris", "layered-xor", "stepwise", "wide", "xor")
+  expect_true(all(shipped %in% names(paths)), label = "all six shipped fixtures are found")
   expect_true(all(file.exists(paths)))
   expect_false(any(grepl("schema", basename(paths))))
+  variants <- vapply(paths, function(path) read_fixture(path)$variant, character(1))
+  expect_setequal(variants, c("article", "stepwise", "layered"))
 })
 
-# One test per fixture: R's training agrees with the `expected` results (made
-# by the Python generator) to 1e-12 absolute, every shape is right, and the
-# result written by write_result() reads back bit for bit. The tolerance is
-# absolute, so it is checked with max(abs(a - b)) and not expect_equal(),
-# whose tolerance is relative in testthat's 3rd edition.
+# One pair of tests per fixture, whatever its variant: read_fixture() gives
+# every matrix in its documented shape, R's training agrees with the
+# `expected` results (made by the Python generator) to 1e-12 absolute, and the
+# result written by write_result() reads back bit for bit. The parameters are
+# whatever the variant's are: names(fixture$init). The tolerance is absolute,
+# so it is checked with max(abs(a - b)) and not expect_equal(), whose
+# tolerance is relative in testthat's 3rd edition.
 for (path in fixture_paths()) {
   test_that(paste0("fixture ", basename(path), ": train_fixture() agrees with `expected` within 1e-12"), {
     name <- sub("\\.json$", "", basename(path))
@@ -22,15 +27,17 @@ for (path in fixture_paths()) {
     expected <- jsonlite::fromJSON(path)$expected
     n <- nrow(fixture$data$X)
     d <- ncol(fixture$data$X)
-    h <- fixture$hyper$hidden
-    shapes <- lapply(list(wh = c(d, h), bh = c(1, h), wout = c(h, 1), bout = c(1, 1)), as.integer)
+    shapes <- documented_shapes(fixture$variant, d, fixture$hyper)
+    params <- names(fixture$init)
 
     # read_fixture: double matrices in the documented shapes
     expect_true(is.matrix(fixture$data$X), label = where("data.X is a matrix"))
     expect_true(is.double(fixture$data$X), label = where("data.X is double"))
     expect_identical(dim(fixture$data$y), c(n, 1L), label = where("dim(data.y)"))
-    expect_named(fixture$init, names(shapes))
-    for (param in names(shapes)) {
+    expect_identical(params, names(shapes), label = where("names(init)"))
+    expect_equal(lapply(param_shapes(fixture$variant, d, fixture$hyper), as.integer), shapes,
+                 label = where("param_shapes()"))
+    for (param in params) {
       expect_identical(dim(fixture$init[[param]]), shapes[[param]], label = where("dim(init.", param, ")"))
       expect_true(is.double(fixture$init[[param]]), label = where("init.", param, " is double"))
     }
@@ -41,8 +48,9 @@ for (path in fixture_paths()) {
     expect_identical(result$language, "r")
 
     # shapes of the result and of `expected`
-    expect_named(result$params, names(shapes))
-    for (param in names(shapes)) {
+    expect_identical(names(result$params), params, label = where("names(params)"))
+    expect_identical(names(expected$params), params, label = where("names(expected.params)"))
+    for (param in params) {
       expect_identical(dim(result$params[[param]]), shapes[[param]], label = where("dim(params$", param, ")"))
       expect_identical(dim(expected$params[[param]]), shapes[[param]],
                        label = where("dim(expected.params.", param, ")"))
@@ -53,23 +61,32 @@ for (path in fixture_paths()) {
     expect_identical(dim(expected$output), c(n, 1L), label = where("dim(expected.output)"))
 
     # the values, to 1e-12 absolute
-    for (param in names(shapes)) {
+    for (param in params) {
       expect_lte(max_abs_diff(result$params[[param]], expected$params[[param]]), 1e-12,
                  label = where("params > ", param, ": max |R - expected|"))
     }
     expect_lte(max_abs_diff(result$loss, expected$loss), 1e-12, label = where("loss: max |R - expected|"))
     expect_lte(max_abs_diff(result$output, expected$output), 1e-12,
                label = where("output: max |R - expected|"))
+  })
 
-    # write_result: valid JSON whose numbers read back identical
+  test_that(paste0("fixture ", basename(path), ": write_result() reads back bit for bit"), {
+    name <- sub("\\.json$", "", basename(path))
+    where <- function(...) paste0(name, " > ", ...)
+    result <- train_fixture(path)
+    params <- names(read_fixture(path)$init)
+
+    # valid JSON whose numbers read back identical
     out <- local_temp_path()
     write_result(result, out)
     text <- paste(readLines(out), collapse = "\n")
     expect_true(jsonlite::validate(text), label = where("written JSON is valid"))
     back <- jsonlite::fromJSON(out)
     expect_named(back, c("schema", "fixture", "language", "params", "loss", "output"))
-    expect_identical(back[c("schema", "fixture", "language")], result[c("schema", "fixture", "language")])
-    for (param in names(shapes)) {
+    expect_identical(back[c("schema", "fixture", "language")], result[c("schema", "fixture", "language")],
+                     label = where("schema, fixture and language read back"))
+    expect_identical(names(back$params), params, label = where("names(params) read back"))
+    for (param in params) {
       expect_identical(back$params[[param]], result$params[[param]],
                        label = where("params > ", param, " read back"))
     }
@@ -78,19 +95,23 @@ for (path in fixture_paths()) {
   })
 }
 
-test_that("train_fixture(epochs =) overrides hyper.epochs", {
-  path <- fixture_path("article")
-  expected <- jsonlite::fromJSON(path)$expected
-  result <- train_fixture(path, epochs = 3)
-  expect_length(result$loss, 3)
-  expect_lte(max_abs_diff(result$loss, expected$loss[1:3]), 1e-12, label = "article > loss[1:3]")
+for (path in fixture_paths()) {
+  test_that(paste0("fixture ", basename(path), ": train_fixture(epochs =) overrides hyper.epochs"), {
+    name <- sub("\\.json$", "", basename(path))
+    where <- function(...) paste0(name, " > ", ...)
+    expected <- jsonlite::fromJSON(path)$expected
+    result <- train_fixture(path, epochs = 3)
+    expect_length(result$loss, 3)
+    expect_lte(max_abs_diff(result$loss, expected$loss[1:3]), 1e-12, label = where("loss[1:3]: max |R - expected|"))
 
-  untrained <- train_fixture(path, epochs = 0)
-  fixture <- read_fixture(path)
-  expect_identical(untrained$loss, numeric(0))
-  expect_identical(untrained$params, fixture$init)
-  expect_identical(untrained$output, forward(fixture$data$X, fixture$init)$output)
-})
+    # 0 epochs: no loss, the initial parameters and the untrained network's output
+    untrained <- train_fixture(path, epochs = 0)
+    fixture <- read_fixture(path)
+    expect_identical(untrained$loss, numeric(0), label = where("loss after 0 epochs"))
+    expect_identical(untrained$params, fixture$init, label = where("params after 0 epochs"))
+    expect_identical(untrained$output, untrained_output(fixture), label = where("output after 0 epochs"))
+  })
+}
 
 test_that("train_fixture refuses epochs that are not whole numbers >= 0", {
   path <- fixture_path("article")

@@ -62,11 +62,13 @@ def report(rows):
 def cmd_demo(args):
     from . import plots
 
-    rows = parity.run(args.fixtures or default_fixtures())
+    paths = args.fixtures or default_fixtures()
+    variants = {fixture["name"]: fixture["variant"] for fixture in map(fixtures.read_fixture, paths)}
+    rows = parity.run(paths)
     status = report(rows)
     for row in rows:
         if row.quantity == "loss":
-            print(f"wrote {plots.loss_curves(row, args.out_dir)}")
+            print(f"wrote {plots.loss_curves(row, variants[row.fixture], args.out_dir)}")
     return status
 
 

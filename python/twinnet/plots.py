@@ -9,7 +9,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 
-def loss_curves(comparison, out_dir):
+LOSS_LABELS = {"layered": "loss: mean log-loss"}
+DEFAULT_LOSS_LABEL = "loss: mean ½(y − output)²"
+
+
+def loss_curves(comparison, variant, out_dir):
     """Plot a fixture's loss history in both languages, from its parity
     comparison of ``loss``; returns the PNG path."""
     out_dir = Path(out_dir)
@@ -20,7 +24,7 @@ def loss_curves(comparison, out_dir):
     axes.plot(epochs, comparison.r, label="R (base R)", linestyle="--", color="black", linewidth=1)
     axes.set_yscale("log")
     axes.set_xlabel("epoch")
-    axes.set_ylabel("loss: mean ½(y − output)²")
+    axes.set_ylabel(LOSS_LABELS.get(variant, DEFAULT_LOSS_LABEL))
     axes.set_title(f"twinnet · {comparison.fixture}: loss per epoch, Python and R")
     axes.legend()
     axes.grid(True, which="both", alpha=0.3)

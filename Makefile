@@ -11,7 +11,7 @@ VENV_STAMP := $(VENV)/.twinnet-python
 R_STAMP    := $(R_LIBRARY)/twinnet/DESCRIPTION
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps test test-python test-r demo parity fixtures fixtures-check iris-source docs-r clean
+.PHONY: help setup system-deps test test-python test-r demo parity fixtures fixtures-check iris-source docs-r soak clean
 
 help: ## list the targets
 	@echo "twinnet make targets:"
@@ -59,6 +59,9 @@ iris-source: system-deps ## re-export R's datasets::iris to shared_fixtures/sour
 
 docs-r: system-deps ## regenerate r/NAMESPACE and r/man/ from the roxygen comments (needs r-cran-roxygen2)
 	Rscript -e 'roxygen2::roxygenise("r")'
+
+soak: setup ## property-based parity on 1000 random fixtures; writes out/property-parity.json
+	TWINNET_PROPERTY_EXAMPLES=1000 $(PY) -m pytest tests/test_property.py -q -s -p no:cacheprovider
 
 clean: ## remove .venv and out/
 	rm -rf $(VENV) out

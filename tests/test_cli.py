@@ -77,7 +77,7 @@ def test_bad_fixture_exits_2_with_one_line_and_writes_nothing(language, tmp_path
     out = tmp_path / "out.json"
     run = twinnet("train", bad, "--lang", language, "--out", out)
     assert run.returncode == 2
-    assert run.stderr == "twinnet: init.wh: expected 4x3, got 3x4\n"
+    assert run.stderr == "twinnet: E_SHAPE: init.wh: expected 4x3, got 3x4\n"
     assert not out.exists() and list(tmp_path.iterdir()) == [bad]
 
 

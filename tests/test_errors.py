@@ -1,4 +1,7 @@
-"""Bad fixtures get the same one-line error in both languages, naming the field."""
+"""Bad fixtures get the same error code and the same one-line message in both
+languages, naming the JSON path.  (The shared corpus in
+shared_fixtures/invalid/ is checked in test_invalid_corpus.py; these cases
+mutate the shipped fixtures one key at a time.)"""
 
 import json
 
@@ -9,9 +12,7 @@ from twinnet import fixtures, rbridge
 
 from conftest import FIXTURE_DIR
 
-
-def transpose_wh(doc):
-    doc["init"]["wh"] = np.array(doc["init"]["wh"]).T.tolist()
+TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
 
 
 def set_in(path, value):
@@ -27,72 +28,95 @@ def set_in(path, value):
     return mutate
 
 
+def transpose(path):
+    def mutate(doc):
+        group, name = path.split(".")
+        doc[group][name] = np.array(doc[group][name]).T.tolist()
+    return mutate
+
+
+RANGE = "expected a whole number from"
 CASES = {
-    "schema": (set_in("schema", "twinnet-fixture/0"),
-               "schema: expected 'twinnet-fixture/1', got 'twinnet-fixture/0'"),
-    "variant": (set_in("variant", "perceptron"), "variant: unknown variant 'perceptron'"),
-    "name": (set_in("name", 7), "name: expected a string"),
-    "hyper missing": (set_in("hyper", KeyError), "hyper: missing"),
-    "hidden": (set_in("hyper.hidden", 0), "hyper.hidden: expected a whole number >= 1, got 0"),
-    "epochs": (set_in("hyper.epochs", 2.5), "hyper.epochs: expected a whole number >= 0, got 2.5"),
-    "lr": (set_in("hyper.lr", -0.1), "hyper.lr: expected a finite number > 0, got -0.1"),
-    "X missing": (set_in("data.X", KeyError), "data.X: missing"),
-    "X ragged": (set_in("data.X", [[1, 0, 1, 0], [1, 0, 1], [0, 1, 0, 1]]),
-                 "data.X: expected a non-empty list of equal-length rows"),
-    "X empty": (set_in("data.X", []), "data.X: expected a non-empty list of equal-length rows"),
-    "X string": (set_in("data.X", [[1, 0, 1, 0], [1, 0, "1", 1], [0, 1, 0, 1]]),
-                 "data.X: expected finite numbers only"),
-    "y shape": (set_in("data.y", [[1], [1]]), "data.y: expected 3x1, got 2x1"),
-    "wh transposed": (transpose_wh, "init.wh: expected 4x3, got 3x4"),
-    "bh shape": (set_in("init.bh", [[0.1, 0.2]]), "init.bh: expected 1x3, got 1x2"),
-    "bout missing": (set_in("init.bout", KeyError), "init.bout: missing"),
+    ("article", "schema"): (set_in("schema", "twinnet-fixture/0"), "E_SCHEMA",
+                            "schema: expected 'twinnet-fixture/1', got 'twinnet-fixture/0'"),
+    ("article", "variant"): (set_in("variant", "perceptron"), "E_VARIANT",
+                             "variant: expected 'article', 'stepwise' or 'layered', got 'perceptron'"),
+    ("article", "name"): (set_in("name", 7), "E_SCHEMA", "name: expected a string, got a number"),
+    ("article", "hyper missing"): (set_in("hyper", KeyError), "E_SCHEMA", "hyper: missing"),
+    ("article", "hyper a list"): (set_in("hyper", [1]), "E_SCHEMA", "hyper: expected an object, got a list"),
+    ("article", "hidden"): (set_in("hyper.hidden", 0), "E_HYPER", f"hyper.hidden: {RANGE} 1 to 4096"),
+    ("article", "epochs"): (set_in("hyper.epochs", 2.5), "E_HYPER", f"hyper.epochs: {RANGE} 0 to 1000000"),
+    ("article", "epochs huge"): (set_in("hyper.epochs", 10**9), "E_HYPER", f"hyper.epochs: {RANGE} 0 to 1000000"),
+    ("article", "lr"): (set_in("hyper.lr", -0.1), "E_HYPER", "hyper.lr: expected a finite number > 0"),
+    ("article", "X missing"): (set_in("data.X", KeyError), "E_SCHEMA", "data.X: missing"),
+    ("article", "X ragged"): (set_in("data.X", [[1, 0, 1, 0], [1, 0, 1], [0, 1, 0, 1]]), "E_SHAPE",
+                              "data.X[1]: expected 4 numbers, got 3"),
+    ("article", "X empty"): (set_in("data.X", []), "E_SHAPE", "data.X: expected a non-empty list of rows, got a list"),
+    ("article", "X string"): (set_in("data.X", [[1, 0, 1, 0], [1, 0, "1", 1], [0, 1, 0, 1]]), "E_VALUE",
+                              "data.X[1][2]: expected a finite number, got '1'"),
+    ("article", "X bool"): (set_in("data.X", [[1, 0, 1, 0], [1, 0, 1, True], [0, 1, 0, 1]]), "E_VALUE",
+                            "data.X[1][3]: expected a finite number, got true"),
+    ("article", "X null"): (set_in("data.X", [[1, 0, 1, 0], [1, 0, 1, 1], [0, None, 0, 1]]), "E_VALUE",
+                            "data.X[2][1]: expected a finite number, got null"),
+    ("article", "y shape"): (set_in("data.y", [[1], [1]]), "E_SHAPE", "data.y: expected 3x1, got 2x1"),
+    ("article", "y range"): (set_in("data.y", [[1], [2], [0]]), "E_VALUE", "data.y[1][0]: expected a value from 0 to 1"),
+    ("article", "wh transposed"): (transpose("init.wh"), "E_SHAPE", "init.wh: expected 4x3, got 3x4"),
+    ("article", "bh shape"): (set_in("init.bh", [[0.1, 0.2]]), "E_SHAPE", "init.bh: expected 1x3, got 1x2"),
+    ("article", "bout missing"): (set_in("init.bout", KeyError), "E_SCHEMA", "init.bout: missing"),
+    ("layered-xor", "neurons last"): (set_in("hyper.neurons", [3, 2]), "E_HYPER",
+                                      "hyper.neurons: expected 1 to 16 whole numbers from 1 to 4096, one per layer, the last 1"),
+    ("layered-xor", "neurons zero"): (set_in("hyper.neurons", [0, 1]), "E_HYPER",
+                                      "hyper.neurons: expected 1 to 16 whole numbers from 1 to 4096, one per layer, the last 1"),
+    ("layered-xor", "activation name"): (set_in("hyper.activations", ["relu", "sigmoid"]), "E_HYPER",
+                                         "hyper.activations: expected 'sigmoid' or 'tanh' for each of the 2 layers"),
+    ("layered-xor", "activation count"): (set_in("hyper.activations", ["tanh"]), "E_HYPER",
+                                          "hyper.activations: expected 'sigmoid' or 'tanh' for each of the 2 layers"),
+    ("layered-xor", "W1 transposed"): (transpose("init.W1"), "E_SHAPE", "init.W1: expected 3x2, got 2x3"),
+    ("layered-xor", "b2 missing"): (set_in("init.b2", KeyError), "E_SCHEMA", "init.b2: missing"),
+    ("layered-xor", "extra layer"): (set_in("init.W3", [[0.5]]), "E_SCHEMA", "init.W3: not a key of variant 'layered'"),
+    ("layered-xor", "extra keys sort alike"): (lambda doc: doc["init"].update(b3=[[0.0]], W3=[[0.5]]), "E_SCHEMA",
+                                               "init.W3: not a key of variant 'layered'"),
+    ("layered-xor", "hidden"): (set_in("hyper.hidden", 3), "E_SCHEMA", "hyper.hidden: not a key of variant 'layered'"),
+    ("stepwise", "hidden missing"): (set_in("hyper.hidden", KeyError), "E_SCHEMA", "hyper.hidden: missing"),
+    ("stepwise", "a bias"): (set_in("init.bh", [[0.1, 0.2, 0.3]]), "E_SCHEMA", "init.bh: not a key of variant 'stepwise'"),
+    ("stepwise", "weights shape"): (set_in("init.weights_hidden_output", [[0.1, 0.2, 0.3]]), "E_SHAPE",
+                                    "init.weights_hidden_output: expected 3x1, got 1x3"),
+    ("wide", "diverges"): (set_in("hyper.lr", 1.7e308), "E_DIVERGED",
+                           "loss[1]: not finite: training diverged at epoch 2 (try a smaller hyper.lr)"),
 }
-LAYERED_CASES = {
-    "neurons last": (set_in("hyper.neurons", [3, 2]),
-                     "hyper.neurons: expected a list of whole numbers >= 1, one per layer, the last 1"),
-    "neurons zero": (set_in("hyper.neurons", [0, 1]),
-                     "hyper.neurons: expected a list of whole numbers >= 1, one per layer, the last 1"),
-    "activation name": (set_in("hyper.activations", ["relu", "sigmoid"]),
-                        "hyper.activations: expected 'sigmoid' or 'tanh' for each of the 2 layers"),
-    "activation count": (set_in("hyper.activations", ["tanh"]),
-                         "hyper.activations: expected 'sigmoid' or 'tanh' for each of the 2 layers"),
-    "W1 transposed": (lambda doc: doc["init"].update(W1=np.array(doc["init"]["W1"]).T.tolist()),
-                      "init.W1: expected 3x2, got 2x3"),
-    "b2 missing": (set_in("init.b2", KeyError), "init.b2: missing"),
-    "extra layer": (set_in("init.W3", [[0.5]]), "init.W3: not a key of variant 'layered'"),
-    "extra keys sort alike": (lambda doc: doc["init"].update(b3=[[0.0]], W3=[[0.5]]),
-                              "init.W3: not a key of variant 'layered'"),
-    "hidden": (set_in("hyper.hidden", 3), "hyper.hidden: not a key of variant 'layered'"),
-}
-STEPWISE_CASES = {
-    "hidden missing": (set_in("hyper.hidden", KeyError), "hyper.hidden: missing"),
-    "a bias": (set_in("init.bh", [[0.1, 0.2, 0.3]]), "init.bh: not a key of variant 'stepwise'"),
-    "weights shape": (set_in("init.weights_hidden_output", [[0.1, 0.2, 0.3]]),
-                      "init.weights_hidden_output: expected 3x1, got 1x3"),
-}
-ALL_CASES = {**{("article", case): value for case, value in CASES.items()},
-             **{("layered-xor", case): value for case, value in LAYERED_CASES.items()},
-             **{("stepwise", case): value for case, value in STEPWISE_CASES.items()}}
 
 
-@pytest.mark.parametrize("base, case", sorted(ALL_CASES))
-@pytest.mark.parametrize("language", ["python", "r"])
-def test_both_languages_refuse_with_the_same_line(base, case, language, tmp_path):
-    mutate, message = ALL_CASES[base, case]
+@pytest.mark.parametrize("base, case", sorted(CASES))
+@pytest.mark.parametrize("language", sorted(TRAINERS))
+def test_both_languages_refuse_with_the_same_code_and_line(base, case, language, tmp_path):
+    mutate, code, message = CASES[base, case]
     document = json.loads((FIXTURE_DIR / f"{base}.json").read_text())
     mutate(document)
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(document))
-    train = fixtures.train_fixture if language == "python" else rbridge.train_fixture
     with pytest.raises(fixtures.FixtureError) as error:
-        train(path)
-    assert str(error.value) == message
+        TRAINERS[language](path)
+    assert error.value.code == code
+    if message is not None:
+        assert error.value.message == message
 
 
-@pytest.mark.parametrize("language", ["python", "r"])
+def test_saturation_is_not_divergence(tmp_path):
+    """A sigmoid network saturates instead of overflowing: even lr = 1e300
+    trains to finite weights in both languages."""
+    document = json.loads((FIXTURE_DIR / "xor.json").read_text())
+    document["hyper"]["lr"] = 1e300
+    path = tmp_path / "saturates.json"
+    path.write_text(json.dumps(document))
+    python, r = (train(path, 50) for train in TRAINERS.values())
+    for name, value in python["params"].items():
+        assert np.isfinite(value).all() and np.isfinite(r["params"][name]).all()
+
+
+@pytest.mark.parametrize("language", sorted(TRAINERS))
 def test_not_json_names_the_file(language, tmp_path):
     path = tmp_path / "broken.json"
     path.write_text("{ not json")
-    train = fixtures.train_fixture if language == "python" else rbridge.train_fixture
-    with pytest.raises(fixtures.FixtureError, match=r"broken\.json: not valid JSON"):
-        train(path)
+    with pytest.raises(fixtures.FixtureError, match=r"broken\.json: not valid JSON") as error:
+        TRAINERS[language](path)
+    assert error.value.code == "E_JSON"

@@ -28,23 +28,10 @@ def one_epoch(language, variant, X, y, params, hyper):
     if language == "python":
         trained, loss, _ = fixtures.train_variant(variant, X, y, params, hyper, 1)
     else:
-        result = rbridge.call("train_variant", variant, X, y, to_r_list(params), to_r_list(hyper), 1)
+        result = rbridge.call("train_variant", variant, X, y, rbridge.to_r_list(params), rbridge.to_r_list(hyper), 1)
         trained, loss = result["params"], result["loss"]
     scale = 1 if variant == "layered" else len(X)
     return scale * float(loss[0]), {name: np.asarray(value) for name, value in trained.items()}
-
-
-def to_r_list(mapping):
-    from rpy2.robjects import ListVector, StrVector, default_converter, numpy2ri
-    from rpy2.robjects.conversion import localconverter
-
-    def convert(value):
-        if isinstance(value, list):
-            return StrVector(value) if all(isinstance(item, str) for item in value) else np.asarray(value)
-        return np.asarray(value, dtype=float) if isinstance(value, np.ndarray) else value
-
-    with localconverter(default_converter + numpy2ri.converter):
-        return ListVector({name: convert(value) for name, value in mapping.items()})
 
 
 def worst_relative_errors(language, variant, X, y, params, hyper):

@@ -23,8 +23,12 @@ PARAM_NAMES = ("wh", "bh", "wout", "bout")
 # X and y arrive as arguments (the fixture readers load them).  The article
 # defines its activation and its slope here.
 def sigmoid(x):
-    """σ(x) = 1 / (1 + e^(−x)).  The article's text misprints this formula."""
-    return 1 / (1 + np.exp(-x))
+    """σ(x) = 1 / (1 + e^(−x)).  The article's text misprints this formula.
+
+    Stable for every double: for x < −709, e^(−x) overflows to inf and σ is
+    1/inf = 0, its limit, without numpy's overflow warning (R's exp is silent)."""
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
 
 
 def derivatives_sigmoid(activation):
@@ -79,7 +83,7 @@ def backward(X, y, params, H, output):
     error_at_hidden_layer = d_output @ params["wout"].T
     # Step 9: delta at the hidden layer, n×h
     d_hiddenlayer = error_at_hidden_layer * slope_hidden_layer
-    # Step 10: weight slopes Hᵀ·d_output (h×1) and Xᵀ·d_hiddenlayer (d×h)
+    # Step 10: weight slopes, Hᵀ·d_output (h×1) and Xᵀ·d_hiddenlayer (d×h)
     # Step 11: bias slopes, the column sums of the deltas (1×1 and 1×h)
     return {
         "wh": X.T @ d_hiddenlayer,

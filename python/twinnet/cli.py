@@ -5,6 +5,8 @@
     parity [FIXTURE ...]           exit 1 on any mismatch
     demo [FIXTURE ...] [--out-dir out]
     generate [--check]             write (or check) shared_fixtures/*.json
+    port FIXTURE RESULT            the Python twin as a port: train FIXTURE, write RESULT
+    conform [--fixtures GLOB] [--report PATH] -- COMMAND...   check a port (docs/porting.md)
 
 Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
 """
@@ -30,6 +32,7 @@ def default_fixtures():
 
 
 def cmd_train(args):
+    fixtures.check_output_path(args.out)  # before training: a refused path costs nothing
     result = TRAINERS[args.lang](args.fixture, args.epochs)
     fixtures.write_result(result, args.out)
     print(f"wrote {args.out}: {result['fixture']} trained in {args.lang} for {len(result['loss'])} epochs")
@@ -78,11 +81,26 @@ def cmd_generate(args):
         for path in generate.generate(root):
             print(f"wrote {path}")
         return 0
-    stale = [name for name, text in generate.all_fixtures(root).items()
-             if (FIXTURE_DIR / name).read_text(encoding="utf-8") != text]
+    stale = [name for name, content in generate.all_files(root).items()
+             if not (FIXTURE_DIR / name).is_file() or (FIXTURE_DIR / name).read_bytes() != content]
     for name in stale:
         print(f"{FIXTURE_DIR / name} differs from a fresh generation", file=sys.stderr)
     return 1 if stale else 0
+
+
+def cmd_port(args):
+    fixtures.write_result(fixtures.train_fixture(args.fixture), args.result)
+    return 0
+
+
+def cmd_conform(args):
+    from . import conform
+
+    paths = conform.fixture_paths(args.fixtures) if args.fixtures else default_fixtures()
+    if not paths:
+        print(f"twinnet: --fixtures {' '.join(args.fixtures)}: no fixture file matches", file=sys.stderr)
+        return 2
+    return conform.check_port(paths, args.port_command, args.report, args.work_dir, args.timeout or conform.TIMEOUT)
 
 
 def parser():
@@ -112,6 +130,23 @@ def parser():
     gen = commands.add_parser("generate", help="write shared_fixtures/*.json from the generator")
     gen.add_argument("--check", action="store_true", help="only check the committed files are current")
     gen.set_defaults(run=cmd_generate)
+
+    port = commands.add_parser("port", help="the Python twin as a port: COMMAND FIXTURE RESULT (see conform)")
+    port.add_argument("fixture", type=Path)
+    port.add_argument("result", type=Path)
+    port.set_defaults(run=cmd_port)
+
+    conform = commands.add_parser("conform", help="check a port against every fixture and diagnose its mistakes",
+                                  description="Run COMMAND... FIXTURE RESULT on every fixture, with 0, 1 and 2 "
+                                              "epochs and then in full, and compare with the Python twin.")
+    conform.add_argument("--fixtures", action="append", metavar="GLOB",
+                         help="fixture files to check (repeatable; default: every shared_fixtures/*.json)")
+    conform.add_argument("--report", type=Path, default=Path("out/conform.json"),
+                         help="where to write the JSON report (default: out/conform.json)")
+    conform.add_argument("--work-dir", type=Path, help="keep the derived fixtures and the port's results here")
+    conform.add_argument("--timeout", type=float, help="seconds one run of the port may take (default 600)")
+    conform.add_argument("port_command", nargs="+", metavar="COMMAND", help="the port, after --")
+    conform.set_defaults(run=cmd_conform)
     return top
 
 

@@ -25,9 +25,35 @@ RESULT_SCHEMA = "twinnet-result/1"
 VARIANTS = ("article", "stepwise", "layered")
 ACTIVATIONS = ("sigmoid", "tanh")
 
+# Limits on what a fixture may ask for, the same in both languages.
+MAX_FIXTURE_BYTES = 16 * 1024 * 1024  # refused before parsing
+MAX_EPOCHS = 1_000_000
+MAX_NEURONS = 4096  # hidden units in any layer
+MAX_LAYERS = 16  # layered variant
+
+# Every refusal has one of these codes; the R twin uses the same ones.
+ERROR_CODES = {
+    "E_IO": "the file cannot be read",
+    "E_SIZE": f"the file is larger than {MAX_FIXTURE_BYTES} bytes",
+    "E_ENCODING": "the file is not UTF-8 (or has a byte-order mark or a NUL byte)",
+    "E_JSON": "the file is not valid JSON (NaN and Infinity are not JSON; keys must be unique)",
+    "E_SCHEMA": "a key is missing, unexpected, or of the wrong kind; or schema is not twinnet-fixture/1",
+    "E_VARIANT": "variant names no known variant",
+    "E_HYPER": "a hyperparameter is out of range",
+    "E_SHAPE": "a matrix is empty, ragged, or has the wrong shape",
+    "E_VALUE": "a matrix holds something other than finite numbers, or y lies outside [0, 1]",
+    "E_DIVERGED": "training produced a non-finite loss or parameter",
+    "E_OUTPUT": "the output path is refused (a fixture, or under shared_fixtures/)",
+}
+
 
 class FixtureError(ValueError):
-    """A fixture that cannot be trained; the message names the JSON field."""
+    """A fixture that cannot be trained: ``code`` is one of ERROR_CODES and
+    ``message`` one line that names the JSON path, the same as in R."""
+
+    def __init__(self, code, message):
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
 
 
 def fixture_paths(directory):
@@ -38,32 +64,58 @@ def fixture_paths(directory):
 def read_fixture(path):
     """Read and check a fixture: returns the parsed JSON with ``data`` and
     ``init`` as float arrays in their documented shapes."""
+    return check_fixture(load_json(path))
+
+
+def load_json(path):
+    """Parse a JSON file, refusing (in this order) an unreadable file, one over
+    MAX_FIXTURE_BYTES, bytes that are not UTF-8, and text that is not JSON."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            fixture = json.load(handle)
+        if os.path.getsize(path) > MAX_FIXTURE_BYTES:
+            raise FixtureError("E_SIZE", f"{path}: larger than {MAX_FIXTURE_BYTES} bytes")
+        raw = Path(path).read_bytes()
     except OSError as error:
-        raise FixtureError(f"{path}: cannot read: {error.strerror}") from None
+        raise FixtureError("E_IO", f"{path}: cannot read: {error.strerror}") from None
+    if raw.startswith(b"\xef\xbb\xbf") or b"\x00" in raw:
+        raise FixtureError("E_ENCODING", f"{path}: not UTF-8 text (a byte-order mark or a NUL byte)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FixtureError("E_ENCODING", f"{path}: not UTF-8 text") from None
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except ValueError as error:
-        raise FixtureError(f"{path}: not valid JSON: {error}") from None
+        raise FixtureError("E_JSON", f"{path}: not valid JSON: {error}") from None
+
+
+def check_fixture(fixture):
+    """Check a parsed fixture against the rules both languages share; returns
+    it with ``data`` and ``init`` as float arrays."""
     if not isinstance(fixture, dict):
-        raise FixtureError("(top level): expected an object")
-    _check_equal(fixture, "schema", FIXTURE_SCHEMA)
-    variant = fixture.get("variant")
+        raise FixtureError("E_SCHEMA", f"(top level): expected an object, got {_kind(fixture)}")
+    schema = _field(fixture, "schema", "schema")
+    if schema != FIXTURE_SCHEMA:
+        raise FixtureError("E_SCHEMA", f"schema: expected '{FIXTURE_SCHEMA}', got {_kind(schema)}")
+    if not isinstance(_field(fixture, "name", "name"), str):
+        raise FixtureError("E_SCHEMA", f"name: expected a string, got {_kind(fixture['name'])}")
+    variant = _field(fixture, "variant", "variant")
     if not isinstance(variant, str) or variant not in VARIANTS:
-        raise FixtureError(f"variant: unknown variant {variant!r}")
-    if not isinstance(fixture.get("name"), str):
-        raise FixtureError("name: expected a string")
-    hyper = _field(fixture, "hyper")
+        raise FixtureError("E_VARIANT", f"variant: expected 'article', 'stepwise' or 'layered', got {_kind(variant)}")
+    hyper = _object(fixture, "hyper")
     _check_hyper(variant, hyper)
-    data = _field(fixture, "data")
-    X = _matrix(data, "data.X")
+    data = _object(fixture, "data")
+    _check_no_extra(data, "data", ("X", "y"), variant)
+    X = _matrix(data, "X", "data.X")
     n, d = X.shape
-    data = {"X": X, "y": _matrix(data, "data.y", (n, 1))}
-    init = _field(fixture, "init")
+    y = _matrix(data, "y", "data.y", (n, 1))
+    outside = np.argwhere((y < 0) | (y > 1))
+    if len(outside):
+        raise FixtureError("E_VALUE", f"data.y[{outside[0][0]}][0]: expected a value from 0 to 1")
+    init = _object(fixture, "init")
     shapes = param_shapes(variant, d, hyper)
     _check_no_extra(init, "init", shapes, variant)
-    init = {name: _matrix(init, f"init.{name}", shape) for name, shape in shapes.items()}
-    return {**fixture, "data": data, "init": init}
+    init = {name: _matrix(init, name, f"init.{name}", shape) for name, shape in shapes.items()}
+    return {**fixture, "data": {"X": X, "y": y}, "init": init}
 
 
 def param_shapes(variant, d, hyper):
@@ -96,11 +148,13 @@ def train_fixture(path, epochs=None):
     then no longer apply)."""
     fixture = read_fixture(path)
     hyper = fixture["hyper"]
-    epochs = hyper["epochs"] if epochs is None else epochs
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise FixtureError(f"epochs: expected a whole number >= 0, got {epochs!r}")
+    epochs = int(hyper["epochs"]) if epochs is None else epochs
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or not 0 <= epochs <= MAX_EPOCHS:
+        raise FixtureError("E_HYPER", f"epochs: expected a whole number from 0 to {MAX_EPOCHS}")
     data = fixture["data"]
-    params, loss, output = train_variant(fixture["variant"], data["X"], data["y"], fixture["init"], hyper, epochs)
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
+        params, loss, output = train_variant(fixture["variant"], data["X"], data["y"], fixture["init"], hyper, epochs)
+    _check_converging(loss, params)
     return {
         "schema": RESULT_SCHEMA,
         "fixture": fixture["name"],
@@ -116,13 +170,43 @@ def trace_fixture(path):
     fixture, in the walk-through's order, as {name: matrix}."""
     fixture = read_fixture(path)
     if fixture["variant"] != "stepwise":
-        raise FixtureError(f"variant: trace needs a 'stepwise' fixture, got {fixture['variant']!r}")
+        raise FixtureError("E_VARIANT", f"variant: trace needs a 'stepwise' fixture, got '{fixture['variant']}'")
     return stepwise.trace_stepwise(fixture["data"]["X"], fixture["data"]["y"], fixture["init"])
+
+
+def _check_converging(loss, params):
+    """Refuse a run that diverged: name the first epoch whose loss is not
+    finite, or the parameter that is not finite after the last epoch."""
+    bad = np.flatnonzero(~np.isfinite(loss))
+    if len(bad):
+        raise FixtureError("E_DIVERGED", f"loss[{bad[0]}]: not finite: training diverged at epoch {bad[0] + 1} "
+                                         "(try a smaller hyper.lr)")
+    for name, value in params.items():
+        if not np.isfinite(value).all():
+            raise FixtureError("E_DIVERGED", f"params.{name}: not finite after epoch {len(loss)}: "
+                                             "training diverged (try a smaller hyper.lr)")
+
+
+def check_output_path(path):
+    """Refuse (E_OUTPUT) to write a result anywhere under a directory named
+    shared_fixtures, over a file that is a fixture, or in a missing directory."""
+    if not Path(path).parent.is_dir():
+        raise FixtureError("E_OUTPUT", f"{path}: cannot write: No such directory")
+    if "shared_fixtures" in Path(path).parent.resolve().parts:
+        raise FixtureError("E_OUTPUT", f"{path}: refusing to write under shared_fixtures/")
+    if os.path.isfile(path):
+        try:
+            document = load_json(path)
+        except FixtureError:
+            return
+        if isinstance(document, dict) and document.get("schema") == FIXTURE_SCHEMA:
+            raise FixtureError("E_OUTPUT", f"{path}: refusing to overwrite a fixture")
 
 
 def write_result(result, path):
     """Write a result with :func:`dumps` through a temporary file and a rename,
     so an interrupted write leaves the old file or none, never half a file."""
+    check_output_path(path)
     path = Path(path)
     text = dumps(result)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -156,65 +240,106 @@ def dumps(document, indent=0, per_line=4):
     return json.dumps(document, allow_nan=False)
 
 
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _unique_keys(pairs):
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate key '{duplicates[0]}'")
+    return dict(pairs)
+
+
+def _finite(value):
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a double
+        return False
+
+
+def _kind(value):
+    """How a refused value is named in messages: the same words in R."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, (int, float)):
+        return "a number" if _finite(value) else "a non-finite number"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _field(mapping, key, field):
+    if key not in mapping:
+        raise FixtureError("E_SCHEMA", f"{field}: missing")
+    return mapping[key]
+
+
+def _object(mapping, key):
+    value = _field(mapping, key, key)
+    if not isinstance(value, dict):
+        raise FixtureError("E_SCHEMA", f"{key}: expected an object, got {_kind(value)}")
+    return value
+
+
 def _check_no_extra(mapping, field, allowed, variant):
-    extra = sorted(set(mapping) - set(allowed)) if isinstance(mapping, dict) else []
+    extra = sorted(set(mapping) - set(allowed))
     if extra:
-        raise FixtureError(f"{field}.{extra[0]}: not a key of variant {variant!r}")
+        raise FixtureError("E_SCHEMA", f"{field}.{extra[0]}: not a key of variant '{variant}'")
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and _finite(value)
+
+
+def _is_whole(value, minimum, maximum):
+    return _is_number(value) and value == int(value) and minimum <= value <= maximum
 
 
 def _check_hyper(variant, hyper):
     allowed = ("neurons", "activations") if variant == "layered" else ("hidden",)
     _check_no_extra(hyper, "hyper", allowed + ("epochs", "lr"), variant)
-    _whole_number(hyper, "hyper.epochs", minimum=0)
+    if not _is_whole(_field(hyper, "epochs", "hyper.epochs"), 0, MAX_EPOCHS):
+        raise FixtureError("E_HYPER", f"hyper.epochs: expected a whole number from 0 to {MAX_EPOCHS}")
     lr = _field(hyper, "lr", "hyper.lr")
-    if not _is_number(lr) or not math.isfinite(lr) or lr <= 0:
-        raise FixtureError(f"hyper.lr: expected a finite number > 0, got {lr!r}")
+    if not _is_number(lr) or lr <= 0:
+        raise FixtureError("E_HYPER", "hyper.lr: expected a finite number > 0")
     if variant != "layered":
-        _whole_number(hyper, "hyper.hidden", minimum=1)
+        if not _is_whole(_field(hyper, "hidden", "hyper.hidden"), 1, MAX_NEURONS):
+            raise FixtureError("E_HYPER", f"hyper.hidden: expected a whole number from 1 to {MAX_NEURONS}")
         return
     neurons = _field(hyper, "neurons", "hyper.neurons")
-    if (not isinstance(neurons, list) or not neurons or neurons[-1] != 1
-            or not all(_is_number(size) and math.isfinite(size) and size == int(size) and size >= 1
-                       for size in neurons)):
-        raise FixtureError("hyper.neurons: expected a list of whole numbers >= 1, one per layer, the last 1")
+    if (not isinstance(neurons, list) or not 1 <= len(neurons) <= MAX_LAYERS or not _is_whole(neurons[-1], 1, 1)
+            or not all(_is_whole(size, 1, MAX_NEURONS) for size in neurons)):
+        raise FixtureError("E_HYPER", f"hyper.neurons: expected 1 to {MAX_LAYERS} whole numbers from 1 to "
+                                      f"{MAX_NEURONS}, one per layer, the last 1")
     activations = _field(hyper, "activations", "hyper.activations")
     if (not isinstance(activations, list) or len(activations) != len(neurons)
             or not all(isinstance(name, str) and name in ACTIVATIONS for name in activations)):
-        raise FixtureError(f"hyper.activations: expected 'sigmoid' or 'tanh' for each of the {len(neurons)} layers")
+        raise FixtureError("E_HYPER", f"hyper.activations: expected 'sigmoid' or 'tanh' for each of the "
+                                      f"{len(neurons)} layers")
 
 
-def _field(mapping, key, field=None):
-    field = field or key
-    if not isinstance(mapping, dict) or key not in mapping:
-        raise FixtureError(f"{field}: missing")
-    return mapping[key]
-
-
-def _check_equal(mapping, key, expected):
-    if mapping.get(key) != expected:
-        raise FixtureError(f"{key}: expected {expected!r}, got {mapping.get(key)!r}")
-
-
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _whole_number(mapping, field, minimum):
-    value = _field(mapping, field.split(".")[-1], field)
-    if not _is_number(value) or not math.isfinite(value) or value != int(value) or value < minimum:
-        raise FixtureError(f"{field}: expected a whole number >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _matrix(mapping, field, shape=None):
-    """A list of equal-length rows of finite numbers, as a float array."""
-    rows = _field(mapping, field.split(".")[-1], field)
-    if (not isinstance(rows, list) or not rows
-            or not all(isinstance(row, list) and row and len(row) == len(rows[0]) for row in rows)):
-        raise FixtureError(f"{field}: expected a non-empty list of equal-length rows")
-    if not all(_is_number(value) and math.isfinite(value) for row in rows for value in row):
-        raise FixtureError(f"{field}: expected finite numbers only")
+def _matrix(mapping, key, field, shape=None):
+    """A non-empty list of equal-length, non-empty rows of finite numbers, as a
+    float array; the first fault found, row by row, names its index."""
+    rows = _field(mapping, key, field)
+    if not isinstance(rows, list) or not rows:
+        raise FixtureError("E_SHAPE", f"{field}: expected a non-empty list of rows, got {_kind(rows)}")
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or not row:
+            raise FixtureError("E_SHAPE", f"{field}[{i}]: expected a non-empty list of numbers, got {_kind(row)}")
+        if len(row) != len(rows[0]):
+            raise FixtureError("E_SHAPE", f"{field}[{i}]: expected {len(rows[0])} numbers, got {len(row)}")
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if not _is_number(value):
+                raise FixtureError("E_VALUE", f"{field}[{i}][{j}]: expected a finite number, got {_kind(value)}")
     matrix = np.array(rows, dtype=float)
-    if shape is not None and matrix.shape != shape:
-        raise FixtureError(f"{field}: expected {shape[0]}x{shape[1]}, got {matrix.shape[0]}x{matrix.shape[1]}")
+    if shape is not None and matrix.shape != tuple(shape):
+        raise FixtureError("E_SHAPE", f"{field}: expected {shape[0]}x{shape[1]}, "
+                                      f"got {matrix.shape[0]}x{matrix.shape[1]}")
     return matrix

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import fixtures
+from . import fixtures, invalid
 
 GENERATOR = "python -m twinnet generate"
 INIT_NOTES = {
@@ -179,11 +179,20 @@ def all_fixtures(root):
     return {f"{case.name}.json": fixtures.dumps(build(case)) for case in cases}
 
 
+def all_files(root):
+    """Every generated file, {path relative to shared_fixtures/: bytes}: the
+    fixtures and the invalid corpus."""
+    files = {name: text.encode("utf-8") for name, text in all_fixtures(root).items()}
+    files.update({f"invalid/{name}": content for name, content in invalid.corpus().items()})
+    return files
+
+
 def generate(root):
-    """Write every fixture under ``root/shared_fixtures``; returns the paths."""
+    """Write every generated file under ``root/shared_fixtures``; returns the paths."""
     paths = []
-    for file_name, text in all_fixtures(root).items():
-        path = Path(root) / "shared_fixtures" / file_name
-        path.write_text(text, encoding="utf-8")
+    for name, content in all_files(root).items():
+        path = Path(root) / "shared_fixtures" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(content)
         paths.append(path)
     return paths

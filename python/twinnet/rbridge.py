@@ -12,6 +12,7 @@ The R package is installed by ``make setup`` into ``<venv>/R-library``; set
 import functools
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -82,6 +83,22 @@ def call(function_name, *args, **kwargs):
         return _plain(function(*args, **kwargs))
 
 
+def to_r_list(mapping):
+    """A dict of arrays, numbers and lists of strings as an R named list (for
+    calling R functions that take params or hyper lists)."""
+    r_package()
+    from rpy2.robjects import ListVector, StrVector, default_converter, numpy2ri
+    from rpy2.robjects.conversion import localconverter
+
+    def convert(value):
+        if isinstance(value, (list, tuple)):
+            return StrVector(value) if all(isinstance(item, str) for item in value) else np.asarray(value)
+        return value
+
+    with localconverter(default_converter + numpy2ri.converter):
+        return ListVector({name: convert(value) for name, value in mapping.items()})
+
+
 def _plain(value):
     """OrdDict -> dict, recursively, so results look like the Python side's."""
     if hasattr(value, "items"):
@@ -89,11 +106,17 @@ def _plain(value):
     return value
 
 
-def r_error_message(error):
-    """The one-line message of an R condition raised through rpy2 (R prints it
-    as "Error: message" or "Error in call : message")."""
-    lines = str(error).strip().splitlines() or [type(error).__name__]
-    return lines[0].split(": ", 1)[-1].strip() if lines[0].startswith("Error") else lines[0]
+def fixture_error_from_r(error):
+    """The R twin's twinnet_fixture_error, raised through rpy2 as
+    "Error: E_CODE: message", as a FixtureError with the same code and message;
+    any other R error is re-raised unchanged."""
+    from . import fixtures
+
+    lines = str(error).strip().splitlines() or [""]
+    match = re.match(r"Error[^:]*: (E_[A-Z]+): (.*)", lines[0])
+    if match is None:
+        raise error
+    return fixtures.FixtureError(match.group(1), match.group(2).strip())
 
 
 def train_fixture(path, epochs=None):
@@ -107,7 +130,7 @@ def train_fixture(path, epochs=None):
     try:
         result = call("train_fixture", *args)
     except RRuntimeError as error:
-        raise fixtures.FixtureError(r_error_message(error)) from None
+        raise fixture_error_from_r(error) from None
     fixture = fixtures.read_fixture(path)
     shapes = {name: value.shape for name, value in fixture["init"].items()}
     shapes["output"] = fixture["data"]["y"].shape
@@ -133,7 +156,7 @@ def trace_fixture(path):
     try:
         trace = call("trace_fixture", str(path))
     except RRuntimeError as error:
-        raise fixtures.FixtureError(r_error_message(error)) from None
+        raise fixture_error_from_r(error) from None
     expected = fixtures.trace_fixture(path)
     if list(trace) != list(expected):
         raise AssertionError(f"R trace names {list(trace)} differ from Python's {list(expected)}")

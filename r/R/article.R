@@ -27,6 +27,8 @@ param_names <- c("wh", "bh", "wout", "bout")
 #' Sigmoid activation
 #'
 #' \eqn{\sigma(x) = 1 / (1 + e^{-x})}. The article's text misprints this formula.
+#' Stable for every double: for x < -709, `exp(-x)` overflows to `Inf` and
+#' the sigmoid is `1 / Inf = 0`, its limit (R's `exp()` does not warn).
 #'
 #' @param x A numeric vector or matrix.
 #' @return `x` with the sigmoid applied elementwise.
@@ -114,7 +116,7 @@ backward <- function(X, y, params, H, output) {
   error_at_hidden_layer <- tcrossprod(d_output, params$wout)
   # Step 9: delta at the hidden layer, n x h
   d_hiddenlayer <- error_at_hidden_layer * slope_hidden_layer
-  # Step 10: weight slopes t(H) %*% d_output (h x 1) and t(X) %*% d_hiddenlayer (d x h)
+  # Step 10: weight slopes, t(H) %*% d_output (h x 1) and t(X) %*% d_hiddenlayer (d x h)
   # Step 11: bias slopes, the column sums of the deltas (1 x 1 and 1 x h);
   # t() turns colSums' vector back into a row
   list(

@@ -7,16 +7,28 @@
 # exactly; for writing, jsonlite::toJSON keeps only 15 significant digits, so
 # numbers are written with sprintf("%.17g"), which reads back bit-exactly.
 #
-# Bad input stops with a condition of class "twinnet_fixture_error" whose
-# one-line message names the JSON field, with the same meaning as the Python
-# twin's FixtureError.
+# Bad input stops with a condition of class "twinnet_fixture_error" with a
+# stable `code` (the same codes as the Python twin's ERROR_CODES) and a
+# one-line message that names the JSON path, the same words as in Python.
 
 fixture_schema <- "twinnet-fixture/1"
 result_schema <- "twinnet-result/1"
 variants <- c("article", "stepwise", "layered")
 activation_names <- c("sigmoid", "tanh")
 
+# Limits on what a fixture may ask for, the same in both languages.
+max_fixture_bytes <- 16 * 1024 * 1024 # refused before parsing
+max_epochs <- 1000000
+max_neurons <- 4096 # hidden units in any layer
+max_layers <- 16 # layered variant
+
 #' Read and check a fixture
+#'
+#' Refuses, in this order, an unreadable file (`E_IO`), one over 16 MiB
+#' (`E_SIZE`), bytes that are not UTF-8 (`E_ENCODING`), text that is not JSON
+#' (`E_JSON`), then anything that breaks the fixture rules (`E_SCHEMA`,
+#' `E_VARIANT`, `E_HYPER`, `E_SHAPE`, `E_VALUE`). The error is a condition of
+#' class `twinnet_fixture_error` with fields `code` and `message`.
 #'
 #' @param path Path to a `twinnet-fixture/1` JSON file.
 #' @return The parsed fixture, with `data$X`, `data$y` and the `init`
@@ -28,32 +40,76 @@ activation_names <- c("sigmoid", "tanh")
 #' dim(fixture$init$wh)
 #' }
 read_fixture <- function(path) {
-  if (!file.exists(path)) fixture_error(path, ": cannot read: No such file or directory")
-  if (dir.exists(path)) fixture_error(path, ": cannot read: Is a directory")
-  text <- paste(readLines(path, warn = FALSE, encoding = "UTF-8"), collapse = "\n")
-  # Parsed without simplification, so every value is checked as written:
-  # fromJSON's simplification would turn `true` into 1 inside a matrix and
-  # accept [0.1] where a single number belongs.
-  fixture <- tryCatch(
-    jsonlite::parse_json(text, simplifyVector = FALSE),
-    error = function(e) fixture_error(path, ": not valid JSON: ", conditionMessage(e))
-  )
-  if (!is.list(fixture) || is.null(names(fixture))) fixture_error("(top level): expected an object")
-  check_equal(fixture, "schema", fixture_schema)
-  variant <- fixture[["variant"]]
-  if (!is_string(variant) || !variant %in% variants) {
-    fixture_error("variant: unknown variant ", shown(variant))
+  check_fixture(load_json(path))
+}
+
+#' Parse a JSON file
+#'
+#' Without simplification, so every value is checked as written
+#' (`jsonlite::fromJSON()` would turn `true` into 1 inside a matrix). Duplicate
+#' keys are refused, as `NaN` and `Infinity` are by the parser.
+#'
+#' @inheritParams read_fixture
+#' @return The parsed JSON: named lists for objects, unnamed lists for arrays.
+#' @export
+load_json <- function(path) {
+  size <- file.size(path)
+  if (is.na(size) || dir.exists(path)) {
+    reason <- if (dir.exists(path)) "Is a directory" else "No such file or directory"
+    fixture_error("E_IO", path, ": cannot read: ", reason)
   }
-  if (!is_string(fixture[["name"]])) fixture_error("name: expected a string")
-  hyper <- field(fixture, "hyper")
-  fixture$hyper <- check_hyper(variant, hyper)
-  data <- field(fixture, "data")
-  X <- as_matrix(data, "data.X")
-  fixture$data <- list(X = X, y = as_matrix(data, "data.y", c(nrow(X), 1)))
-  init <- field(fixture, "init")
+  if (size > max_fixture_bytes) fixture_error("E_SIZE", path, ": larger than ", format(max_fixture_bytes), " bytes")
+  raw <- readBin(path, "raw", n = size)
+  if ((length(raw) >= 3 && identical(raw[1:3], as.raw(c(0xef, 0xbb, 0xbf)))) || any(raw == 0)) {
+    fixture_error("E_ENCODING", path, ": not UTF-8 text (a byte-order mark or a NUL byte)")
+  }
+  text <- rawToChar(raw)
+  if (!validUTF8(text)) fixture_error("E_ENCODING", path, ": not UTF-8 text")
+  Encoding(text) <- "UTF-8"
+  document <- tryCatch(
+    jsonlite::parse_json(text, simplifyVector = FALSE),
+    error = function(e) fixture_error("E_JSON", path, ": not valid JSON: ", first_line(conditionMessage(e)))
+  )
+  duplicate <- first_duplicate_key(document)
+  if (!is.null(duplicate)) fixture_error("E_JSON", path, ": not valid JSON: duplicate key '", duplicate, "'")
+  document
+}
+
+#' Check a parsed fixture
+#'
+#' The rules both languages share, in the same order.
+#'
+#' @param fixture A fixture as parsed by [load_json()].
+#' @return The fixture with `data` and `init` as numeric matrices.
+#' @export
+check_fixture <- function(fixture) {
+  if (!is_object(fixture)) fixture_error("E_SCHEMA", "(top level): expected an object, got ", kind(fixture))
+  schema <- field(fixture, "schema", "schema")
+  if (!identical(schema, fixture_schema)) {
+    fixture_error("E_SCHEMA", "schema: expected '", fixture_schema, "', got ", kind(schema))
+  }
+  if (!is_string(field(fixture, "name", "name"))) {
+    fixture_error("E_SCHEMA", "name: expected a string, got ", kind(fixture[["name"]]))
+  }
+  variant <- field(fixture, "variant", "variant")
+  if (!is_string(variant) || !variant %in% variants) {
+    fixture_error("E_VARIANT", "variant: expected 'article', 'stepwise' or 'layered', got ", kind(variant))
+  }
+  fixture$hyper <- check_hyper(variant, object(fixture, "hyper"))
+  data <- object(fixture, "data")
+  check_no_extra(data, "data", c("X", "y"), variant)
+  X <- as_matrix(data, "X", "data.X")
+  y <- as_matrix(data, "y", "data.y", c(nrow(X), 1))
+  outside <- which(y < 0 | y > 1)
+  if (length(outside) > 0) {
+    fixture_error("E_VALUE", "data.y[", outside[1] - 1, "][0]: expected a value from 0 to 1")
+  }
+  fixture$data <- list(X = X, y = y)
+  init <- object(fixture, "init")
   shapes <- param_shapes(variant, ncol(X), fixture$hyper)
   check_no_extra(init, "init", names(shapes), variant)
-  fixture$init <- Map(function(name, shape) as_matrix(init, paste0("init.", name), shape), names(shapes), shapes)
+  fixture$init <- Map(function(name, shape) as_matrix(init, name, paste0("init.", name), shape),
+                      names(shapes), shapes)
   fixture
 }
 
@@ -77,10 +133,11 @@ train_fixture <- function(path, epochs = NULL) {
   fixture <- read_fixture(path)
   hyper <- fixture$hyper
   if (is.null(epochs)) epochs <- hyper$epochs
-  if (!is_number(epochs) || epochs != round(epochs) || epochs < 0) {
-    fixture_error("epochs: expected a whole number >= 0, got ", shown(epochs))
+  if (!is_whole(epochs, 0, max_epochs)) {
+    fixture_error("E_HYPER", "epochs: expected a whole number from 0 to ", format(max_epochs, scientific = FALSE))
   }
   fit <- train_variant(fixture$variant, fixture$data$X, fixture$data$y, fixture$init, hyper, epochs)
+  check_converging(fit$loss, fit$params)
   list(
     schema = result_schema,
     fixture = fixture$name,
@@ -102,7 +159,7 @@ train_fixture <- function(path, epochs = NULL) {
 trace_fixture <- function(path) {
   fixture <- read_fixture(path)
   if (fixture$variant != "stepwise") {
-    fixture_error("variant: trace needs a 'stepwise' fixture, got ", shown(fixture$variant))
+    fixture_error("E_VARIANT", "variant: trace needs a 'stepwise' fixture, got '", fixture$variant, "'")
   }
   trace_stepwise(fixture$data$X, fixture$data$y, fixture$init)
 }
@@ -149,17 +206,42 @@ train_variant <- function(variant, X, y, params, hyper, epochs) {
   train_fn(X, y, params, epochs, hyper$lr)
 }
 
+#' Refuse an output path
+#'
+#' Stops with `E_OUTPUT` for a path anywhere under a directory named
+#' `shared_fixtures`, for an existing file that is a fixture, or for a path
+#' in a missing directory.
+#'
+#' @param path Where a result would be written.
+#' @return `path`, invisibly, when it may be written.
+#' @export
+check_output_path <- function(path) {
+  if (!dir.exists(dirname(path))) fixture_error("E_OUTPUT", path, ": cannot write: No such directory")
+  parent <- normalizePath(dirname(path), mustWork = FALSE)
+  if ("shared_fixtures" %in% strsplit(parent, "/", fixed = TRUE)[[1]]) {
+    fixture_error("E_OUTPUT", path, ": refusing to write under shared_fixtures/")
+  }
+  if (file.exists(path) && !dir.exists(path)) {
+    document <- tryCatch(load_json(path), twinnet_fixture_error = function(e) NULL)
+    if (is_object(document) && identical(document[["schema"]], fixture_schema)) {
+      fixture_error("E_OUTPUT", path, ": refusing to overwrite a fixture")
+    }
+  }
+  invisible(path)
+}
+
 #' Write a result as JSON
 #'
 #' Numbers are written with 17 significant digits so they read back
 #' bit-exactly, through a temporary file and a rename, so an interrupted write
-#' leaves the old file or none.
+#' leaves the old file or none. Refuses the paths [check_output_path()] refuses.
 #'
 #' @param result A list from [train_fixture()].
 #' @param path Where to write.
 #' @return `path`, invisibly.
 #' @export
 write_result <- function(result, path) {
+  check_output_path(path)
   params <- vapply(names(result$params), function(name) {
     paste0("    \"", name, "\": ", json_rows(result$params[[name]], "      "))
   }, character(1))
@@ -180,93 +262,143 @@ write_result <- function(result, path) {
   invisible(path)
 }
 
-fixture_error <- function(...) {
+check_converging <- function(loss, params) {
+  bad <- which(!is.finite(loss))
+  if (length(bad) > 0) {
+    fixture_error("E_DIVERGED", "loss[", bad[1] - 1, "]: not finite: training diverged at epoch ", bad[1],
+                  " (try a smaller hyper.lr)")
+  }
+  for (name in names(params)) {
+    if (!all(is.finite(params[[name]]))) {
+      fixture_error("E_DIVERGED", "params.", name, ": not finite after epoch ", length(loss),
+                    ": training diverged (try a smaller hyper.lr)")
+    }
+  }
+}
+
+fixture_error <- function(code, ...) {
   message <- paste0(...)
   stop(structure(class = c("twinnet_fixture_error", "error", "condition"),
-                 list(message = message, call = NULL)))
+                 list(message = paste0(code, ": ", message), code = code, call = NULL)))
+}
+
+first_line <- function(text) sub("\n.*", "", trimws(text))
+
+first_duplicate_key <- function(node) {
+  if (!is.list(node)) return(NULL)
+  keys <- names(node)
+  if (!is.null(keys) && anyDuplicated(keys)) return(sort(keys[duplicated(keys)], method = "radix")[1])
+  for (child in node) {
+    duplicate <- first_duplicate_key(child)
+    if (!is.null(duplicate)) return(duplicate)
+  }
+  NULL
+}
+
+# parse_json gives a named list for a JSON object (names(list()) is
+# character(0) for {}), an unnamed list for an array.
+is_object <- function(value) is.list(value) && !is.null(names(value))
+
+is_array <- function(value) is.list(value) && is.null(names(value))
+
+is_string <- function(value) is.character(value) && length(value) == 1
+
+is_number <- function(value) is.numeric(value) && length(value) == 1 && is.finite(value)
+
+is_whole <- function(value, minimum, maximum) {
+  is_number(value) && value == round(value) && value >= minimum && value <= maximum
+}
+
+# How a refused value is named in messages: the same words as in Python.
+kind <- function(value) {
+  if (is.null(value)) return("null")
+  if (is.logical(value) && length(value) == 1) return(if (isTRUE(value)) "true" else "false")
+  if (is_string(value)) return(paste0("'", value, "'"))
+  if (is.numeric(value) && length(value) == 1) return(if (is.finite(value)) "a number" else "a non-finite number")
+  if (is_object(value)) "an object" else "a list"
+}
+
+field <- function(mapping, key, field) {
+  if (!key %in% names(mapping)) fixture_error("E_SCHEMA", field, ": missing")
+  mapping[[key]]
+}
+
+object <- function(mapping, key) {
+  value <- field(mapping, key, key)
+  if (!is_object(value)) fixture_error("E_SCHEMA", key, ": expected an object, got ", kind(value))
+  value
 }
 
 check_no_extra <- function(mapping, field, allowed, variant) {
-  extra <- if (is.list(mapping)) sort(setdiff(names(mapping), allowed), method = "radix") else character(0)
-  if (length(extra) > 0) {
-    fixture_error(field, ".", extra[1], ": not a key of variant ", shown(variant))
-  }
+  extra <- sort(setdiff(names(mapping), allowed), method = "radix")
+  if (length(extra) > 0) fixture_error("E_SCHEMA", field, ".", extra[1], ": not a key of variant '", variant, "'")
 }
 
 check_hyper <- function(variant, hyper) {
   allowed <- if (variant == "layered") c("neurons", "activations") else "hidden"
   check_no_extra(hyper, "hyper", c(allowed, "epochs", "lr"), variant)
-  hyper$epochs <- whole_number(hyper, "hyper.epochs", minimum = 0)
-  lr <- field(hyper, "lr", "hyper.lr")
-  if (!is_number(lr) || !is.finite(lr) || lr <= 0) {
-    fixture_error("hyper.lr: expected a finite number > 0, got ", shown(lr))
+  if (!is_whole(field(hyper, "epochs", "hyper.epochs"), 0, max_epochs)) {
+    fixture_error("E_HYPER", "hyper.epochs: expected a whole number from 0 to ", format(max_epochs, scientific = FALSE))
   }
+  lr <- field(hyper, "lr", "hyper.lr")
+  if (!is_number(lr) || lr <= 0) fixture_error("E_HYPER", "hyper.lr: expected a finite number > 0")
+  hyper$epochs <- as.integer(hyper$epochs)
   if (variant != "layered") {
-    hyper$hidden <- whole_number(hyper, "hyper.hidden", minimum = 1)
+    if (!is_whole(field(hyper, "hidden", "hyper.hidden"), 1, max_neurons)) {
+      fixture_error("E_HYPER", "hyper.hidden: expected a whole number from 1 to ", max_neurons)
+    }
+    hyper$hidden <- as.integer(hyper$hidden)
     return(hyper)
   }
   neurons <- field(hyper, "neurons", "hyper.neurons")
-  is_size <- function(size) is_number(size) && is.finite(size) && size == round(size) && size >= 1
-  if (!is.list(neurons) || length(neurons) == 0 || !all(vapply(neurons, is_size, logical(1))) ||
-      neurons[[length(neurons)]] != 1) {
-    fixture_error("hyper.neurons: expected a list of whole numbers >= 1, one per layer, the last 1")
+  if (!is_array(neurons) || length(neurons) < 1 || length(neurons) > max_layers ||
+      !is_whole(neurons[[length(neurons)]], 1, 1) ||
+      !all(vapply(neurons, is_whole, logical(1), minimum = 1, maximum = max_neurons))) {
+    fixture_error("E_HYPER", "hyper.neurons: expected 1 to ", max_layers, " whole numbers from 1 to ",
+                  max_neurons, ", one per layer, the last 1")
   }
   activations <- field(hyper, "activations", "hyper.activations")
   is_activation <- function(name) is_string(name) && name %in% activation_names
-  if (!is.list(activations) || length(activations) != length(neurons) ||
+  if (!is_array(activations) || length(activations) != length(neurons) ||
       !all(vapply(activations, is_activation, logical(1)))) {
-    fixture_error("hyper.activations: expected 'sigmoid' or 'tanh' for each of the ", length(neurons), " layers")
+    fixture_error("E_HYPER", "hyper.activations: expected 'sigmoid' or 'tanh' for each of the ",
+                  length(neurons), " layers")
   }
   hyper$neurons <- as.integer(unlist(neurons))
+  hyper$activations <- unlist(activations)
   hyper
 }
 
-field <- function(mapping, key, field = key) {
-  if (!is.list(mapping) || !key %in% names(mapping)) fixture_error(field, ": missing")
-  mapping[[key]]
-}
-
-check_equal <- function(mapping, key, expected) {
-  if (!identical(mapping[[key]], expected)) {
-    fixture_error(key, ": expected ", shown(expected), ", got ", shown(mapping[[key]]))
+# A non-empty list of equal-length, non-empty rows of finite numbers, as a
+# double matrix row for row (JSON lists of rows are row-major, hence byrow);
+# the first fault found, row by row, names its 0-based index as Python does.
+as_matrix <- function(mapping, key, field, shape = NULL) {
+  rows <- field(mapping, key, field)
+  if (!is_array(rows) || length(rows) == 0) {
+    fixture_error("E_SHAPE", field, ": expected a non-empty list of rows, got ", kind(rows))
   }
-}
-
-is_string <- function(value) is.character(value) && length(value) == 1
-
-is_number <- function(value) is.numeric(value) && length(value) == 1 && !is.na(value)
-
-shown <- function(value) {
-  if (is.null(value)) return("None")
-  text <- vapply(value, function(item) if (is.character(item)) paste0("'", item, "'") else format(item), character(1))
-  if (length(value) == 1 && !is.list(value)) text else paste0("[", paste(text, collapse = ", "), "]")
-}
-
-whole_number <- function(mapping, field, minimum) {
-  value <- field(mapping, sub(".*\\.", "", field), field)
-  if (!is_number(value) || !is.finite(value) || value != round(value) || value < minimum ||
-      value > .Machine$integer.max) {
-    fixture_error(field, ": expected a whole number >= ", minimum, ", got ", shown(value))
+  for (i in seq_along(rows)) {
+    row <- rows[[i]]
+    if (!is_array(row) || length(row) == 0) {
+      fixture_error("E_SHAPE", field, "[", i - 1, "]: expected a non-empty list of numbers, got ", kind(row))
+    }
+    if (length(row) != length(rows[[1]])) {
+      fixture_error("E_SHAPE", field, "[", i - 1, "]: expected ", length(rows[[1]]), " numbers, got ", length(row))
+    }
   }
-  as.integer(value)
-}
-
-# A list of equal-length rows of finite numbers, as a double matrix, row for
-# row (JSON lists of rows are row-major; byrow = TRUE keeps them so).
-as_matrix <- function(mapping, field, shape = NULL) {
-  rows <- field(mapping, sub(".*\\.", "", field), field)
-  is_row <- function(row) is.list(row) && is.null(names(row)) && length(row) > 0 && length(row) == length(rows[[1]])
-  if (!is.list(rows) || !is.null(names(rows)) || length(rows) == 0 || !all(vapply(rows, is_row, logical(1)))) {
-    fixture_error(field, ": expected a non-empty list of equal-length rows")
+  for (i in seq_along(rows)) {
+    for (j in seq_along(rows[[i]])) {
+      if (!is_number(rows[[i]][[j]])) {
+        fixture_error("E_VALUE", field, "[", i - 1, "][", j - 1, "]: expected a finite number, got ",
+                      kind(rows[[i]][[j]]))
+      }
+    }
   }
-  values <- unlist(rows, recursive = FALSE)
-  is_finite_number <- function(value) is.numeric(value) && length(value) == 1 && is.finite(value)
-  if (!all(vapply(values, is_finite_number, logical(1)))) fixture_error(field, ": expected finite numbers only")
-  rows <- matrix(as.double(unlist(values)), nrow = length(rows), byrow = TRUE)
-  if (!is.null(shape) && !identical(dim(rows), as.integer(shape))) {
-    fixture_error(field, ": expected ", shape[1], "x", shape[2], ", got ", nrow(rows), "x", ncol(rows))
+  matrix <- matrix(as.double(unlist(rows)), nrow = length(rows), byrow = TRUE)
+  if (!is.null(shape) && !identical(dim(matrix), as.integer(shape))) {
+    fixture_error("E_SHAPE", field, ": expected ", shape[1], "x", shape[2], ", got ", nrow(matrix), "x", ncol(matrix))
   }
-  rows
+  matrix
 }
 
 json_string <- function(x) jsonlite::toJSON(x, auto_unbox = TRUE)

@@ -1,0 +1,118 @@
+"""Property-based parity: random fixtures of every variant train to the same
+numbers in Python and R.
+
+Fixtures: n 1..64, d 1..16, hidden units 1..16 (1..3 layers for layered), a
+random seed for data and initial weights, lr in [1e-3, 0.5], epochs 1..200.
+
+The rule, epoch by epoch: starting from the parameters the Python twin holds
+before epoch k, one epoch of the R twin gives the same loss and the same next
+parameters as one epoch of the Python twin, for every k:
+    max |python − R| ≤ 1e-12 · max(1, max |python|)
+for every quantity, that is the parity tolerance scaled to the magnitude of
+the values once they exceed 1.
+
+Why epoch by epoch: each twin's epoch differs from the other's by a few ULP,
+and in some runs training amplifies that.  The article's gradient is a sum over
+samples, so n·lr reaches 32 here; such runs oscillate, saturate sigmoids one
+epoch apart in the two languages, and end far apart although every single
+epoch agrees.  The whole-run difference is still measured for every example
+and reported (with the number of runs it puts beyond the tolerance), never
+hidden; the shipped fixtures are held to whole-run parity in test_parity.py.
+
+``make test`` runs a fixed, seeded budget of 30 examples; ``make soak`` sets
+TWINNET_PROPERTY_EXAMPLES=1000 and writes out/property-parity.json.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from twinnet import fixtures, generate, parity, rbridge
+
+from conftest import ROOT
+
+EXAMPLES = int(os.environ.get("TWINNET_PROPERTY_EXAMPLES", "30"))
+REPORT = {"examples": 0, "epochs_compared": 0, "worst_epoch_ratio": 0.0, "worst_epoch": None,
+          "worst_run_ratio": 0.0, "worst_run": None, "runs_beyond_tolerance": 0}
+
+
+@st.composite
+def random_fixtures(draw):
+    variant = draw(st.sampled_from(fixtures.VARIANTS))
+    n, d = draw(st.integers(1, 64)), draw(st.integers(1, 16))
+    seed = draw(st.integers(0, 2**32 - 1))
+    hyper = {"epochs": draw(st.integers(1, 200)), "lr": draw(st.floats(1e-3, 0.5))}
+    if variant == "layered":
+        hidden = draw(st.lists(st.integers(1, 16), min_size=0, max_size=2))
+        hyper["neurons"] = hidden + [1]
+        hyper["activations"] = draw(st.lists(st.sampled_from(fixtures.ACTIVATIONS),
+                                             min_size=len(hidden) + 1, max_size=len(hidden) + 1))
+    else:
+        hyper["hidden"] = draw(st.integers(1, 16))
+    state = np.random.RandomState(seed)
+    X = state.randint(0, 2, size=(n, d)).astype(float) if draw(st.booleans()) else state.uniform(0, 1, (n, d))
+    y = state.randint(0, 2, size=(n, 1)).astype(float)
+    return {
+        "schema": fixtures.FIXTURE_SCHEMA, "name": f"random-{variant}-{seed}", "variant": variant,
+        "description": "drawn by tests/test_property.py",
+        "generator": {"program": "tests/test_property.py", "seed": seed, "init": "draw_init", "data": "RandomState"},
+        "data": {"X": X.tolist(), "y": y.tolist()}, "hyper": hyper,
+        "init": {name: value.tolist() for name, value in generate.draw_init(variant, seed, d, hyper).items()},
+    }
+
+
+def scaled_difference(python, r):
+    """max over quantities of max |python − R| / max(1, max |python|)."""
+    return max(float(np.max(np.abs(value - r[name])) / max(1.0, float(np.max(np.abs(value)))))
+               for name, value in python.items())
+
+
+def r_epoch(variant, X, y, params, hyper):
+    """One epoch of the R twin from the given parameters: {quantity: array}."""
+    result = rbridge.call("train_variant", variant, X, y, rbridge.to_r_list(params), rbridge.to_r_list(hyper), 1)
+    return {**{name: np.asarray(value) for name, value in result["params"].items()}, "loss": result["loss"]}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report():
+    yield
+    print(f"\nproperty parity: {REPORT['examples']} examples, {REPORT['epochs_compared']} epochs compared; "
+          f"worst epoch {REPORT['worst_epoch_ratio']:.3g} ({REPORT['worst_epoch']}); "
+          f"worst whole run {REPORT['worst_run_ratio']:.3g} ({REPORT['worst_run']}); "
+          f"{REPORT['runs_beyond_tolerance']} whole runs beyond {parity.TOLERANCE:g}")
+    if EXAMPLES > 30:  # make soak keeps its report
+        out = ROOT / "out"
+        out.mkdir(exist_ok=True)
+        (out / "property-parity.json").write_text(json.dumps(REPORT, indent=2) + "\n")
+
+
+@settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(document=random_fixtures())
+def test_random_fixtures_train_alike_in_both_languages(document, tmp_path_factory):
+    fixture = fixtures.check_fixture(document)
+    variant, hyper = fixture["variant"], fixture["hyper"]
+    X, y, params = fixture["data"]["X"], fixture["data"]["y"], fixture["init"]
+    REPORT["examples"] += 1
+    for epoch in range(hyper["epochs"]):
+        following, loss, _ = fixtures.train_variant(variant, X, y, params, hyper, 1)
+        ratio = scaled_difference({**following, "loss": loss}, r_epoch(variant, X, y, params, hyper))
+        REPORT["epochs_compared"] += 1
+        if ratio > REPORT["worst_epoch_ratio"]:
+            REPORT.update(worst_epoch_ratio=ratio, worst_epoch=f"{document['name']} epoch {epoch + 1}")
+        assert ratio <= parity.TOLERANCE, f"{document['name']} > epoch {epoch + 1}: scaled difference {ratio:.3g}"
+        params = following
+
+    path = Path(tmp_path_factory.mktemp("property")) / "fixture.json"
+    path.write_text(json.dumps(document))
+    python, r = fixtures.train_fixture(path), rbridge.train_fixture(path)
+    assert all(value.shape == r["params"][name].shape for name, value in python["params"].items())
+    whole_run = scaled_difference(parity.quantities(python), parity.quantities(r))
+    REPORT["runs_beyond_tolerance"] += whole_run > parity.TOLERANCE
+    if whole_run > REPORT["worst_run_ratio"]:
+        REPORT.update(worst_run_ratio=whole_run, worst_run=f"{document['name']}, n={len(X)}, hyper {hyper}")

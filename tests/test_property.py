@@ -50,8 +50,8 @@ def random_fixtures(draw):
     if variant == "layered":
         hidden = draw(st.lists(st.integers(1, 16), min_size=0, max_size=2))
         hyper["neurons"] = hidden + [1]
-        hyper["activations"] = draw(st.lists(st.sampled_from(fixtures.ACTIVATIONS),
-                                             min_size=len(hidden) + 1, max_size=len(hidden) + 1))
+        hyper["activations"] = draw(st.lists(st.sampled_from(fixtures.ACTIVATIONS),  # the output layer
+                                             min_size=len(hidden), max_size=len(hidden))) + ["sigmoid"]
     else:
         hyper["hidden"] = draw(st.integers(1, 16))
     state = np.random.RandomState(seed)

@@ -13,6 +13,7 @@ with the same meaning as the R twin's error.
 import json
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -82,6 +83,8 @@ def load_json(path):
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise FixtureError("E_ENCODING", f"{path}: not UTF-8 text") from None
+    if re.search(r"(?<!\\)(?:\\\\)*\\u0000", text):  # an escaped NUL, which R's parser would cut at
+        raise FixtureError("E_ENCODING", f"{path}: not UTF-8 text (a byte-order mark or a NUL byte)")
     try:
         return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except ValueError as error:
@@ -265,8 +268,8 @@ def _kind(value):
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return f"'{value}'"
+    if isinstance(value, str):  # control characters and line breaks as "?": messages stay one line
+        return "'" + re.sub("[\x00-\x1f\x7f\x85\u2028\u2029]", "?", value) + "'"
     if isinstance(value, (int, float)):
         return "a number" if _finite(value) else "a non-finite number"
     return "a list" if isinstance(value, list) else "an object"
@@ -321,6 +324,8 @@ def _check_hyper(variant, hyper):
             or not all(isinstance(name, str) and name in ACTIVATIONS for name in activations)):
         raise FixtureError("E_HYPER", f"hyper.activations: expected 'sigmoid' or 'tanh' for each of the "
                                       f"{len(neurons)} layers")
+    if activations[-1] != "sigmoid":
+        raise FixtureError("E_HYPER", "hyper.activations: the last layer feeds the log-loss, so it must be 'sigmoid'")
 
 
 def _matrix(mapping, key, field, shape=None):

@@ -4,7 +4,8 @@ Each file breaks one rule of the fixture format.  Its name starts with the
 error code both readers must give (``E_SHAPE-wh-transposed.json``), since some
 files cannot say anything inside (they are not JSON, or not UTF-8), and
 ``manifest.json`` lists every file with its code, a description and, where the
-message does not depend on a parser or a path, the exact one-line message.
+message does not depend on a JSON parser, the exact one-line message (``{path}``
+stands for the path the reader was given).
 The Python and the R tests both run every file: error parity, as the
 parity of weights.
 """
@@ -61,22 +62,29 @@ def setter(path, value):
 
 
 def text_cases():
-    """(file stem, description, content as bytes) for files broken below JSON."""
+    """(file stem, description, content as bytes, message) for files broken
+    below JSON; ``{path}`` in a message stands for the path the reader was given."""
     valid = edited(lambda doc: None)
+    nul = "{path}: not UTF-8 text (a byte-order mark or a NUL byte)"
     return [
         ("E_ENCODING-latin1", "a Latin-1 byte (0xE9) in a string: not UTF-8",
-         valid.replace("A valid", "A v\u00e9lid").encode("latin-1")),
-        ("E_ENCODING-bom", "a UTF-8 byte-order mark before the JSON", b"\xef\xbb\xbf" + valid.encode()),
-        ("E_ENCODING-nul", "a NUL byte inside the text", valid.encode().replace(b"A valid", b"A\x00valid")),
-        ("E_JSON-empty", "an empty file", b""),
-        ("E_JSON-truncated", "the JSON stops half-way", valid.encode()[: len(valid) // 2]),
-        ("E_JSON-trailing", "a second value after the object", valid.encode() + b"\n{}"),
-        ("E_JSON-nan-token", "NaN is not a JSON value", valid.replace('"lr": 0.1', '"lr": NaN').encode()),
+         valid.replace("A valid", "A v\u00e9lid").encode("latin-1"), "{path}: not UTF-8 text"),
+        ("E_ENCODING-bom", "a UTF-8 byte-order mark before the JSON", b"\xef\xbb\xbf" + valid.encode(), nul),
+        ("E_ENCODING-nul", "a NUL byte inside the text", valid.encode().replace(b"A valid", b"A\x00valid"), nul),
+        ("E_ENCODING-nul-escape", "an escaped NUL (\\u0000) inside a string, which some parsers cut at",
+         valid.replace('"variant": "article"', '"variant": "article\\u0000deep"').encode(), nul),
+        ("E_JSON-empty", "an empty file", b"", None),
+        ("E_JSON-truncated", "the JSON stops half-way", valid.encode()[: len(valid) // 2], None),
+        ("E_JSON-trailing", "a second value after the object", valid.encode() + b"\n{}", None),
+        ("E_JSON-nan-token", "NaN is not a JSON value", valid.replace('"lr": 0.1', '"lr": NaN').encode(), None),
         ("E_JSON-infinity-token", "Infinity is not a JSON value",
-         valid.replace('"lr": 0.1', '"lr": Infinity').encode()),
-        ("E_JSON-single-quotes", "strings in single quotes", valid.replace('"name"', "'name'").encode()),
+         valid.replace('"lr": 0.1', '"lr": Infinity').encode(), None),
+        ("E_JSON-single-quotes", "strings in single quotes", valid.replace('"name"', "'name'").encode(), None),
         ("E_JSON-duplicate-key", "the key lr twice in hyper",
-         valid.replace('"lr": 0.1', '"lr": 0.1, "lr": 0.2').encode()),
+         valid.replace('"lr": 0.1', '"lr": 0.1, "lr": 0.2').encode(), "{path}: not valid JSON: duplicate key 'lr'"),
+        ("E_JSON-duplicate-nested", "duplicate keys at two depths (name, and lr in hyper): the inner one is named",
+         valid.replace('"schema"', '"name": "z", "schema"', 1).replace('"lr": 0.1', '"lr": 0.1, "lr": 0.2').encode(),
+         "{path}: not valid JSON: duplicate key 'lr'"),
     ]
 
 
@@ -103,6 +111,9 @@ def document_cases():
          "hyper.hidden: not a key of variant 'layered'"),
         ("E_VARIANT-unknown", "an unknown variant", setter("variant", "perceptron"), article,
          "variant: expected 'article', 'stepwise' or 'layered', got 'perceptron'"),
+        ("E_VARIANT-two-lines", "a variant name with a line break: the message stays one line",
+         setter("variant", "deep\nE_OK: fine"), article,
+         "variant: expected 'article', 'stepwise' or 'layered', got 'deep?E_OK: fine'"),
         ("E_VARIANT-number", "variant is a number", setter("variant", 1), article,
          "variant: expected 'article', 'stepwise' or 'layered', got a number"),
         ("E_HYPER-epochs-negative", "epochs below 0", setter("hyper.epochs", -1), article,
@@ -127,6 +138,9 @@ def document_cases():
         ("E_HYPER-activation-unknown", "relu is not one of the activations",
          setter("hyper.activations", ["relu", "sigmoid"]), layered,
          "hyper.activations: expected 'sigmoid' or 'tanh' for each of the 2 layers"),
+        ("E_HYPER-activation-last-tanh", "a tanh output layer: the log-loss needs a probability",
+         setter("hyper.activations", ["sigmoid", "tanh"]), layered,
+         "hyper.activations: the last layer feeds the log-loss, so it must be 'sigmoid'"),
         ("E_SHAPE-x-empty", "no samples at all", setter("data.X", []), article,
          "data.X: expected a non-empty list of rows, got a list"),
         ("E_SHAPE-x-ragged", "a short row", setter("data.X", [[1, 0, 1, 0], [1, 0, 1], [0, 1, 0, 1]]), article,
@@ -168,10 +182,10 @@ def document_cases():
 def corpus():
     """{file name: bytes} for every invalid file, and the manifest."""
     files, manifest = {}, []
-    for stem, description, content in text_cases():
+    for stem, description, content, message in text_cases():
         files[f"{stem}.json"] = content
         manifest.append({"file": f"{stem}.json", "code": stem.split("-")[0], "description": description,
-                         "message": None})
+                         "message": message})
     for stem, description, change, base, message in document_cases():
         if change is not None:
             text = edited(change, base)
@@ -184,8 +198,8 @@ def corpus():
         "schema": "twinnet-invalid-corpus/1",
         "generator": "python -m twinnet generate",
         "description": ("Fixtures that both readers must refuse, each with the error code it must get "
-                        "(also the start of its file name) and, where it does not depend on a parser or "
-                        "a path, the exact message."),
+                        "(also the start of its file name) and, where it does not depend on a JSON parser, "
+                        "the exact message; {path} stands for the path the reader was given."),
         "cases": manifest,
     }, indent=2, ensure_ascii=False) + "\n").encode()
     return files

@@ -58,6 +58,7 @@ load_json <- function(path) {
     reason <- if (dir.exists(path)) "Is a directory" else "No such file or directory"
     fixture_error("E_IO", path, ": cannot read: ", reason)
   }
+  if (file.access(path, 4) != 0) fixture_error("E_IO", path, ": cannot read: Permission denied")
   if (size > max_fixture_bytes) fixture_error("E_SIZE", path, ": larger than ", format(max_fixture_bytes), " bytes")
   raw <- readBin(path, "raw", n = size)
   if ((length(raw) >= 3 && identical(raw[1:3], as.raw(c(0xef, 0xbb, 0xbf)))) || any(raw == 0)) {
@@ -65,6 +66,9 @@ load_json <- function(path) {
   }
   text <- rawToChar(raw)
   if (!validUTF8(text)) fixture_error("E_ENCODING", path, ": not UTF-8 text")
+  if (grepl("(?<!\\\\)(?:\\\\\\\\)*\\\\u0000", text, perl = TRUE)) { # an escaped NUL: jsonlite would cut the string there
+    fixture_error("E_ENCODING", path, ": not UTF-8 text (a byte-order mark or a NUL byte)")
+  }
   Encoding(text) <- "UTF-8"
   document <- tryCatch(
     jsonlite::parse_json(text, simplifyVector = FALSE),
@@ -284,14 +288,15 @@ fixture_error <- function(code, ...) {
 
 first_line <- function(text) sub("\n.*", "", trimws(text))
 
+# Inner objects first, as Python's parser reports the first object to close.
 first_duplicate_key <- function(node) {
   if (!is.list(node)) return(NULL)
-  keys <- names(node)
-  if (!is.null(keys) && anyDuplicated(keys)) return(sort(keys[duplicated(keys)], method = "radix")[1])
   for (child in node) {
     duplicate <- first_duplicate_key(child)
     if (!is.null(duplicate)) return(duplicate)
   }
+  keys <- names(node)
+  if (!is.null(keys) && anyDuplicated(keys)) return(sort(keys[duplicated(keys)], method = "radix")[1])
   NULL
 }
 
@@ -313,7 +318,9 @@ is_whole <- function(value, minimum, maximum) {
 kind <- function(value) {
   if (is.null(value)) return("null")
   if (is.logical(value) && length(value) == 1) return(if (isTRUE(value)) "true" else "false")
-  if (is_string(value)) return(paste0("'", value, "'"))
+  if (is_string(value)) { # control characters and line breaks as "?": messages stay one line
+    return(paste0("'", gsub("[\u0001-\u001f\u007f\u0085\u2028\u2029]", "?", value), "'"))
+  }
   if (is.numeric(value) && length(value) == 1) return(if (is.finite(value)) "a number" else "a non-finite number")
   if (is_object(value)) "an object" else "a list"
 }
@@ -363,6 +370,9 @@ check_hyper <- function(variant, hyper) {
       !all(vapply(activations, is_activation, logical(1)))) {
     fixture_error("E_HYPER", "hyper.activations: expected 'sigmoid' or 'tanh' for each of the ",
                   length(neurons), " layers")
+  }
+  if (activations[[length(activations)]] != "sigmoid") {
+    fixture_error("E_HYPER", "hyper.activations: the last layer feeds the log-loss, so it must be 'sigmoid'")
   }
   hyper$neurons <- as.integer(unlist(neurons))
   hyper$activations <- unlist(activations)

@@ -124,6 +124,16 @@ local_text_file <- function(text, env = parent.frame()) {
   path
 }
 
+# Writes `bytes` (a raw vector, or a string taken byte for byte) to a
+# temporary file that lives until the calling test ends: for files that are
+# not text, or not UTF-8.
+local_bytes_file <- function(bytes, env = parent.frame()) {
+  if (is.character(bytes)) bytes <- charToRaw(bytes)
+  path <- local_temp_path(env = env)
+  writeBin(bytes, path)
+  path
+}
+
 # Writes a fixture tree (from fixture_json()) as a temporary JSON file that
 # lives until the calling test ends. Numbers keep 15 significant digits, which
 # is plenty for the error tests.
@@ -146,12 +156,34 @@ numeric_arrays <- function(node) {
   node
 }
 
-# read_fixture() must stop with a "twinnet_fixture_error" whose message
-# matches `regexp`. `fixture` is a path, or a tree from fixture_json(), which
-# is written to a temporary file first.
-expect_fixture_error <- function(fixture, regexp, fixed = FALSE) {
+# `object` must stop with a "twinnet_fixture_error" whose `code` field is
+# `code` and whose message is the one line "CODE: message": exactly, or, with
+# `prefix = TRUE`, starting so (for messages that end in a parser's words).
+# Returns the condition, invisibly.
+expect_refusal <- function(object, code, message, prefix = FALSE) {
+  label <- paste(deparse(substitute(object)), collapse = " ")
+  error <- expect_error(object, class = "twinnet_fixture_error", label = label)
+  if (!inherits(error, "twinnet_fixture_error")) return(invisible(error))
+  expect_identical(error$code, code, label = paste0(label, " > $code"))
+  full <- conditionMessage(error)
+  expected <- paste0(code, ": ", message)
+  if (prefix) {
+    expect_true(startsWith(full, expected),
+                label = paste0(label, " > message ", encodeString(full, quote = "'"), " starts with ",
+                               encodeString(expected, quote = "'")))
+  } else {
+    expect_identical(full, expected, label = paste0(label, " > message"))
+  }
+  expect_false(grepl("\n", full, fixed = TRUE), label = paste0(label, " > message has a line break"))
+  invisible(error)
+}
+
+# read_fixture() must refuse `fixture` with `code` and `message`, as
+# expect_refusal() checks. `fixture` is a path, or a tree from fixture_json(),
+# which is written to a temporary file first.
+expect_fixture_error <- function(fixture, code, message, prefix = FALSE) {
   path <- if (is.character(fixture)) fixture else local_fixture_file(fixture)
-  expect_error(read_fixture(path), regexp, class = "twinnet_fixture_error", fixed = fixed)
+  expect_refusal(read_fixture(path), code, message, prefix = prefix)
 }
 
 # The largest absolute difference between two arrays of the same shape.

@@ -261,16 +261,17 @@ test_that("the unchanged layered-xor fixture, written back, reads fine", {
   expect_identical(dim(fixture$init$W2), c(1L, 3L))
 })
 
-test_that("read_fixture refuses hyper.neurons that do not end in 1 or are not whole numbers >= 1", {
-  message <- "hyper.neurons: expected a list of whole numbers >= 1, one per layer, the last 1"
-  for (neurons in list(list(3, 2), list(1, 3), list(0, 1), list(2.5, 1), list("3", 1), list())) {
+test_that("read_fixture refuses hyper.neurons that are not 1 to 16 whole numbers from 1 to 4096, the last 1", {
+  message <- "hyper.neurons: expected 1 to 16 whole numbers from 1 to 4096, one per layer, the last 1"
+  for (neurons in list(list(3, 2), list(1, 3), list(0, 1), list(2.5, 1), list("3", 1), list(),
+                       list(4097, 1), c(as.list(rep(2, 16)), 1), 3)) {
     fixture <- fixture_json("layered-xor")
     fixture$hyper$neurons <- neurons
-    expect_fixture_error(fixture, message, fixed = TRUE)
+    expect_fixture_error(fixture, "E_HYPER", message)
   }
   fixture <- fixture_json("layered-xor")
   fixture$hyper$neurons <- NULL
-  expect_fixture_error(fixture, "^hyper\\.neurons: missing$")
+  expect_fixture_error(fixture, "E_SCHEMA", "hyper.neurons: missing")
 })
 
 test_that("read_fixture refuses hyper.activations of the wrong length or with an unknown name", {
@@ -279,7 +280,7 @@ test_that("read_fixture refuses hyper.activations of the wrong length or with an
                            list("tanh", "Sigmoid"), list("tanh", 1))) {
     fixture <- fixture_json("layered-xor")
     fixture$hyper$activations <- activations
-    expect_fixture_error(fixture, message, fixed = TRUE)
+    expect_fixture_error(fixture, "E_HYPER", message)
   }
 })
 
@@ -287,5 +288,5 @@ test_that("read_fixture refuses a transposed init.W1", {
   fixture <- fixture_json("layered-xor")
   W1 <- fixture$init$W1
   fixture$init$W1 <- lapply(seq_along(W1[[1]]), function(j) lapply(W1, `[[`, j))
-  expect_fixture_error(fixture, "init.W1: expected 3x2, got 2x3", fixed = TRUE)
+  expect_fixture_error(fixture, "E_SHAPE", "init.W1: expected 3x2, got 2x3")
 })

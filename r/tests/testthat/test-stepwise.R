@@ -162,9 +162,8 @@ test_that("the untrained output is the walk-through's printed output to 8 decima
 })
 
 test_that("trace_fixture refuses a fixture that is not stepwise", {
-  expect_error(trace_fixture(fixture_path("article")),
-               "variant: trace needs a 'stepwise' fixture, got 'article'",
-               fixed = TRUE, class = "twinnet_fixture_error")
+  path <- fixture_path("article")
+  expect_refusal(trace_fixture(path), "E_VARIANT", "variant: trace needs a 'stepwise' fixture, got 'article'")
 })
 
 # train_stepwise --------------------------------------------------------------

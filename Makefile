@@ -6,7 +6,7 @@ PYTHON     ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
 R_LIBRARY  := $(VENV)/R-library
-R_SOURCES  := r/DESCRIPTION r/NAMESPACE $(wildcard r/R/*.R r/man/*.Rd)
+R_SOURCES  := r/DESCRIPTION r/NAMESPACE $(wildcard r/R/*.R r/man/*.Rd r/inst/*.R)
 VENV_STAMP := $(VENV)/.twinnet-python
 R_STAMP    := $(R_LIBRARY)/twinnet/DESCRIPTION
 
@@ -42,8 +42,13 @@ test-python: setup ## pytest: parity via rpy2, fixtures, gradient checks, CLI
 test-r: setup ## testthat (3rd edition) tests of the R package
 	R_LIBS=$(R_LIBRARY) Rscript r/tests/run-testthat.R
 
-demo: setup ## set up, train every fixture in both languages, print the parity table, plot loss curves to out/
+demo: setup ## set up, train every fixture in both languages, print the parity table, plots to out/, docs/side-by-side.html
 	$(PY) -m twinnet demo --out-dir out
+	$(PY) -m twinnet docs --out-dir docs
+
+.PHONY: docs
+docs: setup ## write docs/side-by-side.html (the twins step by step) and the article fixture's plots in docs/
+	$(PY) -m twinnet docs --out-dir docs
 
 parity: setup ## the parity table for every fixture (exit 1 on a mismatch)
 	$(PY) -m twinnet parity
@@ -62,6 +67,11 @@ docs-r: system-deps ## regenerate r/NAMESPACE and r/man/ from the roxygen commen
 
 soak: setup ## property-based parity on 1000 random fixtures; writes out/property-parity.json
 	TWINNET_PROPERTY_EXAMPLES=1000 $(PY) -m pytest tests/test_property.py -q -s -p no:cacheprovider
+
+.PHONY: conform
+conform: setup ## check the Python and R twins as ports (docs/porting.md); reports in out/conform-*.json
+	$(PY) -m twinnet conform --report out/conform-python.json -- $(PY) -m twinnet port
+	$(PY) -m twinnet conform --report out/conform-r.json -- env R_LIBS=$(R_LIBRARY) Rscript r/inst/port.R
 
 clean: ## remove .venv and out/
 	rm -rf $(VENV) out

@@ -7,6 +7,9 @@
     generate [--check]             write (or check) shared_fixtures/*.json
     port FIXTURE RESULT            the Python twin as a port: train FIXTURE, write RESULT
     conform [--fixtures GLOB] [--report PATH] -- COMMAND...   check a port (docs/porting.md)
+    side-by-side VARIANT [--width N]   the twins' steps in two columns
+    docs [--out-dir docs]          write side-by-side.html and the article fixture's plots
+    doctor                         versions, BLAS, exp probe: why Python and R differ in the last bits
 
 Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
 """
@@ -72,7 +75,34 @@ def cmd_demo(args):
     for row in rows:
         if row.quantity == "loss":
             print(f"wrote {plots.loss_curves(row, variants[row.fixture], args.out_dir)}")
+    for path in paths:
+        for target in plots.fixture_plots(path, args.out_dir):
+            print(f"wrote {target}")
     return status
+
+
+def cmd_side_by_side(args):
+    from . import sidebyside
+
+    sys.stdout.write(sidebyside.terminal(args.variant, args.width))
+    return 0
+
+
+def cmd_docs(args):
+    from . import drift, plots, sidebyside
+
+    print(f"wrote {sidebyside.write_page(args.out_dir / 'side-by-side.html')}")
+    path = FIXTURE_DIR / "article.json"
+    loss = next(row for row in parity.run([path]) if row.quantity == "loss")
+    print(f"wrote {plots.loss_curves(loss, 'article', args.out_dir)}")
+    print(f"wrote {plots.parity_drift(drift.parameter_drift(path), args.out_dir)}")
+    return 0
+
+
+def cmd_doctor(args):
+    from . import doctor
+
+    return doctor.main()
 
 
 def cmd_generate(args):
@@ -100,7 +130,8 @@ def cmd_conform(args):
     if not paths:
         print(f"twinnet: --fixtures {' '.join(args.fixtures)}: no fixture file matches", file=sys.stderr)
         return 2
-    return conform.check_port(paths, args.port_command, args.report, args.work_dir, args.timeout or conform.TIMEOUT)
+    return conform.check_port(paths, args.port_command, args.report, args.work_dir,
+                              args.timeout or conform.TIMEOUT, args.jobs)
 
 
 def parser():
@@ -141,12 +172,28 @@ def parser():
                                               "epochs and then in full, and compare with the Python twin.")
     conform.add_argument("--fixtures", action="append", metavar="GLOB",
                          help="fixture files to check (repeatable; default: every shared_fixtures/*.json)")
-    conform.add_argument("--report", type=Path, default=Path("out/conform.json"),
+    conform.add_argument("--report", type=Path, default=Path("out/conform.json"), metavar="PATH",
                          help="where to write the JSON report (default: out/conform.json)")
-    conform.add_argument("--work-dir", type=Path, help="keep the derived fixtures and the port's results here")
-    conform.add_argument("--timeout", type=float, help="seconds one run of the port may take (default 600)")
+    conform.add_argument("--work-dir", type=Path, metavar="DIR",
+                         help="keep the derived fixtures and the port's results here")
+    conform.add_argument("--timeout", type=float, metavar="SECONDS",
+                         help="seconds one run of the port may take (default 600)")
+    conform.add_argument("--jobs", type=int, metavar="N", help="fixtures checked at a time (default: one per CPU)")
     conform.add_argument("port_command", nargs="+", metavar="COMMAND", help="the port, after --")
     conform.set_defaults(run=cmd_conform)
+
+    from .steps import VARIANTS
+    side = commands.add_parser("side-by-side", help="print a variant's steps, Python and R in two columns")
+    side.add_argument("variant", choices=list(VARIANTS))
+    side.add_argument("--width", type=int, help="columns (default: the terminal's width)")
+    side.set_defaults(run=cmd_side_by_side)
+
+    docs = commands.add_parser("docs", help="write docs/side-by-side.html and the article fixture's plots")
+    docs.add_argument("--out-dir", type=Path, default=Path("docs"))
+    docs.set_defaults(run=cmd_docs)
+
+    doctor = commands.add_parser("doctor", help="versions, BLAS, exp probe: why Python and R differ in the last bits")
+    doctor.set_defaults(run=cmd_doctor)
     return top
 
 

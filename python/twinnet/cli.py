@@ -30,7 +30,7 @@ TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
 def default_fixtures():
     paths = fixtures.fixture_paths(FIXTURE_DIR)
     if not paths:
-        raise fixtures.FixtureError(f"no fixtures in {FIXTURE_DIR}/: run from the repository root")
+        raise fixtures.FixtureError("E_IO", f"no fixtures in {FIXTURE_DIR}/: run from the repository root")
     return paths
 
 

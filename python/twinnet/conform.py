@@ -253,16 +253,13 @@ def check_fixture(path, port, directory):
 def read_result(path, reference):
     """The port's result as arrays, checked against ``result.schema.json`` and
     against the reference's fixture, names and shapes; raises :class:`ResultError`."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ResultError("the port wrote no result file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ResultError(f"cannot read the result: {error}") from None
-    try:
-        document = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as error:
-        raise ResultError(f"the result is not valid JSON: {error}") from None
+    if not Path(path).exists():
+        raise ResultError("the port wrote no result file")
+    try:  # the fixture readers' rules: size cap, UTF-8, JSON without NaN, unique keys
+        document = fixtures.load_json(path)
+    except fixtures.FixtureError as error:
+        detail = error.message.split(": ", 1)[-1]  # without the path
+        raise ResultError(f"the result is {detail}" if error.code == "E_JSON" else f"cannot read the result: {detail}") from None
     _check_structure(document, reference)
     params = {name: _array(document["params"][name], f"params.{name}") for name in reference["params"]}
     result = {**document, "params": params,
@@ -271,10 +268,6 @@ def read_result(path, reference):
         where = f"params.{name}" if name in params else name
         _check_shape(parity.quantities(result)[name], np.shape(want), where)
     return result
-
-
-def _refuse_constant(name):
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _check_structure(document, reference):

@@ -244,7 +244,7 @@ def dumps(document, indent=0, per_line=4):
 
 
 def _refuse_constant(name):
-    raise ValueError(f"{name} is not a JSON value")
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _unique_keys(pairs):

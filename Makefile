@@ -11,7 +11,7 @@ VENV_STAMP := $(VENV)/.twinnet-python
 R_STAMP    := $(R_LIBRARY)/twinnet/DESCRIPTION
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps test test-python test-r demo parity fixtures fixtures-check iris-source docs-r soak clean
+.PHONY: help setup system-deps test test-python test-r demo parity fixtures fixtures-check iris-source docs-r soak bench clean
 
 help: ## list the targets
 	@echo "twinnet make targets:"
@@ -19,7 +19,7 @@ help: ## list the targets
 
 setup: system-deps $(VENV_STAMP) $(R_STAMP) ## install R (apt), the pinned .venv and the R package (idempotent)
 
-system-deps: ## check for R, jsonlite and testthat; install them with apt if missing
+system-deps: ## check for R, jsonlite, testthat and OpenBLAS; install them with apt if missing
 	@sh .ci/system-deps
 
 $(VENV_STAMP): python/requirements.txt python/pyproject.toml | system-deps
@@ -36,8 +36,8 @@ $(R_STAMP): $(R_SOURCES) | system-deps $(VENV_STAMP)
 
 test: setup test-r test-python ## set up, then run the R package's testthat tests and the pytest parity suite
 
-test-python: setup ## pytest: parity via rpy2, fixtures, gradient checks, CLI
-	$(PY) -m pytest tests
+test-python: setup ## pytest: parity via rpy2, fixtures, gradient checks, CLI (2 workers, pytest-xdist)
+	$(PY) -m pytest -n 2 tests
 
 test-r: setup ## testthat (3rd edition) tests of the R package
 	R_LIBS=$(R_LIBRARY) Rscript r/tests/run-testthat.R
@@ -72,6 +72,9 @@ soak: setup ## property-based parity on 1000 random fixtures; writes out/propert
 conform: setup ## check the Python and R twins as ports (docs/porting.md); reports in out/conform-*.json
 	$(PY) -m twinnet conform --report out/conform-python.json -- $(PY) -m twinnet port
 	$(PY) -m twinnet conform --report out/conform-r.json -- env R_LIBS=$(R_LIBRARY) Rscript r/inst/port.R
+
+bench: setup ## time every variant's training loop in both languages; out/bench.json, out/bench.png (a few minutes)
+	$(PY) -m twinnet bench
 
 clean: ## remove .venv and out/
 	rm -rf $(VENV) out

@@ -10,6 +10,7 @@
     side-by-side VARIANT [--width N]   the twins' steps in two columns
     docs [--out-dir docs]          write side-by-side.html and the article fixture's plots
     doctor                         versions, BLAS, exp probe: why Python and R differ in the last bits
+    bench [--quick] [--out-dir out]    time every variant's training loop in both languages
 
 Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
 """
@@ -105,6 +106,17 @@ def cmd_doctor(args):
     return doctor.main()
 
 
+def cmd_bench(args):
+    from . import bench
+
+    print("Timing the training loops (reference and fast path, Python and R); "
+          + ("a few seconds." if args.quick else "this takes a few minutes."))
+    document = bench.run(args.out_dir, quick=args.quick, log=lambda line: print(line, flush=True))
+    print("\n".join(["", *bench.report(document), "", f"wrote {args.out_dir / 'bench.json'}",
+                     f"wrote {args.out_dir / 'bench.png'}"]))
+    return 0
+
+
 def cmd_generate(args):
     root = Path(".")
     if not args.check:
@@ -194,6 +206,11 @@ def parser():
 
     doctor = commands.add_parser("doctor", help="versions, BLAS, exp probe: why Python and R differ in the last bits")
     doctor.set_defaults(run=cmd_doctor)
+
+    bench = commands.add_parser("bench", help="time every variant's training loop in both languages")
+    bench.add_argument("--quick", action="store_true", help="a tiny configuration, for a smoke test")
+    bench.add_argument("--out-dir", type=Path, default=Path("out"), help="where bench.json and bench.png go")
+    bench.set_defaults(run=cmd_bench)
     return top
 
 

@@ -276,10 +276,12 @@ def explanation(numpy_exp, r_exp, probes, divergence, rows, r_blas):
     products, sigmoid, sums, mean = (probes[cause] for cause in CAUSES)
     sentences = [_exp_sentence(numpy_exp, r_exp, sigmoid)]
     if products.differing:
+        r_side = ("the system's OpenBLAS, another build with kernels and blocking of its own" if r_blas == "OpenBLAS"
+                  else r_blas)
         sentences.append(
             f"The matrix products give a different double on {products.fraction:.1%} of elements (at most "
-            f"{products.max_ulp} ULP): numpy's @ calls OpenBLAS, whose optimised kernels may fuse multiply-adds "
-            f"and add in another order, while R's %*% and crossprod call {r_blas}.")
+            f"{products.max_ulp} ULP): numpy's @ calls its bundled OpenBLAS, whose optimised kernels may fuse "
+            f"multiply-adds and add in another order, while R's %*% and crossprod call {r_side}.")
     else:
         sentences.append("The matrix products agree bit for bit on these numbers: the two BLAS libraries are "
                          "not a cause here.")

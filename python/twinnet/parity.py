@@ -4,8 +4,8 @@ Each quantity (every parameter, the per-epoch loss, the final output) is
 compared three ways: Python against R, and each against the fixture's
 ``expected``.  All three must agree within ``TOLERANCE`` absolute.  The
 difference is also reported in ULPs (units in the last place), because the two
-twins are not bit-identical: numpy's ``exp`` and OpenBLAS's FMA kernels round
-differently from glibc's ``exp`` and R's reference BLAS.
+twins are not bit-identical: numpy's ``exp`` and its OpenBLAS's FMA kernels round
+differently from glibc's ``exp`` and the BLAS R is linked to.
 """
 
 from dataclasses import dataclass

@@ -177,19 +177,6 @@ def trace_fixture(path):
     return stepwise.trace_stepwise(fixture["data"]["X"], fixture["data"]["y"], fixture["init"])
 
 
-def _check_converging(loss, params):
-    """Refuse a run that diverged: name the first epoch whose loss is not
-    finite, or the parameter that is not finite after the last epoch."""
-    bad = np.flatnonzero(~np.isfinite(loss))
-    if len(bad):
-        raise FixtureError("E_DIVERGED", f"loss[{bad[0]}]: not finite: training diverged at epoch {bad[0] + 1} "
-                                         "(try a smaller hyper.lr)")
-    for name, value in params.items():
-        if not np.isfinite(value).all():
-            raise FixtureError("E_DIVERGED", f"params.{name}: not finite after epoch {len(loss)}: "
-                                             "training diverged (try a smaller hyper.lr)")
-
-
 def check_output_path(path):
     """Refuse (E_OUTPUT) to write a result anywhere under a directory named
     shared_fixtures, over a file that is a fixture, or in a missing directory."""
@@ -241,6 +228,19 @@ def dumps(document, indent=0, per_line=4):
         chunks = (", ".join(scalars[i:i + per_line]) for i in range(0, len(scalars), per_line))
         return "[\n" + ",\n".join(inner + chunk for chunk in chunks) + "\n" + pad + "]"
     return json.dumps(document, allow_nan=False)
+
+
+def _check_converging(loss, params):
+    """Refuse a run that diverged: name the first epoch whose loss is not
+    finite, or the parameter that is not finite after the last epoch."""
+    bad = np.flatnonzero(~np.isfinite(loss))
+    if len(bad):
+        raise FixtureError("E_DIVERGED", f"loss[{bad[0]}]: not finite: training diverged at epoch {bad[0] + 1} "
+                                         "(try a smaller hyper.lr)")
+    for name, value in params.items():
+        if not np.isfinite(value).all():
+            raise FixtureError("E_DIVERGED", f"params.{name}: not finite after epoch {len(loss)}: "
+                                             "training diverged (try a smaller hyper.lr)")
 
 
 def _refuse_constant(name):

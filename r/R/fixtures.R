@@ -117,6 +117,48 @@ check_fixture <- function(fixture) {
   fixture
 }
 
+#' Parameter shapes of a variant
+#'
+#' @param variant `"article"`, `"stepwise"` or `"layered"`.
+#' @param d Number of features.
+#' @param hyper The fixture's checked `hyper` list.
+#' @return A named list of `c(rows, columns)`, in the order the parameters are drawn.
+#' @export
+param_shapes <- function(variant, d, hyper) {
+  if (variant == "layered") {
+    sizes <- c(d, unlist(hyper$neurons))
+    shapes <- list()
+    for (layer in seq_along(hyper$neurons)) {
+      shapes[[paste0("W", layer)]] <- c(sizes[layer + 1], sizes[layer])
+      shapes[[paste0("b", layer)]] <- c(sizes[layer + 1], 1)
+    }
+    return(shapes)
+  }
+  h <- hyper$hidden
+  if (variant == "stepwise") {
+    return(list(weights_input_hidden = c(d, h), weights_hidden_output = c(h, 1)))
+  }
+  list(wh = c(d, h), bh = c(1, h), wout = c(h, 1), bout = c(1, 1))
+}
+
+#' Train with a variant's own loop
+#'
+#' @param variant `"article"`, `"stepwise"` or `"layered"`.
+#' @param X Input matrix, n x d.
+#' @param y Target matrix, n x 1.
+#' @param params Named list of initial parameters, shaped as [param_shapes()] says.
+#' @param hyper List with `lr`, and `activations` for `"layered"`.
+#' @param epochs Number of epochs, a whole number >= 0.
+#' @return A list with `params`, `loss` and `output` (n x 1).
+#' @export
+train_variant <- function(variant, X, y, params, hyper, epochs) {
+  if (variant == "layered") {
+    return(train_layered(X, y, params, unlist(hyper$activations), epochs, hyper$lr))
+  }
+  train_fn <- if (variant == "stepwise") train_stepwise else train
+  train_fn(X, y, params, epochs, hyper$lr)
+}
+
 #' Train a fixture
 #'
 #' Reads the fixture, trains its variant and returns a `twinnet-result/1`
@@ -166,48 +208,6 @@ trace_fixture <- function(path) {
     fixture_error("E_VARIANT", "variant: trace needs a 'stepwise' fixture, got '", fixture$variant, "'")
   }
   trace_stepwise(fixture$data$X, fixture$data$y, fixture$init)
-}
-
-#' Parameter shapes of a variant
-#'
-#' @param variant `"article"`, `"stepwise"` or `"layered"`.
-#' @param d Number of features.
-#' @param hyper The fixture's checked `hyper` list.
-#' @return A named list of `c(rows, columns)`, in the order the parameters are drawn.
-#' @export
-param_shapes <- function(variant, d, hyper) {
-  if (variant == "layered") {
-    sizes <- c(d, unlist(hyper$neurons))
-    shapes <- list()
-    for (layer in seq_along(hyper$neurons)) {
-      shapes[[paste0("W", layer)]] <- c(sizes[layer + 1], sizes[layer])
-      shapes[[paste0("b", layer)]] <- c(sizes[layer + 1], 1)
-    }
-    return(shapes)
-  }
-  h <- hyper$hidden
-  if (variant == "stepwise") {
-    return(list(weights_input_hidden = c(d, h), weights_hidden_output = c(h, 1)))
-  }
-  list(wh = c(d, h), bh = c(1, h), wout = c(h, 1), bout = c(1, 1))
-}
-
-#' Train with a variant's own loop
-#'
-#' @param variant `"article"`, `"stepwise"` or `"layered"`.
-#' @param X Input matrix, n x d.
-#' @param y Target matrix, n x 1.
-#' @param params Named list of initial parameters, shaped as [param_shapes()] says.
-#' @param hyper List with `lr`, and `activations` for `"layered"`.
-#' @param epochs Number of epochs, a whole number >= 0.
-#' @return A list with `params`, `loss` and `output` (n x 1).
-#' @export
-train_variant <- function(variant, X, y, params, hyper, epochs) {
-  if (variant == "layered") {
-    return(train_layered(X, y, params, unlist(hyper$activations), epochs, hyper$lr))
-  }
-  train_fn <- if (variant == "stepwise") train_stepwise else train
-  train_fn(X, y, params, epochs, hyper$lr)
 }
 
 #' Refuse an output path

@@ -9,23 +9,11 @@ import numpy as np
 import pytest
 
 from twinnet import fixtures, rbridge
+from twinnet.invalid import setter as set_in
 
 from conftest import FIXTURE_DIR
 
 TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
-
-
-def set_in(path, value):
-    def mutate(doc):
-        *parents, key = path.split(".")
-        target = doc
-        for parent in parents:
-            target = target[parent]
-        if value is KeyError:
-            del target[key]
-        else:
-            target[key] = value
-    return mutate
 
 
 def transpose(path):

@@ -53,17 +53,11 @@ def train_fast(X, y, params, epochs, lr):
             np.matmul(X, wh, out=H)
             np.add(H, bh, out=H)
             # Step 3: sigmoid of the hidden layer input, in place: 1 / (1 + e^(−x))
-            np.negative(H, out=H)
-            np.exp(H, out=H)
-            np.add(H, ONE, out=H)
-            np.reciprocal(H, out=H)
+            _sigmoid_in_place(H)
             # Step 4: output layer, n×1
             np.matmul(H, wout, out=output)
             np.add(output, bout_scalar, out=output)
-            np.negative(output, out=output)
-            np.exp(output, out=output)
-            np.add(output, ONE, out=output)
-            np.reciprocal(output, out=output)
+            _sigmoid_in_place(output)
             # Step 5: error at the output layer, and the loss from it
             np.subtract(y, output, out=E)
             np.multiply(E, E, out=half_square)
@@ -111,16 +105,10 @@ def train_stepwise_fast(X, y, params, epochs, lr):
             # Step 2: hidden layer linear transform, h×n
             np.matmul(w_ih.T, X, out=H)
             # Step 3: hidden layer activations, in place
-            np.negative(H, out=H)
-            np.exp(H, out=H)
-            np.add(H, ONE, out=H)
-            np.reciprocal(H, out=H)
+            _sigmoid_in_place(H)
             # Step 4: output layer linear transform and output, 1×n
             np.matmul(w_ho.T, H, out=output)
-            np.negative(output, out=output)
-            np.exp(output, out=output)
-            np.add(output, ONE, out=output)
-            np.reciprocal(output, out=output)
+            _sigmoid_in_place(output)
             # Step 5: rate of change of error w.r.t. output, and the loss from y − output
             np.subtract(y, output, out=error)
             np.multiply(error, error, out=slope_output)
@@ -147,6 +135,14 @@ def train_stepwise_fast(X, y, params, epochs, lr):
     params = {name: value.copy() for name, value in zip(stepwise.WEIGHT_NAMES, (w_ih, w_ho))}
     del H, slope_hidden, delta_hidden  # freed before the last forward pass allocates its own
     return params, loss_history, stepwise.forward_propagation(X, params)["output"].T
+
+
+def _sigmoid_in_place(a):
+    """a ← 1 / (1 + e^(−a)), the reference's operations in its order, with no new array."""
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    np.add(a, ONE, out=a)
+    np.reciprocal(a, out=a)
 
 
 def _flat_views(params, names, copy=True):

@@ -6,7 +6,7 @@ PYTHON     ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
 R_LIBRARY  := $(VENV)/R-library
-R_SOURCES  := r/DESCRIPTION r/NAMESPACE $(wildcard r/R/*.R r/man/*.Rd r/inst/*.R)
+R_SOURCES  := r/DESCRIPTION r/NAMESPACE $(wildcard r/R/*.R r/man/*.Rd r/inst/*/*.R)
 VENV_STAMP := $(VENV)/.twinnet-python
 R_STAMP    := $(R_LIBRARY)/twinnet/DESCRIPTION
 
@@ -71,7 +71,7 @@ soak: setup ## property-based parity on 1000 random fixtures; writes out/propert
 .PHONY: conform
 conform: setup ## check the Python and R twins as ports (docs/porting.md); reports in out/conform-*.json
 	$(PY) -m twinnet conform --report out/conform-python.json -- $(PY) -m twinnet port
-	$(PY) -m twinnet conform --report out/conform-r.json -- env R_LIBS=$(R_LIBRARY) Rscript r/inst/port.R
+	$(PY) -m twinnet conform --report out/conform-r.json -- env R_LIBS=$(R_LIBRARY) Rscript r/inst/ports/port.R
 
 bench: setup ## time every variant's training loop in both languages; out/bench.json, out/bench.png (a few minutes)
 	$(PY) -m twinnet bench

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from twinnet import bench
+from twinnet.maintain import bench
 
 from conftest import ROOT
 

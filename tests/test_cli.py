@@ -32,8 +32,11 @@ def test_train_writes_a_result_equal_to_expected(language, tmp_path):
         assert np.array(result["params"][name]).shape == np.array(value).shape
         assert np.max(np.abs(np.array(result["params"][name]) - value)) <= 1e-12, name
     assert len(result["loss"]) == 5000
-    if language == "python":  # the Python reference reproduces expected bit for bit
-        assert result["params"] == expected["params"] and result["loss"] == expected["loss"]
+    if language == "python":  # the CLI writes what the API computes, bit for bit (expected itself
+        # may differ from this machine's run in the last ULPs: another CPU, another exp kernel)
+        in_process = fixtures.train_fixture(FIXTURE_DIR / "article.json")
+        assert result["params"] == {name: value.tolist() for name, value in in_process["params"].items()}
+        assert result["loss"] == in_process["loss"].tolist()
 
 
 @pytest.mark.parametrize("language", ["python", "r"])

@@ -18,14 +18,15 @@ import numpy as np
 import pytest
 from jsonschema import Draft202012Validator
 
-from twinnet import conform, fixtures, parity, rbridge
+from twinnet.ports import conform
+from twinnet import fixtures, parity, rbridge
 
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
 
 PORTS = ROOT / "tests" / "ports"
 TWIN_PORTS = {
     "python": [sys.executable, "-m", "twinnet", "port"],
-    "r": ["env", f"R_LIBS={rbridge.r_library()}", "Rscript", str(ROOT / "r" / "inst" / "port.R")],
+    "r": ["env", f"R_LIBS={rbridge.r_libs_path()}", "Rscript", str(ROOT / "r" / "inst" / "ports" / "port.R")],
 }
 TOLERANCE = parity.TOLERANCE
 
@@ -103,7 +104,7 @@ def test_a_port_written_from_the_docs_alone_conforms(tmp_path):
 def broken(port, fixture_name, tmp_path):
     """Run conform on a broken port and one fixture; returns (stdout lines, the fixture's report)."""
     command = ([sys.executable, PORTS / port] if port.endswith(".py")
-               else ["env", f"R_LIBS={rbridge.r_library()}", "Rscript", PORTS / port])
+               else ["env", f"R_LIBS={rbridge.r_libs_path()}", "Rscript", PORTS / port])
     report = tmp_path / "report.json"
     run = run_conform("--fixtures", f"shared_fixtures/{fixture_name}.json", "--", *command, report=report)
     assert run.returncode == 1, run.stdout + run.stderr

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from twinnet import cli, doctor
+from twinnet import cli
+from twinnet.maintain import doctor
 
 
 def test_doctor_prints_every_section(capsys):

@@ -260,7 +260,7 @@ def test_l6_unclipped_log_loss_is_infinite_at_a_saturated_output():
 
 
 def test_errata_ids_in_the_page_exist_in_errata_md():
-    from twinnet.stepmaths import MATHS, Maths
+    from twinnet.reading.stepmaths import MATHS, Maths
 
     text = (ROOT / "docs" / "errata.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\*\*([AWL]\d+)\.", text, flags=re.MULTILINE))

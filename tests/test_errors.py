@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from twinnet import fixtures, rbridge
-from twinnet.invalid import setter as set_in
+from twinnet.maintain.invalid import setter as set_in
 
 from conftest import FIXTURE_DIR
 

@@ -7,7 +7,8 @@ parity tolerance."""
 import numpy as np
 import pytest
 
-from twinnet import fast, fixtures, parity, rbridge, steps
+from twinnet import fast, fixtures, parity, rbridge
+from twinnet.reading import steps
 
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, trained
 

@@ -8,7 +8,8 @@ import jsonschema
 import numpy as np
 import pytest
 
-from twinnet import fixtures, generate, parity, rbridge
+from twinnet import fixtures, parity, rbridge
+from twinnet.maintain import generate
 
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, FIXTURE_PATHS, ROOT
 

@@ -14,7 +14,8 @@ through rpy2; only the differencing is Python.
 import numpy as np
 import pytest
 
-from twinnet import fixtures, generate, rbridge
+from twinnet import fixtures, rbridge
+from twinnet.maintain import generate
 
 from conftest import FIXTURE_DIR, FIXTURE_NAMES
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from twinnet import fixtures, invalid, rbridge
+from twinnet import fixtures, rbridge
+from twinnet.maintain import invalid
 
 from conftest import FIXTURE_DIR
 

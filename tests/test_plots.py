@@ -3,7 +3,9 @@ as PNGs; the drift's chunked training reproduces an uninterrupted run."""
 
 import numpy as np
 
-from twinnet import drift, fixtures, plots, rbridge
+from twinnet.maintain import drift
+from twinnet import fixtures, rbridge
+from twinnet.reading import plots
 
 from conftest import FIXTURE_DIR
 

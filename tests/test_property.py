@@ -32,7 +32,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twinnet import fixtures, generate, parity, rbridge
+from twinnet import fixtures, parity, rbridge
+from twinnet.maintain import generate
 
 from conftest import ROOT
 

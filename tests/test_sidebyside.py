@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from twinnet import cli, sidebyside, steps
-from twinnet.stepmaths import MATHS, NOTES, Maths
+from twinnet import cli
+from twinnet.reading import sidebyside, steps
+from twinnet.reading.stepmaths import MATHS, NOTES, Maths
 
 VARIANTS = list(steps.VARIANTS)
 

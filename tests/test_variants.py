@@ -57,7 +57,7 @@ def test_the_network_learns_its_data(name, language):
 
 
 def test_layered_xor_description_reports_the_seed_scan():
-    from twinnet import generate
+    from twinnet.maintain import generate
 
     learners = generate.layered_xor_learners()
     fixture = json.loads((FIXTURE_DIR / "layered-xor.json").read_text())

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import fixtures, generate, parity, rbridge
+from . import fixtures, parity, rbridge, resources
+from .maintain import generate
 
 FIXTURE_DIR = Path("shared_fixtures")
 TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
@@ -67,7 +68,7 @@ def report(rows):
 
 
 def cmd_demo(args):
-    from . import plots
+    from .reading import plots
 
     paths = args.fixtures or default_fixtures()
     variants = {fixture["name"]: fixture["variant"] for fixture in map(fixtures.read_fixture, paths)}
@@ -83,14 +84,15 @@ def cmd_demo(args):
 
 
 def cmd_side_by_side(args):
-    from . import sidebyside
+    from .reading import sidebyside
 
     sys.stdout.write(sidebyside.terminal(args.variant, args.width))
     return 0
 
 
 def cmd_docs(args):
-    from . import drift, plots, sidebyside
+    from .maintain import drift
+    from .reading import plots, sidebyside
 
     print(f"wrote {sidebyside.write_page(args.out_dir / 'side-by-side.html')}")
     path = FIXTURE_DIR / "article.json"
@@ -101,13 +103,13 @@ def cmd_docs(args):
 
 
 def cmd_doctor(args):
-    from . import doctor
+    from .maintain import doctor
 
     return doctor.main()
 
 
 def cmd_bench(args):
-    from . import bench
+    from .maintain import bench
 
     print("Timing the training loops (reference and fast path, Python and R); "
           + ("a few seconds." if args.quick else "this takes a few minutes."))
@@ -118,15 +120,17 @@ def cmd_bench(args):
 
 
 def cmd_generate(args):
-    root = Path(".")
+    root = resources.checkout("generating the fixtures")
     if not args.check:
         for path in generate.generate(root):
-            print(f"wrote {path}")
+            print(f"wrote {path.relative_to(root)}")
         return 0
-    stale = [name for name, content in generate.all_files(root).items()
-             if not (FIXTURE_DIR / name).is_file() or (FIXTURE_DIR / name).read_bytes() != content]
+    source = root / "shared_fixtures"
+    stale = [f"shared_fixtures/{name}" for name, content in generate.all_files(root).items()
+             if not (source / name).is_file() or (source / name).read_bytes() != content]
+    stale += generate.stale_copies(root)
     for name in stale:
-        print(f"{FIXTURE_DIR / name} differs from a fresh generation", file=sys.stderr)
+        print(f"{name} differs from a fresh generation (make fixtures)", file=sys.stderr)
     return 1 if stale else 0
 
 
@@ -136,7 +140,7 @@ def cmd_port(args):
 
 
 def cmd_conform(args):
-    from . import conform
+    from .ports import conform
 
     paths = conform.fixture_paths(args.fixtures) if args.fixtures else default_fixtures()
     if not paths:
@@ -194,7 +198,7 @@ def parser():
     conform.add_argument("port_command", nargs="+", metavar="COMMAND", help="the port, after --")
     conform.set_defaults(run=cmd_conform)
 
-    from .steps import VARIANTS
+    from .reading.steps import VARIANTS
     side = commands.add_parser("side-by-side", help="print a variant's steps, Python and R in two columns")
     side.add_argument("variant", choices=list(VARIANTS))
     side.add_argument("--width", type=int, help="columns (default: the terminal's width)")

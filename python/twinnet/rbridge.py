@@ -5,8 +5,9 @@ data.  Every conversion sits inside
 ``localconverter(default_converter + numpy2ri.converter)``, and every matrix that
 comes back has its shape checked against what the Python side expects.
 
-The R package is installed by ``make setup`` into ``<venv>/R-library``; set
-``TWINNET_R_LIBRARY`` to use another library.
+The R package is looked up where R looks (``.libPaths()``: ``R_LIBS``,
+``R_LIBS_USER``, the site library), then in ``<venv>/R-library`` where
+``make setup`` installs it; ``TWINNET_R_LIBRARY`` overrides both.
 """
 
 import functools
@@ -32,8 +33,18 @@ class RUnavailable(RuntimeError):
 
 
 def r_library():
-    """Where ``make setup`` installs the twinnet R package."""
+    """The project's own library, where ``make setup`` installs the twinnet R
+    package (``<venv>/R-library``), or ``TWINNET_R_LIBRARY`` when it is set."""
     return Path(os.environ.get("TWINNET_R_LIBRARY") or Path(sys.prefix) / "R-library")
+
+
+def r_libs_path():
+    """``R_LIBS`` for an R subprocess that must find the same twinnet package as
+    :func:`r_package`: ``TWINNET_R_LIBRARY`` alone when set, else R's own
+    ``R_LIBS`` followed by the project's library."""
+    if os.environ.get("TWINNET_R_LIBRARY"):
+        return os.environ["TWINNET_R_LIBRARY"]
+    return os.pathsep.join(part for part in (os.environ.get("R_LIBS", ""), str(r_library())) if part)
 
 
 def r_home():
@@ -59,13 +70,24 @@ def r_package():
     # R's own "Error: ..." console echo is redundant: the message travels in
     # the RRuntimeError, and the CLI prints it as one line.
     callbacks.consolewrite_warnerror = lambda text: logger.debug("R: %s", text.rstrip())
-    library = r_library()
-    if not (library / "twinnet").is_dir():
-        raise RUnavailable(f"the twinnet R package is not installed in {library}: run `make setup`")
+    from rpy2 import robjects
+
+    # Found the way R finds packages: R's own .libPaths() (R_LIBS, R_LIBS_USER,
+    # the site library), then the project's library; TWINNET_R_LIBRARY alone
+    # when it is set.
+    override = os.environ.get("TWINNET_R_LIBRARY")
+    libraries = [override] if override else [*robjects.r[".libPaths"](), str(r_library())]
+    found = robjects.r["find.package"]("twinnet", lib_loc=robjects.StrVector(libraries), quiet=True)
+    if len(found) == 0:
+        raise RUnavailable("the twinnet R package is not installed in any of " + ", ".join(libraries)
+                           + ": run `make setup` in a clone, or install it with `R CMD INSTALL twinnet_*.tar.gz` "
+                           "(or `R CMD INSTALL r` in a clone) into a library on R_LIBS")
+    library = str(Path(found[0]).parent)
     try:
-        return importr("twinnet", lib_loc=str(library))
+        return importr("twinnet", lib_loc=library)
     except Exception as error:
-        raise RUnavailable(f"cannot load the twinnet R package ({_first_line(error)}): run `make setup`") from None
+        raise RUnavailable(f"cannot load the twinnet R package from {library} ({_first_line(error)}): "
+                           "reinstall it (`make setup`, or `R CMD INSTALL twinnet_*.tar.gz`)") from None
 
 
 def _first_line(error):

@@ -1,4 +1,9 @@
-"""Command line: ``python -m twinnet COMMAND``, run from the repository root.
+"""Command line: ``twinnet COMMAND`` (or ``python -m twinnet COMMAND``), from any folder.
+
+A FIXTURE is a path or the name of a packaged fixture (``twinnet train article
+--lang r --out r.json``); a path that exists always wins over a name.  Commands
+that read the source tree (generate, side-by-side, docs) say so when run
+outside a clone of the repository.
 
     train FIXTURE --lang python|r --out RESULT.json [--epochs N]
     trace FIXTURE --lang python|r  every quantity of one pass (stepwise fixtures)
@@ -16,24 +21,30 @@ Bad input exits 2 with one line on stderr; a missing R exits 3 with what to inst
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from . import fixtures, parity, rbridge, resources
+from . import __version__, fixtures, parity, rbridge, resources
 from .maintain import generate
 
-FIXTURE_DIR = Path("shared_fixtures")
 TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
 TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
 
 
+def fixture_argument(text):
+    """A FIXTURE argument: an existing path, else a packaged fixture's name,
+    else the path as given (which then fails to read with E_IO)."""
+    if os.path.lexists(text) or text not in fixtures.example():
+        return Path(text)
+    return fixtures.example(text)
+
+
 def default_fixtures():
-    paths = fixtures.fixture_paths(FIXTURE_DIR)
-    if not paths:
-        raise fixtures.FixtureError("E_IO", f"no fixtures in {FIXTURE_DIR}/: run from the repository root")
-    return paths
+    """Every packaged fixture (the same bytes as the repository's shared_fixtures/)."""
+    return fixtures.fixture_paths(resources.data_dir())
 
 
 def cmd_train(args):
@@ -84,6 +95,7 @@ def cmd_demo(args):
 
 
 def cmd_side_by_side(args):
+    resources.checkout("side-by-side (it cuts the R twins' source files)")
     from .reading import sidebyside
 
     sys.stdout.write(sidebyside.terminal(args.variant, args.width))
@@ -91,11 +103,12 @@ def cmd_side_by_side(args):
 
 
 def cmd_docs(args):
+    resources.checkout("docs (it cuts the R twins' source files)")
     from .maintain import drift
     from .reading import plots, sidebyside
 
     print(f"wrote {sidebyside.write_page(args.out_dir / 'side-by-side.html')}")
-    path = FIXTURE_DIR / "article.json"
+    path = fixtures.example("article")
     loss = next(row for row in parity.run([path]) if row.quantity == "loss")
     print(f"wrote {plots.loss_curves(loss, 'article', args.out_dir)}")
     print(f"wrote {plots.parity_drift(drift.parameter_drift(path), args.out_dir)}")
@@ -152,17 +165,18 @@ def cmd_conform(args):
 
 def parser():
     top = argparse.ArgumentParser(prog="twinnet", description="The article network in Python and R, in parity.")
+    top.add_argument("--version", action="version", version=f"twinnet {__version__}")
     commands = top.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train one fixture in one language and write a result")
-    train.add_argument("fixture", type=Path)
+    train.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
     train.add_argument("--lang", choices=sorted(TRAINERS), required=True)
     train.add_argument("--out", type=Path, required=True)
     train.add_argument("--epochs", type=int, help="override hyper.epochs")
     train.set_defaults(run=cmd_train)
 
     trace = commands.add_parser("trace", help="print every quantity of one forward and backward pass (stepwise)")
-    trace.add_argument("fixture", type=Path)
+    trace.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
     trace.add_argument("--lang", choices=sorted(TRACERS), required=True)
     trace.add_argument("--digits", type=int, default=8, help="digits after the point (default 8)")
     trace.set_defaults(run=cmd_trace)
@@ -170,7 +184,8 @@ def parser():
     for name, run, text in (("parity", cmd_parity, "train fixtures in both languages and compare"),
                             ("demo", cmd_demo, "parity, then loss-curve plots")):
         command = commands.add_parser(name, help=text)
-        command.add_argument("fixtures", nargs="*", type=Path, help="default: every shared_fixtures/*.json")
+        command.add_argument("fixtures", nargs="*", type=fixture_argument,
+                             help="fixture paths or names (default: every packaged fixture)")
         command.set_defaults(run=run)
     commands.choices["demo"].add_argument("--out-dir", type=Path, default=Path("out"))
 
@@ -179,7 +194,7 @@ def parser():
     gen.set_defaults(run=cmd_generate)
 
     port = commands.add_parser("port", help="the Python twin as a port: COMMAND FIXTURE RESULT (see conform)")
-    port.add_argument("fixture", type=Path)
+    port.add_argument("fixture", type=fixture_argument)
     port.add_argument("result", type=Path)
     port.set_defaults(run=cmd_port)
 
@@ -187,7 +202,7 @@ def parser():
                                   description="Run COMMAND... FIXTURE RESULT on every fixture, with 0, 1 and 2 "
                                               "epochs and then in full, and compare with the Python twin.")
     conform.add_argument("--fixtures", action="append", metavar="GLOB",
-                         help="fixture files to check (repeatable; default: every shared_fixtures/*.json)")
+                         help="fixture files to check (repeatable; default: every packaged fixture)")
     conform.add_argument("--report", type=Path, default=Path("out/conform.json"), metavar="PATH",
                          help="where to write the JSON report (default: out/conform.json)")
     conform.add_argument("--work-dir", type=Path, metavar="DIR",
@@ -218,12 +233,23 @@ def parser():
     return top
 
 
+# The optional dependencies, by the module a command imports: pip extras.
+EXTRAS = {"matplotlib": "plots", "pygments": "docs"}
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
         return args.run(args)
     except fixtures.FixtureError as error:
         print(f"twinnet: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        package = (error.name or "").split(".")[0]
+        if package not in EXTRAS:
+            raise
+        print(f"twinnet: E_EXTRA: {args.command} needs {package}: pip install 'twinnet[{EXTRAS[package]}]'",
+              file=sys.stderr)
         return 2
     except rbridge.RUnavailable as error:
         print(f"twinnet: {error}", file=sys.stderr)

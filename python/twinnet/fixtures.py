@@ -10,6 +10,8 @@ Bad input raises :class:`FixtureError` with one line that names the JSON field,
 with the same meaning as the R twin's error.
 """
 
+from __future__ import annotations
+
 import json
 import math
 import os
@@ -57,12 +59,31 @@ class FixtureError(ValueError):
         self.code, self.message = code, message
 
 
+def example(name: str | None = None) -> list[str] | Path:
+    """The fixtures installed with twinnet: their names, or one's path.
+
+    Like R's ``twinnet_example()`` (and ``readr_example()``): without a name,
+    the sorted list of packaged fixture names; with one, e.g. ``"article"``,
+    the path of that fixture in the installed package (``twinnet/data/``, a
+    byte-identical copy of the repository's ``shared_fixtures/``)."""
+    from .resources import data_dir
+
+    names = [path.stem for path in fixture_paths(data_dir())]
+    if name is None:
+        return names
+    if not isinstance(name, str) or name not in names:
+        shown = f"'{name}'" if isinstance(name, str) else _kind(name)
+        raise FixtureError("E_IO", f"no packaged fixture named {shown}; the packaged fixtures are: "
+                           + ", ".join(names))
+    return data_dir() / f"{name}.json"
+
+
 def fixture_paths(directory):
     """The fixture files in ``directory``: every ``*.json`` except the schemas."""
     return sorted(path for path in Path(directory).glob("*.json") if not path.name.endswith("schema.json"))
 
 
-def read_fixture(path):
+def read_fixture(path: str | os.PathLike[str]) -> dict:
     """Read and check a fixture: returns the parsed JSON with ``data`` and
     ``init`` as float arrays in their documented shapes."""
     return check_fixture(load_json(path))
@@ -136,7 +157,8 @@ def param_shapes(variant, d, hyper):
     return {"wh": (d, h), "bh": (1, h), "wout": (h, 1), "bout": (1, 1)}
 
 
-def train_variant(variant, X, y, params, hyper, epochs):
+def train_variant(variant: str, X: np.ndarray, y: np.ndarray, params: dict[str, np.ndarray], hyper: dict,
+                  epochs: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """(params, loss, output) from the variant's own training loop."""
     if variant == "layered":
         return layered.train_layered(X, y, params, hyper["activations"], epochs, hyper["lr"])
@@ -144,7 +166,7 @@ def train_variant(variant, X, y, params, hyper, epochs):
     return train(X, y, params, epochs, hyper["lr"])
 
 
-def train_fixture(path, epochs=None):
+def train_fixture(path: str | os.PathLike[str], epochs: int | None = None) -> dict:
     """Train the fixture's variant and return a ``twinnet-result/1`` dict.
 
     ``epochs`` overrides ``hyper.epochs`` (the fixture's ``expected`` values
@@ -193,7 +215,7 @@ def check_output_path(path):
             raise FixtureError("E_OUTPUT", f"{path}: refusing to overwrite a fixture")
 
 
-def write_result(result, path):
+def write_result(result: dict, path: str | os.PathLike[str]) -> None:
     """Write a result with :func:`dumps` through a temporary file and a rename,
     so an interrupted write leaves the old file or none, never half a file."""
     check_output_path(path)

@@ -22,6 +22,32 @@ max_epochs <- 1000000
 max_neurons <- 4096 # hidden units in any layer
 max_layers <- 16 # layered variant
 
+#' Paths to the fixtures installed with twinnet
+#'
+#' twinnet ships the fixtures shared by its Python and R twins (the
+#' repository's `shared_fixtures/`) in its `extdata` folder. Like
+#' `readr::readr_example()`: called without a name it lists them; with a name
+#' it returns that fixture's installed path.
+#'
+#' @param name `NULL` (the default) to list the fixtures, or one fixture's
+#'   name, such as `"article"` (a character string).
+#' @return A character vector of fixture names, or one file path.
+#' @export
+#' @examples
+#' twinnet_example()
+#' twinnet_example("article")
+twinnet_example <- function(name = NULL) {
+  dir <- system.file("extdata", package = "twinnet", mustWork = TRUE)
+  files <- list.files(dir, pattern = "\\.json$")
+  names <- sort(sub("\\.json$", "", files[!grepl("schema\\.json$", files)]))
+  if (is.null(name)) return(names)
+  if (!is_string(name) || !name %in% names) {
+    fixture_error("E_IO", "no packaged fixture named ", if (is_string(name)) sQuote(name, FALSE) else kind(name),
+                  "; the packaged fixtures are: ", paste(names, collapse = ", "))
+  }
+  file.path(dir, paste0(name, ".json"))
+}
+
 #' Read and check a fixture
 #'
 #' Refuses, in this order, an unreadable file (`E_IO`), one over 16 MiB
@@ -35,10 +61,9 @@ max_layers <- 16 # layered variant
 #'   parameters as numeric matrices in their documented shapes.
 #' @export
 #' @examples
-#' \dontrun{
-#' fixture <- read_fixture("shared_fixtures/article.json")
+#' fixture <- read_fixture(twinnet_example("article"))
 #' dim(fixture$init$wh)
-#' }
+#' fixture$hyper$lr
 read_fixture <- function(path) {
   check_fixture(load_json(path))
 }
@@ -51,7 +76,7 @@ read_fixture <- function(path) {
 #'
 #' @inheritParams read_fixture
 #' @return The parsed JSON: named lists for objects, unnamed lists for arrays.
-#' @export
+#' @keywords internal
 load_json <- function(path) {
   size <- file.size(path)
   if (is.na(size) || dir.exists(path)) {
@@ -85,7 +110,7 @@ load_json <- function(path) {
 #'
 #' @param fixture A fixture as parsed by [load_json()].
 #' @return The fixture with `data` and `init` as numeric matrices.
-#' @export
+#' @keywords internal
 check_fixture <- function(fixture) {
   if (!is_object(fixture)) fixture_error("E_SCHEMA", "(top level): expected an object, got ", kind(fixture))
   schema <- field(fixture, "schema", "schema")
@@ -123,7 +148,7 @@ check_fixture <- function(fixture) {
 #' @param d Number of features.
 #' @param hyper The fixture's checked `hyper` list.
 #' @return A named list of `c(rows, columns)`, in the order the parameters are drawn.
-#' @export
+#' @keywords internal
 param_shapes <- function(variant, d, hyper) {
   if (variant == "layered") {
     sizes <- c(d, unlist(hyper$neurons))
@@ -151,6 +176,11 @@ param_shapes <- function(variant, d, hyper) {
 #' @param epochs Number of epochs, a whole number >= 0.
 #' @return A list with `params`, `loss` and `output` (n x 1).
 #' @export
+#' @examples
+#' fixture <- read_fixture(twinnet_example("xor"))
+#' fit <- train_variant("article", fixture$data$X, fixture$data$y, fixture$init,
+#'                      fixture$hyper, epochs = 200)
+#' fit$loss[c(1, 200)]
 train_variant <- function(variant, X, y, params, hyper, epochs) {
   if (variant == "layered") {
     return(train_layered(X, y, params, unlist(hyper$activations), epochs, hyper$lr))
@@ -171,10 +201,13 @@ train_variant <- function(variant, X, y, params, hyper, epochs) {
 #'   `output`.
 #' @export
 #' @examples
-#' \dontrun{
-#' fit <- train_fixture("shared_fixtures/article.json")
+#' fit <- train_fixture(twinnet_example("article"))
 #' fit$params$wout
-#' }
+#' tail(fit$loss, 1)
+#'
+#' # the Python twin's result, shipped in the fixture: equal within 1e-12
+#' expected <- read_fixture(twinnet_example("article"))$expected
+#' max(abs(fit$params$wout - unlist(expected$params$wout)))
 train_fixture <- function(path, epochs = NULL) {
   fixture <- read_fixture(path)
   hyper <- fixture$hyper
@@ -202,6 +235,10 @@ train_fixture <- function(path, epochs = NULL) {
 #' @param path Path to a `twinnet-fixture/1` JSON file of variant `"stepwise"`.
 #' @return A named list of matrices.
 #' @export
+#' @examples
+#' trace <- trace_fixture(twinnet_example("stepwise"))
+#' names(trace)
+#' trace$output
 trace_fixture <- function(path) {
   fixture <- read_fixture(path)
   if (fixture$variant != "stepwise") {
@@ -218,7 +255,7 @@ trace_fixture <- function(path) {
 #'
 #' @param path Where a result would be written.
 #' @return `path`, invisibly, when it may be written.
-#' @export
+#' @keywords internal
 check_output_path <- function(path) {
   if (!dir.exists(dirname(path))) fixture_error("E_OUTPUT", path, ": cannot write: No such directory")
   parent <- normalizePath(dirname(path), mustWork = FALSE)
@@ -244,6 +281,12 @@ check_output_path <- function(path) {
 #' @param path Where to write.
 #' @return `path`, invisibly.
 #' @export
+#' @examples
+#' fit <- train_fixture(twinnet_example("xor"), epochs = 10)
+#' path <- tempfile(fileext = ".json")
+#' write_result(fit, path)
+#' readLines(path, n = 4)
+#' unlink(path)
 write_result <- function(result, path) {
   check_output_path(path)
   params <- vapply(names(result$params), function(name) {

@@ -28,6 +28,11 @@ weight_names <- c("weights_input_hidden", "weights_hidden_output")
 #'   \eqn{\frac{1}{2}(y - output)^2} of each epoch's forward pass before its
 #'   update) and `output` (n x 1).
 #' @export
+#' @examples
+#' fixture <- read_fixture(twinnet_example("stepwise"))
+#' fit <- train_stepwise(fixture$data$X, fixture$data$y, fixture$init,
+#'                       epochs = 100, lr = fixture$hyper$lr)
+#' tail(fit$loss, 1)
 train_stepwise <- function(X, y, params, epochs, lr) {
   # Step 0: transpose the input and output, so samples are columns
   X <- t(X)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import article, fixtures, parity, rbridge
 
-FIXTURE = Path("shared_fixtures/article.json")
+FIXTURE = fixtures.example("article")
 EXP_GRID = np.linspace(-40.0, 40.0, 200_001)  # every sigmoid input that does not saturate, and more
 REPLAY_EPOCHS = 50
 FIRST_DIFFERENCE_LIMIT = 500

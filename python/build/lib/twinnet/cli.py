@@ -1,0 +1,254 @@
+"""Command line: ``twinnet COMMAND`` (or ``python -m twinnet COMMAND``), from any folder.
+
+A FIXTURE is a path or the name of a packaged fixture (``twinnet train article
+--lang r --out r.json``); a path that exists always wins over a name.  Commands
+that read the source tree (generate, side-by-side, docs) say so when run
+outside a clone of the repository.
+
+    train FIXTURE --lang python|r --out RESULT.json [--epochs N]
+    trace FIXTURE --lang python|r  every quantity of one pass (stepwise fixtures)
+    parity [FIXTURE ...]           exit 1 on any mismatch
+    demo [FIXTURE ...] [--out-dir out]
+    generate [--check]             write (or check) shared_fixtures/*.json
+    port FIXTURE RESULT            the Python twin as a port: train FIXTURE, write RESULT
+    conform [--fixtures GLOB] [--report PATH] -- COMMAND...   check a port (docs/porting.md)
+    side-by-side VARIANT [--width N]   the twins' steps in two columns
+    docs [--out-dir docs]          write side-by-side.html and the article fixture's plots
+    doctor                         versions, BLAS, exp probe: why Python and R differ in the last bits
+    bench [--quick] [--out-dir out]    time every variant's training loop in both languages
+
+Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, fixtures, parity, rbridge, resources
+from .maintain import generate
+
+TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
+TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
+
+
+def fixture_argument(text):
+    """A FIXTURE argument: an existing path, else a packaged fixture's name,
+    else the path as given (which then fails to read with E_IO)."""
+    if os.path.lexists(text) or text not in fixtures.example():
+        return Path(text)
+    return fixtures.example(text)
+
+
+def default_fixtures():
+    """Every packaged fixture (the same bytes as the repository's shared_fixtures/)."""
+    return fixtures.fixture_paths(resources.data_dir())
+
+
+def cmd_train(args):
+    fixtures.check_output_path(args.out)  # before training: a refused path costs nothing
+    result = TRAINERS[args.lang](args.fixture, args.epochs)
+    fixtures.write_result(result, args.out)
+    print(f"wrote {args.out}: {result['fixture']} trained in {args.lang} for {len(result['loss'])} epochs")
+    return 0
+
+
+def cmd_trace(args):
+    trace = TRACERS[args.lang](args.fixture)
+    print(f"{args.fixture}: one forward and one backward pass ({args.lang})")
+    for name, value in trace.items():
+        print(f"\n{name}  shape {value.shape}")
+        print(np.array2string(value, precision=args.digits, max_line_width=120))
+    return 0
+
+
+def cmd_parity(args):
+    return report(parity.run(args.fixtures or default_fixtures()))
+
+
+def report(rows):
+    """Print the parity table and any mismatch; returns the exit status."""
+    print(parity.table(rows))
+    mismatches = [row.first_mismatch() for row in rows if not row.ok]
+    for mismatch in mismatches:
+        print(f"MISMATCH {mismatch}", file=sys.stderr)
+    print(f"\n{len(rows) - len(mismatches)} of {len(rows)} quantities agree within {parity.TOLERANCE:g}")
+    return 1 if mismatches else 0
+
+
+def cmd_demo(args):
+    from .reading import plots
+
+    paths = args.fixtures or default_fixtures()
+    variants = {fixture["name"]: fixture["variant"] for fixture in map(fixtures.read_fixture, paths)}
+    rows = parity.run(paths)
+    status = report(rows)
+    for row in rows:
+        if row.quantity == "loss":
+            print(f"wrote {plots.loss_curves(row, variants[row.fixture], args.out_dir)}")
+    for path in paths:
+        for target in plots.fixture_plots(path, args.out_dir):
+            print(f"wrote {target}")
+    return status
+
+
+def cmd_side_by_side(args):
+    from .reading import sidebyside
+
+    sys.stdout.write(sidebyside.terminal(args.variant, args.width))
+    return 0
+
+
+def cmd_docs(args):
+    from .maintain import drift
+    from .reading import plots, sidebyside
+
+    print(f"wrote {sidebyside.write_page(args.out_dir / 'side-by-side.html')}")
+    path = fixtures.example("article")
+    loss = next(row for row in parity.run([path]) if row.quantity == "loss")
+    print(f"wrote {plots.loss_curves(loss, 'article', args.out_dir)}")
+    print(f"wrote {plots.parity_drift(drift.parameter_drift(path), args.out_dir)}")
+    return 0
+
+
+def cmd_doctor(args):
+    from .maintain import doctor
+
+    return doctor.main()
+
+
+def cmd_bench(args):
+    from .maintain import bench
+
+    print("Timing the training loops (reference and fast path, Python and R); "
+          + ("a few seconds." if args.quick else "this takes a few minutes."))
+    document = bench.run(args.out_dir, quick=args.quick, log=lambda line: print(line, flush=True))
+    print("\n".join(["", *bench.report(document), "", f"wrote {args.out_dir / 'bench.json'}",
+                     f"wrote {args.out_dir / 'bench.png'}"]))
+    return 0
+
+
+def cmd_generate(args):
+    root = resources.checkout("generating the fixtures")
+    if not args.check:
+        for path in generate.generate(root):
+            print(f"wrote {path.relative_to(root)}")
+        return 0
+    source = root / "shared_fixtures"
+    stale = [f"shared_fixtures/{name}" for name, content in generate.all_files(root).items()
+             if not (source / name).is_file() or (source / name).read_bytes() != content]
+    stale += generate.stale_copies(root)
+    for name in stale:
+        print(f"{name} differs from a fresh generation (make fixtures)", file=sys.stderr)
+    return 1 if stale else 0
+
+
+def cmd_port(args):
+    fixtures.write_result(fixtures.train_fixture(args.fixture), args.result)
+    return 0
+
+
+def cmd_conform(args):
+    from .ports import conform
+
+    paths = conform.fixture_paths(args.fixtures) if args.fixtures else default_fixtures()
+    if not paths:
+        print(f"twinnet: --fixtures {' '.join(args.fixtures)}: no fixture file matches", file=sys.stderr)
+        return 2
+    return conform.check_port(paths, args.port_command, args.report, args.work_dir,
+                              args.timeout or conform.TIMEOUT, args.jobs)
+
+
+def parser():
+    top = argparse.ArgumentParser(prog="twinnet", description="The article network in Python and R, in parity.")
+    top.add_argument("--version", action="version", version=f"twinnet {__version__}")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train one fixture in one language and write a result")
+    train.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
+    train.add_argument("--lang", choices=sorted(TRAINERS), required=True)
+    train.add_argument("--out", type=Path, required=True)
+    train.add_argument("--epochs", type=int, help="override hyper.epochs")
+    train.set_defaults(run=cmd_train)
+
+    trace = commands.add_parser("trace", help="print every quantity of one forward and backward pass (stepwise)")
+    trace.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
+    trace.add_argument("--lang", choices=sorted(TRACERS), required=True)
+    trace.add_argument("--digits", type=int, default=8, help="digits after the point (default 8)")
+    trace.set_defaults(run=cmd_trace)
+
+    for name, run, text in (("parity", cmd_parity, "train fixtures in both languages and compare"),
+                            ("demo", cmd_demo, "parity, then loss-curve plots")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("fixtures", nargs="*", type=fixture_argument,
+                             help="fixture paths or names (default: every packaged fixture)")
+        command.set_defaults(run=run)
+    commands.choices["demo"].add_argument("--out-dir", type=Path, default=Path("out"))
+
+    gen = commands.add_parser("generate", help="write shared_fixtures/*.json from the generator")
+    gen.add_argument("--check", action="store_true", help="only check the committed files are current")
+    gen.set_defaults(run=cmd_generate)
+
+    port = commands.add_parser("port", help="the Python twin as a port: COMMAND FIXTURE RESULT (see conform)")
+    port.add_argument("fixture", type=fixture_argument)
+    port.add_argument("result", type=Path)
+    port.set_defaults(run=cmd_port)
+
+    conform = commands.add_parser("conform", help="check a port against every fixture and diagnose its mistakes",
+                                  description="Run COMMAND... FIXTURE RESULT on every fixture, with 0, 1 and 2 "
+                                              "epochs and then in full, and compare with the Python twin.")
+    conform.add_argument("--fixtures", action="append", metavar="GLOB",
+                         help="fixture files to check (repeatable; default: every packaged fixture)")
+    conform.add_argument("--report", type=Path, default=Path("out/conform.json"), metavar="PATH",
+                         help="where to write the JSON report (default: out/conform.json)")
+    conform.add_argument("--work-dir", type=Path, metavar="DIR",
+                         help="keep the derived fixtures and the port's results here")
+    conform.add_argument("--timeout", type=float, metavar="SECONDS",
+                         help="seconds one run of the port may take (default 600)")
+    conform.add_argument("--jobs", type=int, metavar="N", help="fixtures checked at a time (default: one per CPU)")
+    conform.add_argument("port_command", nargs="+", metavar="COMMAND", help="the port, after --")
+    conform.set_defaults(run=cmd_conform)
+
+    from .reading.steps import VARIANTS
+    side = commands.add_parser("side-by-side", help="print a variant's steps, Python and R in two columns")
+    side.add_argument("variant", choices=list(VARIANTS))
+    side.add_argument("--width", type=int, help="columns (default: the terminal's width)")
+    side.set_defaults(run=cmd_side_by_side)
+
+    docs = commands.add_parser("docs", help="write docs/side-by-side.html and the article fixture's plots")
+    docs.add_argument("--out-dir", type=Path, default=Path("docs"))
+    docs.set_defaults(run=cmd_docs)
+
+    doctor = commands.add_parser("doctor", help="versions, BLAS, exp probe: why Python and R differ in the last bits")
+    doctor.set_defaults(run=cmd_doctor)
+
+    bench = commands.add_parser("bench", help="time every variant's training loop in both languages")
+    bench.add_argument("--quick", action="store_true", help="a tiny configuration, for a smoke test")
+    bench.add_argument("--out-dir", type=Path, default=Path("out"), help="where bench.json and bench.png go")
+    bench.set_defaults(run=cmd_bench)
+    return top
+
+
+# The optional dependencies, by the module a command imports: pip extras.
+EXTRAS = {"matplotlib": "plots", "pygments": "docs"}
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except fixtures.FixtureError as error:
+        print(f"twinnet: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        package = (error.name or "").split(".")[0]
+        if package not in EXTRAS:
+            raise
+        print(f"twinnet: E_EXTRA: {args.command} needs {package}: pip install 'twinnet[{EXTRAS[package]}]'",
+              file=sys.stderr)
+        return 2
+    except rbridge.RUnavailable as error:
+        print(f"twinnet: {error}", file=sys.stderr)
+        return 3

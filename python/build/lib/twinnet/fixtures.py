@@ -1,0 +1,372 @@
+"""Fixtures in, results out: the shared JSON files both languages read and write.
+
+Twin of ``r/R/fixtures.R``.  A fixture (schema ``twinnet-fixture/1``, see
+``shared_fixtures/schema.json``) holds the data, the hyperparameters, the initial
+weights and the expected results.  A result (``twinnet-result/1``) holds what one
+language trained from it.  Floats are written as ``repr`` (shortest round-trip)
+so every double reads back bit-exactly.
+
+Bad input raises :class:`FixtureError` with one line that names the JSON field,
+with the same meaning as the R twin's error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import article, layered, stepwise
+
+FIXTURE_SCHEMA = "twinnet-fixture/1"
+RESULT_SCHEMA = "twinnet-result/1"
+VARIANTS = ("article", "stepwise", "layered")
+ACTIVATIONS = ("sigmoid", "tanh")
+
+# Limits on what a fixture may ask for, the same in both languages.
+MAX_FIXTURE_BYTES = 16 * 1024 * 1024  # refused before parsing
+MAX_EPOCHS = 1_000_000
+MAX_NEURONS = 4096  # hidden units in any layer
+MAX_LAYERS = 16  # layered variant
+
+# Every refusal has one of these codes; the R twin uses the same ones.
+ERROR_CODES = {
+    "E_IO": "the file cannot be read",
+    "E_SIZE": f"the file is larger than {MAX_FIXTURE_BYTES} bytes",
+    "E_ENCODING": "the file is not UTF-8 (or has a byte-order mark or a NUL byte)",
+    "E_JSON": "the file is not valid JSON (NaN and Infinity are not JSON; keys must be unique)",
+    "E_SCHEMA": "a key is missing, unexpected, or of the wrong kind; or schema is not twinnet-fixture/1",
+    "E_VARIANT": "variant names no known variant",
+    "E_HYPER": "a hyperparameter is out of range",
+    "E_SHAPE": "a matrix is empty, ragged, or has the wrong shape",
+    "E_VALUE": "a matrix holds something other than finite numbers, or y lies outside [0, 1]",
+    "E_DIVERGED": "training produced a non-finite loss or parameter",
+    "E_OUTPUT": "the output path is refused (a fixture, or under shared_fixtures/)",
+}
+
+
+class FixtureError(ValueError):
+    """A fixture that cannot be trained: ``code`` is one of ERROR_CODES and
+    ``message`` one line that names the JSON path, the same as in R."""
+
+    def __init__(self, code, message):
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
+
+
+def example(name: str | None = None) -> list[str] | Path:
+    """The fixtures installed with twinnet: their names, or one's path.
+
+    Like R's ``twinnet_example()`` (and ``readr_example()``): without a name,
+    the sorted list of packaged fixture names; with one, e.g. ``"article"``,
+    the path of that fixture in the installed package (``twinnet/data/``, a
+    byte-identical copy of the repository's ``shared_fixtures/``)."""
+    from .resources import data_dir
+
+    names = [path.stem for path in fixture_paths(data_dir())]
+    if name is None:
+        return names
+    if not isinstance(name, str) or name not in names:
+        shown = f"'{name}'" if isinstance(name, str) else _kind(name)
+        raise FixtureError("E_IO", f"no packaged fixture named {shown}; the packaged fixtures are: "
+                           + ", ".join(names))
+    return data_dir() / f"{name}.json"
+
+
+def fixture_paths(directory):
+    """The fixture files in ``directory``: every ``*.json`` except the schemas."""
+    return sorted(path for path in Path(directory).glob("*.json") if not path.name.endswith("schema.json"))
+
+
+def read_fixture(path: str | os.PathLike[str]) -> dict:
+    """Read and check a fixture: returns the parsed JSON with ``data`` and
+    ``init`` as float arrays in their documented shapes."""
+    return check_fixture(load_json(path))
+
+
+def load_json(path):
+    """Parse a JSON file, refusing (in this order) an unreadable file, one over
+    MAX_FIXTURE_BYTES, bytes that are not UTF-8, and text that is not JSON."""
+    try:
+        if os.path.getsize(path) > MAX_FIXTURE_BYTES:
+            raise FixtureError("E_SIZE", f"{path}: larger than {MAX_FIXTURE_BYTES} bytes")
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        raise FixtureError("E_IO", f"{path}: cannot read: {error.strerror}") from None
+    if raw.startswith(b"\xef\xbb\xbf") or b"\x00" in raw:
+        raise FixtureError("E_ENCODING", f"{path}: not UTF-8 text (a byte-order mark or a NUL byte)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FixtureError("E_ENCODING", f"{path}: not UTF-8 text") from None
+    if re.search(r"(?<!\\)(?:\\\\)*\\u0000", text):  # an escaped NUL, which R's parser would cut at
+        raise FixtureError("E_ENCODING", f"{path}: not UTF-8 text (a byte-order mark or a NUL byte)")
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+    except ValueError as error:
+        raise FixtureError("E_JSON", f"{path}: not valid JSON: {error}") from None
+
+
+def check_fixture(fixture):
+    """Check a parsed fixture against the rules both languages share; returns
+    it with ``data`` and ``init`` as float arrays."""
+    if not isinstance(fixture, dict):
+        raise FixtureError("E_SCHEMA", f"(top level): expected an object, got {_kind(fixture)}")
+    schema = _field(fixture, "schema", "schema")
+    if schema != FIXTURE_SCHEMA:
+        raise FixtureError("E_SCHEMA", f"schema: expected '{FIXTURE_SCHEMA}', got {_kind(schema)}")
+    if not isinstance(_field(fixture, "name", "name"), str):
+        raise FixtureError("E_SCHEMA", f"name: expected a string, got {_kind(fixture['name'])}")
+    variant = _field(fixture, "variant", "variant")
+    if not isinstance(variant, str) or variant not in VARIANTS:
+        raise FixtureError("E_VARIANT", f"variant: expected 'article', 'stepwise' or 'layered', got {_kind(variant)}")
+    hyper = _object(fixture, "hyper")
+    _check_hyper(variant, hyper)
+    data = _object(fixture, "data")
+    _check_no_extra(data, "data", ("X", "y"), variant)
+    X = _matrix(data, "X", "data.X")
+    n, d = X.shape
+    y = _matrix(data, "y", "data.y", (n, 1))
+    outside = np.argwhere((y < 0) | (y > 1))
+    if len(outside):
+        raise FixtureError("E_VALUE", f"data.y[{outside[0][0]}][0]: expected a value from 0 to 1")
+    init = _object(fixture, "init")
+    shapes = param_shapes(variant, d, hyper)
+    _check_no_extra(init, "init", shapes, variant)
+    init = {name: _matrix(init, name, f"init.{name}", shape) for name, shape in shapes.items()}
+    return {**fixture, "data": {"X": X, "y": y}, "init": init}
+
+
+def param_shapes(variant, d, hyper):
+    """The variant's parameters, name to shape, in the order they are drawn."""
+    if variant == "layered":
+        sizes = [d, *(int(size) for size in hyper["neurons"])]
+        shapes = {}
+        for layer, (inputs, neurons) in enumerate(zip(sizes, sizes[1:]), start=1):
+            shapes[f"W{layer}"] = (neurons, inputs)
+            shapes[f"b{layer}"] = (neurons, 1)
+        return shapes
+    h = hyper["hidden"]
+    if variant == "stepwise":
+        return {"weights_input_hidden": (d, h), "weights_hidden_output": (h, 1)}
+    return {"wh": (d, h), "bh": (1, h), "wout": (h, 1), "bout": (1, 1)}
+
+
+def train_variant(variant: str, X: np.ndarray, y: np.ndarray, params: dict[str, np.ndarray], hyper: dict,
+                  epochs: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """(params, loss, output) from the variant's own training loop."""
+    if variant == "layered":
+        return layered.train_layered(X, y, params, hyper["activations"], epochs, hyper["lr"])
+    train = stepwise.train_stepwise if variant == "stepwise" else article.train
+    return train(X, y, params, epochs, hyper["lr"])
+
+
+def train_fixture(path: str | os.PathLike[str], epochs: int | None = None) -> dict:
+    """Train the fixture's variant and return a ``twinnet-result/1`` dict.
+
+    ``epochs`` overrides ``hyper.epochs`` (the fixture's ``expected`` values
+    then no longer apply)."""
+    fixture = read_fixture(path)
+    hyper = fixture["hyper"]
+    epochs = int(hyper["epochs"]) if epochs is None else epochs
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or not 0 <= epochs <= MAX_EPOCHS:
+        raise FixtureError("E_HYPER", f"epochs: expected a whole number from 0 to {MAX_EPOCHS}")
+    data = fixture["data"]
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
+        params, loss, output = train_variant(fixture["variant"], data["X"], data["y"], fixture["init"], hyper, epochs)
+    _check_converging(loss, params)
+    return {
+        "schema": RESULT_SCHEMA,
+        "fixture": fixture["name"],
+        "language": "python",
+        "params": params,
+        "loss": loss,
+        "output": output,
+    }
+
+
+def trace_fixture(path):
+    """Every intermediate of one forward and one backward pass of a stepwise
+    fixture, in the walk-through's order, as {name: matrix}."""
+    fixture = read_fixture(path)
+    if fixture["variant"] != "stepwise":
+        raise FixtureError("E_VARIANT", f"variant: trace needs a 'stepwise' fixture, got '{fixture['variant']}'")
+    return stepwise.trace_stepwise(fixture["data"]["X"], fixture["data"]["y"], fixture["init"])
+
+
+def check_output_path(path):
+    """Refuse (E_OUTPUT) to write a result anywhere under a directory named
+    shared_fixtures, over a file that is a fixture, or in a missing directory."""
+    if not Path(path).parent.is_dir():
+        raise FixtureError("E_OUTPUT", f"{path}: cannot write: No such directory")
+    if "shared_fixtures" in Path(path).parent.resolve().parts:
+        raise FixtureError("E_OUTPUT", f"{path}: refusing to write under shared_fixtures/")
+    if os.path.isfile(path):
+        try:
+            document = load_json(path)
+        except FixtureError:
+            return
+        if isinstance(document, dict) and document.get("schema") == FIXTURE_SCHEMA:
+            raise FixtureError("E_OUTPUT", f"{path}: refusing to overwrite a fixture")
+
+
+def write_result(result: dict, path: str | os.PathLike[str]) -> None:
+    """Write a result with :func:`dumps` through a temporary file and a rename,
+    so an interrupted write leaves the old file or none, never half a file."""
+    check_output_path(path)
+    path = Path(path)
+    text = dumps(result)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def dumps(document, indent=0, per_line=4):
+    """Deterministic JSON: objects one key a line, matrices one row a line, long
+    vectors ``per_line`` numbers a line.  Arrays become lists; floats use repr."""
+    if isinstance(document, np.ndarray):
+        document = document.tolist()
+    pad, inner = "  " * indent, "  " * (indent + 1)
+    if isinstance(document, dict):
+        items = (f"{inner}{json.dumps(key)}: {dumps(value, indent + 1)}" for key, value in document.items())
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}" + ("\n" if indent == 0 else "")
+    if isinstance(document, (list, tuple)):
+        if all(isinstance(item, (list, tuple)) for item in document) and document:
+            rows = (inner + dumps(row, indent + 1) for row in document)
+            return "[\n" + ",\n".join(rows) + "\n" + pad + "]"
+        scalars = [json.dumps(item, allow_nan=False) for item in document]
+        if len(scalars) <= per_line:
+            return "[" + ", ".join(scalars) + "]"
+        chunks = (", ".join(scalars[i:i + per_line]) for i in range(0, len(scalars), per_line))
+        return "[\n" + ",\n".join(inner + chunk for chunk in chunks) + "\n" + pad + "]"
+    return json.dumps(document, allow_nan=False)
+
+
+def _check_converging(loss, params):
+    """Refuse a run that diverged: name the first epoch whose loss is not
+    finite, or the parameter that is not finite after the last epoch."""
+    bad = np.flatnonzero(~np.isfinite(loss))
+    if len(bad):
+        raise FixtureError("E_DIVERGED", f"loss[{bad[0]}]: not finite: training diverged at epoch {bad[0] + 1} "
+                                         "(try a smaller hyper.lr)")
+    for name, value in params.items():
+        if not np.isfinite(value).all():
+            raise FixtureError("E_DIVERGED", f"params.{name}: not finite after epoch {len(loss)}: "
+                                             "training diverged (try a smaller hyper.lr)")
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _unique_keys(pairs):
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate key '{duplicates[0]}'")
+    return dict(pairs)
+
+
+def _finite(value):
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a double
+        return False
+
+
+def _kind(value):
+    """How a refused value is named in messages: the same words in R."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):  # control characters and line breaks as "?": messages stay one line
+        return "'" + re.sub("[\x00-\x1f\x7f\x85\u2028\u2029]", "?", value) + "'"
+    if isinstance(value, (int, float)):
+        return "a number" if _finite(value) else "a non-finite number"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _field(mapping, key, field):
+    if key not in mapping:
+        raise FixtureError("E_SCHEMA", f"{field}: missing")
+    return mapping[key]
+
+
+def _object(mapping, key):
+    value = _field(mapping, key, key)
+    if not isinstance(value, dict):
+        raise FixtureError("E_SCHEMA", f"{key}: expected an object, got {_kind(value)}")
+    return value
+
+
+def _check_no_extra(mapping, field, allowed, variant):
+    extra = sorted(set(mapping) - set(allowed))
+    if extra:
+        raise FixtureError("E_SCHEMA", f"{field}.{extra[0]}: not a key of variant '{variant}'")
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and _finite(value)
+
+
+def _is_whole(value, minimum, maximum):
+    return _is_number(value) and value == int(value) and minimum <= value <= maximum
+
+
+def _check_hyper(variant, hyper):
+    allowed = ("neurons", "activations") if variant == "layered" else ("hidden",)
+    _check_no_extra(hyper, "hyper", allowed + ("epochs", "lr"), variant)
+    if not _is_whole(_field(hyper, "epochs", "hyper.epochs"), 0, MAX_EPOCHS):
+        raise FixtureError("E_HYPER", f"hyper.epochs: expected a whole number from 0 to {MAX_EPOCHS}")
+    lr = _field(hyper, "lr", "hyper.lr")
+    if not _is_number(lr) or lr <= 0:
+        raise FixtureError("E_HYPER", "hyper.lr: expected a finite number > 0")
+    if variant != "layered":
+        if not _is_whole(_field(hyper, "hidden", "hyper.hidden"), 1, MAX_NEURONS):
+            raise FixtureError("E_HYPER", f"hyper.hidden: expected a whole number from 1 to {MAX_NEURONS}")
+        return
+    neurons = _field(hyper, "neurons", "hyper.neurons")
+    if (not isinstance(neurons, list) or not 1 <= len(neurons) <= MAX_LAYERS or not _is_whole(neurons[-1], 1, 1)
+            or not all(_is_whole(size, 1, MAX_NEURONS) for size in neurons)):
+        raise FixtureError("E_HYPER", f"hyper.neurons: expected 1 to {MAX_LAYERS} whole numbers from 1 to "
+                                      f"{MAX_NEURONS}, one per layer, the last 1")
+    activations = _field(hyper, "activations", "hyper.activations")
+    if (not isinstance(activations, list) or len(activations) != len(neurons)
+            or not all(isinstance(name, str) and name in ACTIVATIONS for name in activations)):
+        raise FixtureError("E_HYPER", f"hyper.activations: expected 'sigmoid' or 'tanh' for each of the "
+                                      f"{len(neurons)} layers")
+    if activations[-1] != "sigmoid":
+        raise FixtureError("E_HYPER", "hyper.activations: the last layer feeds the log-loss, so it must be 'sigmoid'")
+
+
+def _matrix(mapping, key, field, shape=None):
+    """A non-empty list of equal-length, non-empty rows of finite numbers, as a
+    float array; the first fault found, row by row, names its index."""
+    rows = _field(mapping, key, field)
+    if not isinstance(rows, list) or not rows:
+        raise FixtureError("E_SHAPE", f"{field}: expected a non-empty list of rows, got {_kind(rows)}")
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or not row:
+            raise FixtureError("E_SHAPE", f"{field}[{i}]: expected a non-empty list of numbers, got {_kind(row)}")
+        if len(row) != len(rows[0]):
+            raise FixtureError("E_SHAPE", f"{field}[{i}]: expected {len(rows[0])} numbers, got {len(row)}")
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if not _is_number(value):
+                raise FixtureError("E_VALUE", f"{field}[{i}][{j}]: expected a finite number, got {_kind(value)}")
+    matrix = np.array(rows, dtype=float)
+    if shape is not None and matrix.shape != tuple(shape):
+        raise FixtureError("E_SHAPE", f"{field}: expected {shape[0]}x{shape[1]}, "
+                                      f"got {matrix.shape[0]}x{matrix.shape[1]}")
+    return matrix

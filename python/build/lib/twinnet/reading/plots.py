@@ -1,0 +1,145 @@
+"""Plots for ``make demo``: per fixture, the loss curves of both languages, the
+parity drift between them, and (for 2-feature fixtures) the decision surface."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+
+LOSS_LABELS = {"layered": "loss: mean log-loss"}
+DEFAULT_LOSS_LABEL = "loss: mean ½(y − output)²"
+
+
+def loss_curves(comparison, variant, out_dir):
+    """Plot a fixture's loss history in both languages, from its parity
+    comparison of ``loss``; returns the PNG path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    epochs = range(1, len(comparison.python) + 1)
+    axes.plot(epochs, comparison.python, label="Python (numpy)", linewidth=3, alpha=0.6)
+    axes.plot(epochs, comparison.r, label="R (base R)", linestyle="--", color="black", linewidth=1)
+    axes.set_yscale("log")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel(LOSS_LABELS.get(variant, DEFAULT_LOSS_LABEL))
+    axes.set_title(f"twinnet · {comparison.fixture}: loss per epoch, Python and R")
+    axes.legend()
+    axes.grid(True, which="both", alpha=0.3)
+    target = out_dir / f"loss-{comparison.fixture}.png"
+    figure.tight_layout()
+    figure.savefig(target, dpi=110)
+    plt.close(figure)
+    return target
+
+
+def _save(figure, target):
+    """Lay out, write and close a figure; returns the path."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(target, dpi=110)
+    plt.close(figure)
+    return target
+
+
+ZERO_FLOOR = 1e-18  # where a drift of exactly 0 (bit-identical parameters) is drawn on the log axis
+
+
+def parity_drift(drift, out_dir):
+    """Plot max |Δ| between the languages' parameters per sampled epoch, on a
+    log scale, with the tolerance and one ULP of the largest parameter for
+    scale; returns the PNG path."""
+    import numpy as np
+
+    from ..parity import TOLERANCE
+
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    nonzero = drift.max_abs > 0
+    axes.plot(drift.epochs[nonzero], drift.max_abs[nonzero], ".", markersize=4,
+              label="max |Python − R| over all parameters")
+    if (~nonzero).any():
+        axes.plot(drift.epochs[~nonzero], np.full((~nonzero).sum(), ZERO_FLOOR), "|", color="tab:green",
+                  markersize=8, label=f"bit-identical (0, drawn at {ZERO_FLOOR:g})")
+    axes.plot(drift.epochs, np.spacing(drift.largest), color="grey", linestyle=":",
+              label="1 ULP of the largest |parameter|")
+    axes.axhline(TOLERANCE, color="tab:red", linestyle="--", linewidth=1, label=f"parity tolerance {TOLERANCE:g}")
+    axes.set_yscale("log")
+    axes.set_ylim(ZERO_FLOOR / 3, TOLERANCE * 30)
+    axes.set_xlabel("epoch" + (f" (every epoch to {drift.dense}, then every {drift.step}th)" if drift.sampled
+                               else ""))
+    axes.set_ylabel("max |Δ| between the languages' parameters")
+    axes.set_title(f"twinnet · {drift.fixture}: parity drift, Python vs R, after each epoch")
+    axes.legend(fontsize=8, loc="lower right")
+    axes.grid(True, which="major", alpha=0.3)
+    return _save(figure, Path(out_dir) / f"drift-{drift.fixture}.png")
+
+
+def decision_surface(path, out_dir, steps=201, margin=0.25):
+    """Plot the trained network's output over the plane of a 2-feature
+    fixture, with its data points and both languages' 0.5 boundaries; returns
+    the PNG path."""
+    import numpy as np
+    from matplotlib.lines import Line2D
+
+    from .. import fixtures, rbridge
+
+    fixture = fixtures.read_fixture(path)
+    X, y = fixture["data"]["X"], fixture["data"]["y"]
+    low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
+    u, v = np.meshgrid(np.linspace(low[0], high[0], steps), np.linspace(low[1], high[1], steps))
+    grid = np.column_stack([u.ravel(), v.ravel()])
+    surfaces = {}
+    for language, train in (("python", fixtures.train_fixture), ("r", rbridge.train_fixture)):
+        params = train(path)["params"]
+        surfaces[language] = surface_output(language, fixture, params, grid).reshape(u.shape)
+    figure, axes = plt.subplots(figsize=(6.4, 5.2))
+    filled = axes.contourf(u, v, surfaces["python"], levels=np.linspace(0, 1, 21), cmap="RdBu_r", alpha=0.8)
+    figure.colorbar(filled, ax=axes, label="network output (Python)")
+    axes.contour(u, v, surfaces["python"], levels=[0.5], colors="black", linewidths=2.5)
+    axes.contour(u, v, surfaces["r"], levels=[0.5], colors="gold", linewidths=1.2, linestyles="--")
+    for target, marker, colour in ((0, "o", "tab:blue"), (1, "s", "tab:red")):
+        rows = y[:, 0] == target
+        axes.scatter(X[rows, 0], X[rows, 1], marker=marker, s=90, c=colour, edgecolors="black", zorder=3,
+                     label=f"data, y = {target}")
+    handles, _ = axes.get_legend_handles_labels()
+    handles += [Line2D([], [], color="black", linewidth=2.5, label="output = 0.5, Python"),
+                Line2D([], [], color="gold", linewidth=1.2, linestyle="--", label="output = 0.5, R")]
+    axes.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+    gap = float(np.max(np.abs(surfaces["python"] - surfaces["r"])))
+    axes.set_title(f"twinnet · {fixture['name']}: decision surface of the trained network\n"
+                   f"max |Python − R| over the {steps}×{steps} grid: {gap:.1e}", fontsize=10)
+    axes.set_xlabel("x₁ (first feature)")
+    axes.set_ylabel("x₂ (second feature)")
+    axes.set_aspect("equal")
+    return _save(figure, Path(out_dir) / f"surface-{fixture['name']}.png")
+
+
+def surface_output(language, fixture, params, grid):
+    """The output of a trained network on the rows of ``grid``, in one language:
+    the variant's own training loop run for 0 epochs."""
+    import numpy as np
+
+    from .. import fixtures, rbridge
+
+    dummy = np.zeros((len(grid), 1))
+    variant, hyper = fixture["variant"], fixture["hyper"]
+    if language == "python":
+        return fixtures.train_variant(variant, grid, dummy, params, hyper, 0)[2]
+    result = rbridge.call("train_variant", variant, grid, dummy, rbridge.to_r_list(params),
+                          rbridge.to_r_list(hyper), 0)
+    return np.asarray(result["output"], dtype=float).reshape(len(grid), 1)
+
+
+def fixture_plots(path, out_dir):
+    """The demo's plots of one fixture besides its loss curves: the parity
+    drift, and the decision surface when the fixture has two features."""
+    from ..maintain import drift
+    from .. import fixtures
+
+    written = [parity_drift(drift.parameter_drift(path), out_dir)]
+    if fixtures.read_fixture(path)["data"]["X"].shape[1] == 2:
+        written.append(decision_surface(path, out_dir))
+    return written

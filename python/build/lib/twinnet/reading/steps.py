@@ -1,0 +1,351 @@
+"""The step markers of the twins, and the code each step covers.
+
+Every twin marks the article's steps with comments ``# Step N: title[, details]``,
+in the same order in both languages.  This module finds the markers, checks
+that the two twins of a variant have the same ones in the same order, and cuts
+each twin into the code of its steps, so that the side-by-side page is made
+from the real source files and cannot drift from them.
+
+The rule, the same for both languages:
+
+- **Title.** The title of a marker is its text after ``Step N:`` up to the
+  first ``,`` ``;`` ``:`` or ``(``.  Number and title must be identical in the
+  two twins; the details after them may differ (each language writes its own
+  notation: ``n×h`` against ``n x h``, ``Hᵀ`` against ``t(H)``).
+- **Extent.** A step's code starts at its marker line and ends before the next
+  marker, or at the end of the block the marker is in: the first following
+  non-blank line indented less than the marker (the end of the enclosing
+  function, or of the loop it is in).  A marker at the top level (not inside a
+  function) covers the definitions that follow it, up to the next marker or to
+  the definition that holds the next marker.
+- **Shared code.** Markers with no code between them share the code after the
+  last of them (the article's Steps 10 and 11 are one ``return``).
+- **Documentation left out.** Python docstrings and R's roxygen (``#'``) lines
+  and Reference Class method docstrings are not shown; comments are.
+- **Definitions outside the steps.** Top-level definitions that no step covers
+  (``loss``, ``update_params``, the ``Layer`` class, …) are paired by name,
+  case-insensitively, in file order.
+"""
+
+import ast
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import resources
+
+LANGUAGES = ("python", "r")
+
+MARKER = re.compile(r"^(?P<indent>[ \t]*)# Step (?P<number>\d+): (?P<text>.*?)\s*$")
+TITLE_END = re.compile(r"[,;:(]")
+DEFINITION = {
+    "python": re.compile(r"^\s*(?:def|class) (?P<name>\w+)"),
+    "r": re.compile(r"^\s*(?P<name>[\w.]+)\s*(?:<-|=)\s*(?:function\s*\(|methods::setRefClass\(|setRefClass\()"),
+}
+R_TOP_LEVEL_NAME = re.compile(r"^(?P<name>[\w.]+)\s*<-")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One network variant: its twins and the text it follows."""
+
+    name: str
+    heading: str
+    text: str
+    python: str
+    r: str
+
+    def source(self, language):
+        """The twin's path, relative to the repository root."""
+        return self.python if language == "python" else self.r
+
+
+VARIANTS = {
+    "article": Variant(
+        "article", "The article network",
+        "Sunil Ray, “Understanding and coding Neural Networks From Scratch in Python and R” (seed text 002)",
+        "python/twinnet/article.py", "r/R/article.R"),
+    "stepwise": Variant(
+        "stepwise", "The bias-free walk-through",
+        "“Understanding the implementation of Neural Networks from scratch in detail” (seed text 000)",
+        "python/twinnet/stepwise.py", "r/R/stepwise.R"),
+    "layered": Variant(
+        "layered", "The Layer-class network",
+        "“Writing Python Code for Neural Networks from Scratch” (seed text 001)",
+        "python/twinnet/layered.py", "r/R/layered.R"),
+}
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One ``# Step N: title`` comment; ``line`` counts from 1."""
+
+    number: int
+    title: str
+    text: str
+    line: int
+    indent: int
+
+    @property
+    def key(self):
+        """What must be identical in both twins: the number and the title."""
+        return (self.number, self.title)
+
+
+@dataclass
+class Block:
+    """The code of one step (or of several steps sharing one piece of code)."""
+
+    markers: list
+    path: str
+    first: int
+    last: int
+    code: str
+    context: str = ""
+
+    @property
+    def location(self):
+        """``file:first–last``, plus the function it is in."""
+        where = f"{self.path}:{self.first}" + (f"–{self.last}" if self.last > self.first else "")
+        return f"{where}, in {self.context}()" if self.context else where
+
+
+@dataclass
+class Definition:
+    """A top-level definition that no step covers."""
+
+    name: str
+    path: str
+    first: int
+    last: int
+    code: str = field(repr=False)
+
+    @property
+    def location(self):
+        return f"{self.path}:{self.first}–{self.last}"
+
+
+def title_of(text):
+    """The title part of a marker's text: up to the first , ; : or (."""
+    return TITLE_END.split(text, maxsplit=1)[0].strip()
+
+
+def find_markers(lines):
+    """Every step marker in a file's lines, in order."""
+    markers = []
+    for index, line in enumerate(lines, start=1):
+        match = MARKER.match(line)
+        if match:
+            text = match["text"]
+            markers.append(Marker(int(match["number"]), title_of(text), text, index, _indent(match["indent"])))
+    return markers
+
+
+def marker_problems(python_markers, r_markers, python_path="python", r_path="r"):
+    """Why two twins' markers do not pair up, as lines; empty when they do.
+
+    A marker in one twin and not the other is named with its line, and when
+    both have the same markers in a different order the first difference is
+    named."""
+    python_keys = [marker.key for marker in python_markers]
+    r_keys = [marker.key for marker in r_markers]
+    problems = []
+    for markers, path, other_keys, other in ((python_markers, python_path, r_keys, r_path),
+                                             (r_markers, r_path, python_keys, python_path)):
+        for marker in markers:
+            if marker.key not in other_keys:
+                problems.append(f"Step {marker.number}: {marker.title!r} is in {path}:{marker.line} "
+                                f"but not in {other}")
+    if not problems and python_keys != r_keys:
+        for python_marker, r_marker in zip(python_markers, r_markers):
+            if python_marker.key != r_marker.key:
+                problems.append(f"order differs: {python_path}:{python_marker.line} has Step "
+                                f"{python_marker.number} {python_marker.title!r} where {r_path}:{r_marker.line} "
+                                f"has Step {r_marker.number} {r_marker.title!r}")
+                break
+    if not problems and len(python_keys) != len(r_keys):
+        problems.append(f"{python_path} has {len(python_keys)} markers, {r_path} {len(r_keys)}")
+    return problems
+
+
+def check_variant(variant):
+    """The marker problems of one variant's twins (empty when they pair up)."""
+    info = VARIANTS[variant]
+    python, r = (find_markers(read_lines(info.source(language))) for language in LANGUAGES)
+    return marker_problems(python, r, info.python, info.r)
+
+
+def read_lines(relative_path):
+    """A twin's lines (no line endings), by its path relative to the repository root."""
+    root = resources.checkout("reading the twins side by side (it cuts the R source files)")
+    return (root / relative_path).read_text(encoding="utf-8").splitlines()
+
+
+def blocks(variant, language):
+    """The step blocks of one twin, in file order."""
+    path = VARIANTS[variant].source(language)
+    lines = read_lines(path)
+    hidden = documentation_lines(lines, language)
+    markers = find_markers(lines)
+    result = []
+    for group, following in _groups(markers, lines):
+        first, last = group[0].line, _block_end(lines, group[-1], following)
+        last = _trim(lines, first, last, hidden)
+        result.append(Block(group, path, first, last, _code(lines, first, last, hidden),
+                            _context(lines, group[0], language)))
+    return result
+
+
+def paired_blocks(variant):
+    """The step blocks of both twins, paired: [(python_block, r_block)].
+
+    Raises ValueError when the markers do not pair up or the two twins group
+    them into different blocks."""
+    problems = check_variant(variant)
+    if problems:
+        raise ValueError(f"{variant}: " + "; ".join(problems))
+    python, r = blocks(variant, "python"), blocks(variant, "r")
+    groups = [[m.key for m in block.markers] for block in python]
+    if groups != [[m.key for m in block.markers] for block in r]:
+        raise ValueError(f"{variant}: the twins share code between different steps")
+    return list(zip(python, r))
+
+
+def definitions_outside_steps(variant, language):
+    """Top-level definitions of a twin that no step block covers, in order."""
+    path = VARIANTS[variant].source(language)
+    lines = read_lines(path)
+    hidden = documentation_lines(lines, language)
+    covered = set()
+    for block in blocks(variant, language):
+        covered.update(range(block.first, block.last + 1))
+    spans = _python_definitions(lines) if language == "python" else _r_definitions(lines)
+    return [Definition(name, path, first, last, _code(lines, first, last, hidden))
+            for name, first, last in spans if not covered.intersection(range(first, last + 1))]
+
+
+def paired_definitions(variant):
+    """Definitions outside the steps, paired by name: [(python_or_None, r_or_None)]."""
+    python = definitions_outside_steps(variant, "python")
+    r = {definition.name.lower(): definition for definition in definitions_outside_steps(variant, "r")}
+    pairs = [(definition, r.pop(definition.name.lower(), None)) for definition in python]
+    return pairs + [(None, definition) for definition in r.values()]
+
+
+def documentation_lines(lines, language):
+    """Line numbers (from 1) of documentation: Python docstrings; R roxygen
+    lines and Reference Class method docstrings."""
+    if language == "python":
+        hidden = set()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                    and isinstance(node.value.value, str)):
+                hidden.update(range(node.lineno, node.end_lineno + 1))
+        return hidden
+    hidden = {index for index, line in enumerate(lines, start=1) if line.lstrip().startswith("#'")}
+    for index in range(1, len(lines)):
+        if re.match(r'^\s*"[^"]*"\s*$', lines[index]) and re.search(r"function\s*\(.*\{\s*$", lines[index - 1]):
+            hidden.add(index + 1)
+    return hidden
+
+
+def _indent(prefix):
+    return len(prefix.expandtabs(4))
+
+
+def _line_indent(line):
+    return _indent(line[: len(line) - len(line.lstrip())])
+
+
+def _is_code(line):
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _groups(markers, lines):
+    """Markers grouped when no code lies between them, each group with the
+    marker that follows it (or None)."""
+    groups = []
+    for marker in markers:
+        if groups and not any(_is_code(line) for line in lines[groups[-1][-1].line:marker.line - 1]):
+            groups[-1].append(marker)
+        else:
+            groups.append([marker])
+    following = [group[0] for group in groups[1:]] + [None]
+    return list(zip(groups, following))
+
+
+def _block_end(lines, marker, following):
+    """The last line (from 1) of the block that starts at ``marker``."""
+    stop = following.line if following else len(lines) + 1
+    if marker.indent > 0:
+        for number in range(marker.line + 1, stop):
+            line = lines[number - 1]
+            if line.strip() and _line_indent(line) < marker.indent:
+                stop = number
+                break
+    elif following is not None and following.indent > 0:
+        stop = next(number for number in range(following.line - 1, marker.line, -1)
+                    if lines[number - 1].strip() and _line_indent(lines[number - 1]) == 0)
+    return stop - 1
+
+
+def _trim(lines, first, last, hidden):
+    """``last`` moved up past trailing blank and documentation lines."""
+    while last > first and (last in hidden or not lines[last - 1].strip()):
+        last -= 1
+    return last
+
+
+def _code(lines, first, last, hidden):
+    """Lines first..last without documentation, dedented, blank runs collapsed."""
+    kept = []
+    for number in range(first, last + 1):
+        line = lines[number - 1]
+        if number in hidden or (not line.strip() and (not kept or not kept[-1].strip())):
+            continue
+        kept.append(line)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return textwrap.dedent("\n".join(kept))
+
+
+def _context(lines, marker, language):
+    """The name of the function a marker is in ("" at the top level)."""
+    for number in range(marker.line - 1, 0, -1):
+        line = lines[number - 1]
+        if line.strip() and _line_indent(line) < marker.indent:
+            match = DEFINITION[language].match(line)
+            if match and _line_indent(line) == 0:
+                return match["name"]
+    return ""
+
+
+def _python_definitions(lines):
+    """(name, first, last) of every top-level def, class and assignment."""
+    spans = []
+    for node in ast.parse("\n".join(lines)).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            first = min([node.lineno] + [decorator.lineno for decorator in node.decorator_list])
+            spans.append((node.name, first, node.end_lineno))
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            spans.append((node.targets[0].id, node.lineno, node.end_lineno))
+    return spans
+
+
+def _r_definitions(lines):
+    """(name, first, last) of every top-level ``name <- …``: it runs to the
+    line before the next top-level line that is not a closing bracket."""
+    starts = [(number, match["name"]) for number, line in enumerate(lines, start=1)
+              if (match := R_TOP_LEVEL_NAME.match(line))]
+    spans = []
+    for number, name in starts:
+        last = number
+        for following in range(number + 1, len(lines) + 1):
+            line = lines[following - 1]
+            if line.strip() and _line_indent(line) == 0 and not line.startswith(("}", ")")):
+                break
+            last = following
+        spans.append((name, number, _trim(lines, number, last, set())))
+    return spans

@@ -10,10 +10,11 @@ The R twin draws the same numbers itself, bit for bit: it carries a base-R
 port of numpy's legacy ``RandomState`` (MT19937, ``random_double``,
 ``legacy_gauss``); it reads nothing from Python.
 
-:func:`predict` runs each variant's own forward pass.  Its ``X`` has samples
-as rows (n×d, as ``data.X`` in a fixture) for every variant, and so has its
-output (n×1); the stepwise and layered variants work with samples as columns
-inside, so ``X`` is transposed for them and their output transposed back.
+:func:`predict_variant` runs each variant's own forward pass.  Its ``X`` has
+samples as rows (n×d, as ``data.X`` in a fixture) for every variant, and so has
+its output (n×1); the stepwise and layered variants work with samples as
+columns inside, so ``X`` is transposed for them and their output transposed
+back.  (Not ``predict``: in R that name would mask ``stats::predict``.)
 
 Bad arguments raise :class:`~twinnet.fixtures.FixtureError` with the same
 ``E_*`` codes and one-line messages as the R twin.
@@ -39,7 +40,7 @@ def init_params(variant: str, d: int, hyper: Mapping[str, Any], seed: int) -> di
     article and stepwise variants; ``neurons`` and ``activations`` for
     layered.  ``epochs`` and ``lr`` may be there too (they are checked, not
     used), so one ``hyper`` serves :func:`init_params`,
-    :func:`~twinnet.fixtures.train_variant` and :func:`predict`.  ``seed`` is
+    :func:`~twinnet.fixtures.train_variant` and :func:`predict_variant`.  ``seed`` is
     a whole number from 0 to 2**32 - 1.
 
     Returns {name: matrix} in the order and shapes of
@@ -67,7 +68,8 @@ def init_params(variant: str, d: int, hyper: Mapping[str, Any], seed: int) -> di
     return params
 
 
-def predict(variant: str, X: ArrayLike, params: Mapping[str, ArrayLike], hyper: Mapping[str, Any]) -> np.ndarray:
+def predict_variant(variant: str, X: ArrayLike, params: Mapping[str, ArrayLike],
+                    hyper: Mapping[str, Any]) -> np.ndarray:
     """The network's output for new inputs: an n×1 matrix for ``X`` n×d,
     samples as rows for every variant.
 

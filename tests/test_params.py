@@ -2,6 +2,8 @@
 RandomState numbers itself, bit for bit, and both twins predict what training
 outputs.  The R twin's own tests are in r/tests/testthat/test-params.R."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -115,25 +117,32 @@ def test_python_and_r_predict_agree_on_new_inputs(variant, d, hyper):
     assert np.max(np.abs(python - r)) <= parity.TOLERANCE
 
 
-def test_readme_iris_example_learns_the_first_two_species():
-    """README.md's Python example, as written there: init, train, predict."""
-    import csv
+def readme_example(language):
+    """The code block of README.md's "Your own data" section in ``language``."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Your own data"):]
+    section = section[:section.index("\n## ", 1)]
+    return re.search(rf"```{language}\n(.*?)```", section, re.DOTALL).group(1)
 
-    from twinnet import resources
 
-    with open(resources.data_dir() / "sources" / "iris.csv", newline="") as handle:
-        rows = list(csv.DictReader(handle))[:100]  # setosa and versicolor
-    raw = np.array([[float(row[name]) for name in ("Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width")]
-                    for row in rows])
-    X = (raw - raw.min(axis=0)) / (raw.max(axis=0) - raw.min(axis=0))
-    y = np.array([[float(row["Species"] == "versicolor")] for row in rows])
-    hyper = {"hidden": 3, "lr": 0.1}
-    trained_params, _, _ = fixtures.train_variant("article", X, y, params.init_params("article", 4, hyper, 42),
-                                                  hyper, 300)
+def test_readme_python_example_runs_and_r_predicts_the_same(capsys):
+    namespace: dict = {}
+    exec(readme_example("python"), namespace)  # the README's own lines, as a reader would run them
+    assert capsys.readouterr().out == "1.0\n"
+    X, y, hyper, trained_params = namespace["X"], namespace["y"], namespace["hyper"], namespace["trained"]
+    assert X.shape == (100, 4) and y.sum() == 50
+    r_params = r_init("article", 4, hyper, 42)
+    r_fit = rbridge.call("train_variant", "article", X, y, rbridge.to_r_list(r_params), rbridge.to_r_list(hyper), 300)
     python = params.predict_variant("article", X, trained_params, hyper)
-    assert np.array_equal(np.round(python), y)
-    r = np.asarray(r_predict("article", X, trained_params, hyper))
+    r = np.asarray(r_predict("article", X, r_fit["params"], hyper))
     assert np.max(np.abs(python - r)) <= parity.TOLERANCE
+
+
+def test_readme_r_example_is_the_one_r_tests():
+    """The R block is run by test-params.R ("the iris example of README.md"), line for line."""
+    testthat = (ROOT / "r" / "tests" / "testthat" / "test-params.R").read_text(encoding="utf-8")
+    for line in readme_example("r").splitlines()[1:-1]:  # without library(twinnet) and the printed share
+        assert line.replace("iris", "datasets::iris") in testthat, line
 
 
 SEED_RANGE = "seed: expected a whole number from 0 to 4294967295"

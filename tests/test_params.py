@@ -76,6 +76,15 @@ def test_init_is_numpys_randomstate_stream():
     assert np.array_equal(layered["b1"], np.zeros((3, 1))) and np.array_equal(layered["b2"], np.zeros((1, 1)))
 
 
+def test_init_params_takes_whole_numbers_written_as_floats_and_numpy_values():
+    expected = params.init_params("layered", 3, {"neurons": [4, 1], "activations": ["tanh", "sigmoid"]}, 11)
+    for d, neurons, seed in [(3.0, [4.0, 1.0], 11.0), (np.int64(3), np.array([4, 1]), np.uint32(11))]:
+        hyper = {"neurons": neurons, "activations": ("tanh", "sigmoid")}
+        assert_bit_identical(params.init_params("layered", d, hyper, seed), expected, f"{d} {neurons} {seed}")
+    assert_bit_identical(params.init_params("article", 2.0, {"hidden": 3.0}, 1.0),
+                         params.init_params("article", 2, {"hidden": 3}, 1), "article, floats")
+
+
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 @pytest.mark.parametrize("language", ["python", "r"])
 def test_init_params_draws_every_shipped_fixtures_init(name, language):

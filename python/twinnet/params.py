@@ -102,7 +102,7 @@ def predict_variant(variant: str, X: ArrayLike, params: Mapping[str, ArrayLike],
 def _checked_hyper(variant: str, hyper: Mapping[str, Any]) -> dict[str, Any]:
     """``variant`` and ``hyper`` checked by the fixture rules (E_VARIANT,
     E_HYPER, E_SCHEMA), with ``epochs`` and ``lr`` optional; returns ``hyper``
-    with numpy scalars and arrays as plain numbers and lists."""
+    with numpy scalars and arrays as plain numbers and lists, and the sizes as ints."""
     if not isinstance(variant, str) or variant not in fixtures.VARIANTS:
         raise fixtures.FixtureError("E_VARIANT", "variant: expected 'article', 'stepwise' or 'layered', "
                                                  f"got {fixtures._kind(variant)}")
@@ -110,6 +110,10 @@ def _checked_hyper(variant: str, hyper: Mapping[str, Any]) -> dict[str, Any]:
         raise fixtures.FixtureError("E_HYPER", f"hyper: expected an object, got {fixtures._kind(hyper)}")
     hyper = {name: _plain(value) for name, value in hyper.items()}
     fixtures._check_hyper(variant, {"epochs": 0, "lr": 1.0, **hyper})  # placeholders: init and predict use neither
+    if variant == "layered":  # whole numbers, maybe written 3.0: the sizes of numpy's draws must be ints
+        hyper["neurons"] = [int(size) for size in hyper["neurons"]]
+    else:
+        hyper["hidden"] = int(hyper["hidden"])
     return hyper
 
 

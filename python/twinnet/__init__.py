@@ -21,6 +21,7 @@ new inputs, and ``write_result`` writes a result that reads back bit-exactly.
 """
 
 from .fixtures import FixtureError, example, read_fixture, train_fixture, train_variant, write_result
+from .params import init_params, predict_variant
 
 __version__ = "0.1.0"
 
@@ -28,6 +29,8 @@ __all__ = [
     "FixtureError",
     "__version__",
     "example",
+    "init_params",
+    "predict_variant",
     "read_fixture",
     "train_fixture",
     "train_variant",

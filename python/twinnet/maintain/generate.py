@@ -3,8 +3,8 @@
 Run by ``make fixtures`` (``python -m twinnet generate``).  Each fixture's data
 and initial weights are drawn from numpy's legacy ``RandomState``, whose streams
 are frozen across numpy versions; ``expected`` is the Python reference's result.
-Running it twice writes byte-identical files.  R draws different streams from
-the same seed, so the R twin never draws: it reads ``init`` from the fixture.
+Running it twice writes byte-identical files.  The R twin reads ``init`` from
+the fixture; its ``init_params`` (``r/R/params.R``) would draw the same numbers.
 """
 
 import csv
@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import fixtures, parity
+from ..params import init_params
 from . import invalid
 
 GENERATOR = "python -m twinnet generate"
@@ -32,18 +33,10 @@ INIT_NOTES = {
 
 def draw_init(variant, seed, d, hyper):
     """Initial parameters as each article draws them, from RandomState(seed):
-    uniform [0, 1) for the article and stepwise variants, in the order of
-    ``fixtures.param_shapes``; standard normal W and zero b for layered."""
-    state = np.random.RandomState(seed)
-    init = {}
-    for name, shape in fixtures.param_shapes(variant, d, hyper).items():
-        if variant != "layered":
-            init[name] = state.uniform(size=shape)
-        elif name.startswith("W"):
-            init[name] = state.randn(*shape)
-        else:
-            init[name] = np.zeros(shape)
-    return init
+    ``init_params``, the rule users get too (uniform [0, 1) for the
+    article and stepwise variants, in the order of ``fixtures.param_shapes``;
+    standard normal W and zero b for layered)."""
+    return init_params(variant, d, hyper, seed)
 
 
 @dataclass

@@ -33,7 +33,7 @@ def pytest_sessionstart(session):
         raise pytest.UsageError(f"the parity suite needs R: {error}") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def trained(name, language):
     """Train a shipped fixture once per session in one language."""
     train = fixtures.train_fixture if language == "python" else rbridge.train_fixture

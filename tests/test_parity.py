@@ -8,17 +8,14 @@ Python and R agree within 1e-12 absolute, and each agrees with the fixture's
 
 import numpy as np
 import pytest
-
-from twinnet import fixtures, parity
-
 from conftest import FIXTURE_DIR, FIXTURE_QUANTITIES, trained
 
-VARIANTS = {"article", "stepwise", "layered"}
+from twinnet import fixtures, parity
 
 
 def test_every_variant_has_a_fixture():
     shipped = {fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")["variant"] for name, _ in FIXTURE_QUANTITIES}
-    assert shipped == VARIANTS
+    assert shipped == set(fixtures.VARIANTS)
 
 
 @pytest.mark.parametrize("name, quantity", FIXTURE_QUANTITIES)

@@ -29,13 +29,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from twinnet import fixtures, parity, rbridge
 from twinnet.maintain import generate
-
-from conftest import ROOT
 
 EXAMPLES = int(os.environ.get("TWINNET_PROPERTY_EXAMPLES", "30"))
 REPORT = {"examples": 0, "epochs_compared": 0, "worst_epoch_ratio": 0.0, "worst_epoch": None,

@@ -25,8 +25,6 @@ from . import fixtures, parity, rbridge, resources
 from .maintain import generate
 
 FIXTURE_DIR = Path("shared_fixtures")
-TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
-TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
 
 
 def default_fixtures():
@@ -38,14 +36,14 @@ def default_fixtures():
 
 def cmd_train(args):
     fixtures.check_output_path(args.out)  # before training: a refused path costs nothing
-    result = TRAINERS[args.lang](args.fixture, args.epochs)
+    result = parity.TRAINERS[args.lang](args.fixture, args.epochs)
     fixtures.write_result(result, args.out)
     print(f"wrote {args.out}: {result['fixture']} trained in {args.lang} for {len(result['loss'])} epochs")
     return 0
 
 
 def cmd_trace(args):
-    trace = TRACERS[args.lang](args.fixture)
+    trace = parity.TRACERS[args.lang](args.fixture)
     print(f"{args.fixture}: one forward and one backward pass ({args.lang})")
     for name, value in trace.items():
         print(f"\n{name}  shape {value.shape}")
@@ -142,7 +140,7 @@ def cmd_port(args):
 def cmd_conform(args):
     from .ports import conform
 
-    paths = conform.fixture_paths(args.fixtures) if args.fixtures else default_fixtures()
+    paths = conform.expand_fixture_globs(args.fixtures) if args.fixtures else default_fixtures()
     if not paths:
         print(f"twinnet: --fixtures {' '.join(args.fixtures)}: no fixture file matches", file=sys.stderr)
         return 2
@@ -156,14 +154,14 @@ def parser():
 
     train = commands.add_parser("train", help="train one fixture in one language and write a result")
     train.add_argument("fixture", type=Path)
-    train.add_argument("--lang", choices=sorted(TRAINERS), required=True)
+    train.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True)
     train.add_argument("--out", type=Path, required=True)
     train.add_argument("--epochs", type=int, help="override hyper.epochs")
     train.set_defaults(run=cmd_train)
 
     trace = commands.add_parser("trace", help="print every quantity of one forward and backward pass (stepwise)")
     trace.add_argument("fixture", type=Path)
-    trace.add_argument("--lang", choices=sorted(TRACERS), required=True)
+    trace.add_argument("--lang", choices=sorted(parity.TRACERS), required=True)
     trace.add_argument("--digits", type=int, default=8, help="digits after the point (default 8)")
     trace.set_defaults(run=cmd_trace)
 
@@ -198,9 +196,8 @@ def parser():
     conform.add_argument("port_command", nargs="+", metavar="COMMAND", help="the port, after --")
     conform.set_defaults(run=cmd_conform)
 
-    from .reading.steps import VARIANTS
     side = commands.add_parser("side-by-side", help="print a variant's steps, Python and R in two columns")
-    side.add_argument("variant", choices=list(VARIANTS))
+    side.add_argument("variant", choices=fixtures.VARIANTS)
     side.add_argument("--width", type=int, help="columns (default: the terminal's width)")
     side.set_defaults(run=cmd_side_by_side)
 

@@ -82,7 +82,7 @@ def train_fast(X, y, params, epochs, lr):
             np.add.reduce(d_output, axis=0, keepdims=True, out=d_bout)
             np.multiply(descent, lr, out=descent)
             np.add(theta, descent, out=theta)
-    params = {name: value.copy() for name, value in zip(article.PARAM_NAMES, (wh, bh, wout, bout))}
+    params = {name: value.copy() for name, value in zip(article.PARAM_NAMES, (wh, bh, wout, bout), strict=True)}
     del H, slope_hidden_layer, d_hiddenlayer  # freed before the last forward pass allocates its own
     _, output = article.forward(X, params)
     return params, loss_history, output
@@ -132,7 +132,7 @@ def train_stepwise_fast(X, y, params, epochs, lr):
             # Step 11: update the weights, w ← w − lr·∂E/∂w
             np.multiply(gradient, lr, out=gradient)
             np.subtract(weights, gradient, out=weights)
-    params = {name: value.copy() for name, value in zip(stepwise.WEIGHT_NAMES, (w_ih, w_ho))}
+    params = {name: value.copy() for name, value in zip(stepwise.WEIGHT_NAMES, (w_ih, w_ho), strict=True)}
     del H, slope_hidden, delta_hidden  # freed before the last forward pass allocates its own
     return params, loss_history, stepwise.forward_propagation(X, params)["output"].T
 
@@ -152,7 +152,7 @@ def _flat_views(params, names, copy=True):
     sizes = [int(np.prod(shape)) for shape in shapes]
     flat = np.empty(sum(sizes))
     views, start = [], 0
-    for name, shape, size in zip(names, shapes, sizes):
+    for name, shape, size in zip(names, shapes, sizes, strict=True):
         view = flat[start:start + size].reshape(shape)
         if copy:
             view[...] = params[name]

@@ -57,7 +57,7 @@ def r_home():
     return home if home and (Path(home) / "library" / "base").is_dir() else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def r_package():
     """Start R once and load the twinnet R package; returns the rpy2 package object."""
     if r_home() is None:

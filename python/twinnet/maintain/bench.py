@@ -275,17 +275,18 @@ def machine(r_info, threads):
                     if line.startswith("PRETTY_NAME=")), platform.platform())
     blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
     r_blas = os.path.realpath(r_info["blas"])
+    numpy_openblas, r_openblas = doctor.openblas_runtime(), doctor.openblas_runtime(r_blas)
     return {
         "cpu": cpu, "cpu_family_model": f"{cpuinfo.get('cpu family', '?')}/{cpuinfo.get('model', '?')}",
         "cpu_simd": [flag for flag in ("sse2", "avx2", "fma", "avx512f") if flag in flags],
         "cores": os.cpu_count(), "memory_gib": round(memory / MIB, 1), "os": os_name,
         "python": platform.python_version(), "numpy": np.__version__,
         "numpy_blas": f"{blas.get('name', '?')} {blas.get('version', '')}".strip(),
-        "numpy_blas_runtime": doctor._openblas_runtime(),
-        "numpy_blas_threads": _numpy_blas_threads(),
+        "numpy_blas_runtime": None if numpy_openblas is None else str(numpy_openblas),
+        "numpy_blas_threads": None if numpy_openblas is None else numpy_openblas.threads,
         "python_process_threads": threads["python"],
         "r": r_info["r_version"], "r_blas": f"{r_blas} ({doctor.blas_kind(r_blas)})",
-        "r_blas_runtime": _openblas_runtime_of(r_blas),
+        "r_blas_runtime": None if r_openblas is None else str(r_openblas),
         "r_lapack": r_info["lapack"], "r_process_threads": threads["r"],
         "environment": {name: os.environ.get(name) for name in
                         ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")},
@@ -297,34 +298,6 @@ def _read_lines(path):
         return Path(path).read_text().splitlines()
     except OSError:
         return []
-
-
-def _openblas_runtime_of(path):
-    """The kernels and threads an OpenBLAS library picks here (loaded through
-    ctypes, as R's process loads it), or None for another BLAS."""
-    import ctypes
-
-    try:
-        library = ctypes.CDLL(path)
-        corename, threads = library.openblas_get_corename, library.openblas_get_num_threads
-    except (OSError, AttributeError):
-        return None
-    corename.restype = ctypes.c_char_p
-    return f"OpenBLAS, kernels for {corename().decode()}, {threads()} threads"
-
-
-def _numpy_blas_threads():
-    """The thread count of numpy's bundled OpenBLAS, asked through ctypes."""
-    import ctypes
-    import glob
-
-    for path in glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*")):
-        library = ctypes.CDLL(path)
-        for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads"):
-            function = getattr(library, name, None)
-            if function is not None:
-                return int(function())
-    return None
 
 
 # Targets, table, plot -------------------------------------------------------------------------------
@@ -372,7 +345,8 @@ def table(rows):
         lines.append(f"| {row['case']} | {row['n']}×{row['d']}, {row['h']} | {row['epochs']} "
                      f"| {_figure(row['python_us_per_epoch'])} | {_figure(row['r_us_per_epoch'])} "
                      f"| {row['r_over_python']:.2f} | {_figure(row['python_ns_per_sample_epoch'])} "
-                     f"| {_figure(row['r_ns_per_sample_epoch'])} | {row['python_peak_mb']:.0f}, {row['r_peak_mb']:.0f} |")
+                     f"| {_figure(row['r_ns_per_sample_epoch'])} "
+                     f"| {row['python_peak_mb']:.0f}, {row['r_peak_mb']:.0f} |")
     return "\n".join(lines)
 
 
@@ -386,12 +360,12 @@ def _figure(value):
 def plot(rows, target):
     """Log-log µs per epoch against n for the synthetic cases, both languages,
     reference and fast path; returns the PNG path."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..reading.plots import save_figure
 
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    figure = Figure(figsize=(7, 4.5))
+    axes = figure.subplots()
     styles = {("python", "fast"): ("C0", "-", "o"), ("r", "fast"): ("C3", "-", "s"),
               ("python", "reference"): ("C0", ":", "o"), ("r", "reference"): ("C3", ":", "s")}
     for (language, implementation), (color, line, marker) in styles.items():
@@ -399,7 +373,7 @@ def plot(rows, target):
                         if row["case"].startswith("synthetic-") and row["case"].endswith("/" + implementation))
         if points:
             label = f"{'Python (numpy)' if language == 'python' else 'R (base R)'}, {implementation}"
-            axes.plot(*zip(*points), color=color, linestyle=line, marker=marker, label=label)
+            axes.plot(*zip(*points, strict=True), color=color, linestyle=line, marker=marker, label=label)
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel(f"n (samples; d = {SYNTHETIC_D}, h = {SYNTHETIC_H})")
@@ -407,12 +381,7 @@ def plot(rows, target):
     axes.set_title("twinnet · article network: training time per epoch")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    figure.tight_layout()
-    figure.savefig(target, dpi=110)
-    plt.close(figure)
-    return target
+    return save_figure(figure, target)
 
 
 # The command ----------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ part and the operations that caused it.  It ends with the final difference in
 ULP and a few sentences saying which causes explain it.
 """
 
+from __future__ import annotations
+
 import ctypes
 import ctypes.util
 import glob
@@ -18,6 +20,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -73,7 +76,7 @@ class Probe:
 
 
 @dataclass
-class Divergence:
+class Parting:
     """Where the two twins' parameters first part, and why."""
 
     epoch: int = 0          # the first epoch after which they differ (0: not within the limit)
@@ -135,28 +138,47 @@ def numpy_linear_algebra():
     simd = config.get("SIMD Extensions", {})
     lines.append(("numpy SIMD", f"baseline {' '.join(simd.get('baseline', []))}; "
                                 f"found {' '.join(simd.get('found', []))}"))
-    lines.append(("numpy BLAS at run time", _openblas_runtime()))
+    lines.append(("numpy BLAS at run time", str(openblas_runtime() or "unknown (no bundled OpenBLAS was found)")))
     return lines
 
 
-def _openblas_runtime():
-    """threadpoolctl's view if it is installed, else the bundled OpenBLAS's own corename."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        pass
-    else:
-        blas = [info for info in threadpool_info() if info.get("user_api") == "blas"]
-        return "; ".join(f"{info['internal_api']} {info.get('version')} {info.get('architecture')} "
-                         f"({info['num_threads']} threads)" for info in blas) or "none found"
-    for path in glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*")):
-        library = ctypes.CDLL(path)
-        for name in ("scipy_openblas_get_corename64_", "openblas_get_corename64_", "openblas_get_corename"):
-            function = getattr(library, name, None)
-            if function is not None:
-                function.restype = ctypes.c_char_p
-                return f"OpenBLAS, kernels for {function().decode()} ({os.path.basename(path)})"
-    return "unknown (threadpoolctl is not installed and no bundled OpenBLAS was found)"
+@dataclass(frozen=True)
+class OpenBLAS:
+    """What an OpenBLAS library picked on this machine, asked through ctypes."""
+
+    library: str   # the shared library's path
+    corename: str  # the kernels it chose for this CPU
+    threads: int
+
+    def __str__(self) -> str:
+        return f"OpenBLAS, kernels for {self.corename}, {self.threads} threads ({os.path.basename(self.library)})"
+
+
+def openblas_runtime(path: str | None = None) -> OpenBLAS | None:
+    """Ask an OpenBLAS library which kernels and how many threads it uses: numpy's
+    bundled one (``path`` None) or the library at ``path`` (R's BLAS, loaded as R's
+    process loads it).  None when it is not an OpenBLAS or none is found."""
+    candidates = [path] if path else sorted(glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs",
+                                                                   "*openblas*")))
+    for candidate in candidates:
+        try:
+            library = ctypes.CDLL(candidate)
+        except OSError:
+            continue
+        corename, threads = _openblas_function(library, "get_corename"), _openblas_function(library, "get_num_threads")
+        if corename is not None and threads is not None:
+            corename.restype = ctypes.c_char_p
+            return OpenBLAS(candidate, corename().decode(), int(threads()))
+    return None
+
+
+def _openblas_function(library: ctypes.CDLL, name: str) -> Any:
+    """``openblas_<name>`` under the prefixes and suffixes numpy's and Debian's builds use."""
+    for symbol in (f"scipy_openblas_{name}64_", f"openblas_{name}64_", f"openblas_{name}"):
+        function = getattr(library, symbol, None)
+        if function is not None:
+            return function
+    return None
 
 
 def r_linear_algebra():
@@ -205,12 +227,12 @@ def replay(path=FIXTURE, epochs=REPLAY_EPOCHS, limit=FIRST_DIFFERENCE_LIMIT):
     both languages, as the twins write them; until the twins' parameters first
     differ, also run one epoch of each twin and compare.  Runs ``epochs``
     epochs, or on to the first difference (at most ``limit``).  Returns
-    (probes by cause, Divergence)."""
+    (probes by cause, Parting)."""
     fixture = fixtures.read_fixture(path)
     X, y, lr = fixture["data"]["X"], fixture["data"]["y"], fixture["hyper"]["lr"]
     params = {name: value.copy() for name, value in fixture["init"].items()}
     probes = {cause: Probe(name) for cause, name in CAUSES.items()}
-    found = Divergence()
+    found = Parting()
     for epoch in range(1, max(epochs, limit) + 1):
         if epoch > epochs and found.epoch:
             break
@@ -245,7 +267,7 @@ def _operations(epoch, X, y, params, probes):
 
 
 def _compare_epoch(epoch, X, y, lr, params, operations, found):
-    """One epoch of both twins from the same parameters: a Divergence whose
+    """One epoch of both twins from the same parameters: a Parting whose
     epoch is set when their updated parameters differ."""
     H, output = article.forward(X, params)
     descent = article.backward(X, y, params, H, output)
@@ -257,10 +279,10 @@ def _compare_epoch(epoch, X, y, lr, params, operations, found):
                       if not np.array_equal(params[name] + descent[name] * lr,
                                             np.asarray(r_updated[name]).reshape(params[name].shape)))
     if not differing:
-        return Divergence(quiet_epochs=found.quiet_epochs + bool(operations))
+        return Parting(quiet_epochs=found.quiet_epochs + bool(operations))
     forward = tuple(name for name, python, r in (("H_o", H, r_forward["H"]), ("O_o", output, r_forward["output"]))
                     if not np.array_equal(python, np.asarray(r).reshape(python.shape)))
-    return Divergence(epoch, differing, forward, tuple(operations), found.quiet_epochs)
+    return Parting(epoch, differing, forward, tuple(operations), found.quiet_epochs)
 
 
 def final_difference(path=FIXTURE):
@@ -271,7 +293,7 @@ def final_difference(path=FIXTURE):
 
 # The explanation --------------------------------------------------------------------------
 
-def explanation(numpy_exp, r_exp, probes, divergence, rows, r_blas):
+def explanation(numpy_exp, r_exp, probes, parting, rows, r_blas):
     """A few plain sentences: which of the measured causes explain the difference."""
     products, sigmoid, sums, mean = (probes[cause] for cause in CAUSES)
     sentences = [_exp_sentence(numpy_exp, r_exp, sigmoid)]
@@ -291,7 +313,7 @@ def explanation(numpy_exp, r_exp, probes, divergence, rows, r_blas):
             f"on {sums.fraction:.1%} of values and the loss on {mean.fraction:.1%} of epochs (the loss is only "
             "reported; it does not feed the training). Where the terms cancel the sum is tiny, so a tiny absolute "
             f"difference ({sums.max_abs:.0e}) is many ULPs of it.")
-    sentences.append(_divergence_sentence(divergence))
+    sentences.append(_parting_sentence(parting))
     params = [row for row in rows if row.quantity not in ("loss", "output")]
     worst = max(params, key=lambda row: row.max_ulp)
     epochs = next(len(row.python) for row in rows if row.quantity == "loss")
@@ -315,20 +337,20 @@ def _exp_sentence(numpy_exp, r_exp, sigmoid):
             f"{r_exp.fraction:.1%} of the grid).")
 
 
-def _divergence_sentence(divergence):
-    if not divergence.epoch:
+def _parting_sentence(parting):
+    if not parting.epoch:
         return (f"The parameters stay bit-identical for the first {FIRST_DIFFERENCE_LIMIT} epochs: the roundings "
                 "above never survive the update that long.")
-    quiet = (f"In {divergence.quiet_epochs} earlier epochs some operation already differed, but adding lr·Δ to "
-             "the parameters rounded the difference away. " if divergence.quiet_epochs else "")
-    forward = (f"the forward passes already differ in {', '.join(divergence.forward)}"
-               if divergence.forward else "the forward passes agree")
-    operations = divergence.operations
+    quiet = (f"In {parting.quiet_epochs} earlier epochs some operation already differed, but adding lr·Δ to "
+             "the parameters rounded the difference away. " if parting.quiet_epochs else "")
+    forward = (f"the forward passes already differ in {', '.join(parting.forward)}"
+               if parting.forward else "the forward passes agree")
+    operations = parting.operations
     chain = (f"; the operations that round differently on the same inputs, in the order they run, are "
              f"{', '.join(operations)}, so the chain starts at {operations[0]}" if operations
              else "; none of the probed operations differs")
-    return (f"{quiet}The parameters first differ after epoch {divergence.epoch}, in "
-            f"{', '.join(divergence.params)}. In that epoch {forward}{chain}.")
+    return (f"{quiet}The parameters first differ after epoch {parting.epoch}, in "
+            f"{', '.join(parting.params)}. In that epoch {forward}{chain}.")
 
 
 # The report -------------------------------------------------------------------------------
@@ -344,16 +366,16 @@ def report(path=FIXTURE):
               f"{EXP_GRID.size} points evenly spaced in [{EXP_GRID[0]:g}, {EXP_GRID[-1]:g}], compared bitwise "
               "with the C library's exp called through ctypes",
               numpy_exp.line(), r_exp.line(), ""]
-    probes, divergence = replay(path)
-    epochs = max(REPLAY_EPOCHS, divergence.epoch)
+    probes, parting = replay(path)
+    epochs = max(REPLAY_EPOCHS, parting.epoch)
     lines += [f"== {path}, operation by operation (first {epochs} epochs, the same inputs in both languages)"]
     lines += [probe.line() for probe in probes.values()]
-    lines += [f"parameters first differ after epoch {divergence.epoch} ({', '.join(divergence.params)})"
-              if divergence.epoch else f"parameters bit-identical for {FIRST_DIFFERENCE_LIMIT} epochs", ""]
+    lines += [f"parameters first differ after epoch {parting.epoch} ({', '.join(parting.params)})"
+              if parting.epoch else f"parameters bit-identical for {FIRST_DIFFERENCE_LIMIT} epochs", ""]
     rows = final_difference(path)
     lines += _final_lines(path, rows) + ["== Why"]
     blas = r_algebra[0][1].rsplit("(", 1)[-1].rstrip(")")
-    for sentence in explanation(numpy_exp, r_exp, probes, divergence, rows, blas):
+    for sentence in explanation(numpy_exp, r_exp, probes, parting, rows, blas):
         lines += textwrap.wrap(sentence, width=WIDTH, subsequent_indent="  ")
     return lines
 

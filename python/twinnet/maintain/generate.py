@@ -126,7 +126,7 @@ def stepwise_case():
 LAYERED_XOR_HYPER = {"neurons": [3, 1], "activations": ["tanh", "sigmoid"], "epochs": 1500, "lr": 0.1}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def layered_xor_learners():
     """The seeds in 0..99 whose layered network learns XOR (every rounded output equals y)."""
     X, y = np.asarray(XOR_X, dtype=float), np.asarray(XOR_Y, dtype=float)

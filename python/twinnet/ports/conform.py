@@ -230,7 +230,7 @@ def run_port(port, label, fixture_path, result_path):
     return run
 
 
-def check_fixture(path, port, directory):
+def run_port_on_fixture(path, port, directory):
     """Run the port on the fixture's derived copies (0, 1, 2 epochs), then on the
     fixture itself; stop at the first run that disagrees, and diagnose it."""
     fixture = fixtures.read_fixture(path)
@@ -258,7 +258,8 @@ def read_result(path, reference):
         document = fixtures.load_json(path)
     except fixtures.FixtureError as error:
         detail = error.message.split(": ", 1)[-1]  # without the path
-        raise ResultError(f"the result is {detail}" if error.code == "E_JSON" else f"cannot read the result: {detail}") from None
+        raise ResultError(f"the result is {detail}" if error.code == "E_JSON"
+                          else f"cannot read the result: {detail}") from None
     _check_structure(document, reference)
     params = {name: _array(document["params"][name], f"params.{name}") for name in reference["params"]}
     result = {**document, "params": params,
@@ -296,7 +297,7 @@ def _schema_error(document):
     return error
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def result_validator():
     """A JSON Schema validator for ``shared_fixtures/result.schema.json``."""
     from jsonschema import Draft202012Validator
@@ -333,9 +334,8 @@ def divergences(port, reference, exact_params=False):
     for name, want in parity.quantities(reference).items():
         got = parity.quantities(port)[name]
         tolerance = 0.0 if exact_params and name in reference["params"] else parity.TOLERANCE
-        bad = np.argwhere(np.abs(got - want) > tolerance)
-        if len(bad):
-            index = tuple(int(i) for i in bad[0])
+        index = parity.first_out_of_tolerance(got, want, tolerance)
+        if index is not None:
             epoch = index[0] if name == "loss" else epochs
             found.append(Divergence(epoch, name, index, float(got[index]), float(want[index])))
     return sorted(found, key=lambda divergence: divergence.epoch)
@@ -538,7 +538,7 @@ def fallback(fixture, run):
 
 # --- the command --------------------------------------------------------------
 
-def fixture_paths(patterns):
+def expand_fixture_globs(patterns):
     """The fixture files matching any of the glob patterns, sorted, without the schemas."""
     return sorted({Path(match) for pattern in patterns for match in glob.glob(pattern, recursive=True)
                    if not match.endswith("schema.json")})
@@ -584,7 +584,7 @@ def check_port(paths, command, report_path, work_dir=None, timeout=TIMEOUT, jobs
     port = command_port(command, timeout)
     verdicts = []
     with work_directory(work_dir) as directory, ThreadPoolExecutor(max(1, jobs or os.cpu_count() or 1)) as pool:
-        checks = pool.map(lambda path, where: check_fixture(path, port, where),
+        checks = pool.map(lambda path, where: run_port_on_fixture(path, port, where),
                           paths, fixture_directories(paths, directory))
         for verdict in checks:
             print(verdict.line(), flush=True)

@@ -35,7 +35,7 @@ def sections(variant):
     seen, shown_notes, result = [], set(), []
     for python, r in steps.paired_blocks(variant):
         headings, maths = [], []
-        for python_marker, r_marker in zip(python.markers, r.markers):
+        for python_marker, r_marker in zip(python.markers, r.markers, strict=True):
             number = python_marker.number
             text = python_marker.text if python_marker.text == r_marker.text else python_marker.title
             headings.append((number, text))
@@ -84,7 +84,7 @@ def terminal(variant, width=None):
     """The variant's steps as two plain-text columns, Python left and R right."""
     width = width or shutil.get_terminal_size((160, 40)).columns
     column = max(30, (width - 3) // 2)
-    info = steps.VARIANTS[variant]
+    info = steps.TWINS[variant]
     step_list, helpers = _variant_view(variant)
     out = [f"{info.heading} ({variant}): {info.python}  |  {info.r}", f"follows {info.text}", ""]
     for section in step_list:
@@ -121,7 +121,7 @@ def _columns(python, r, column):
     rows = max(len(left), len(right))
     left += [""] * (rows - len(left))
     right += [""] * (rows - len(right))
-    return [f"{a.ljust(column)} | {b}".rstrip() for a, b in zip(left, right)]
+    return [f"{a.ljust(column)} | {b}".rstrip() for a, b in zip(left, right, strict=True)]
 
 
 def _wrap(code, column):
@@ -201,7 +201,7 @@ def page(numbers=True):
     fixture-numbers section (it trains in both languages)."""
     formatter = HtmlFormatter(style=PYGMENTS_STYLE, cssclass="hl")
     body = [_intro()]
-    for index, variant in enumerate(steps.VARIANTS):
+    for index, variant in enumerate(steps.TWINS):
         body.append(_variant_html(variant, formatter, first=index == 0))
     if numbers:
         body.append(_numbers_html(NUMBERS_FIXTURE, formatter))
@@ -222,7 +222,7 @@ def write_page(path, numbers=True):
 
 
 def _intro():
-    links = "".join(f'<a href="#{name}">{html.escape(info.heading)}</a>' for name, info in steps.VARIANTS.items())
+    links = "".join(f'<a href="#{name}">{html.escape(info.heading)}</a>' for name, info in steps.TWINS.items())
     return f"""<header>
 <h1>twinnet: Python and R side by side</h1>
 <p class="lead">Three small neural networks, each written twice, in Python (numpy) and in base R, and checked to
@@ -235,7 +235,7 @@ files at their <code># Step N: title</code> markers, so this page cannot drift f
 
 
 def _variant_html(variant, formatter, first=False):
-    info = steps.VARIANTS[variant]
+    info = steps.TWINS[variant]
     step_list, helpers = _variant_view(variant)
     parts = [f'<section id="{variant}">',
              f'<h2{" class=first" if first else ""}>{html.escape(info.heading)} '

@@ -31,7 +31,6 @@ import ast
 import re
 import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .. import resources
 
@@ -61,7 +60,8 @@ class Variant:
         return self.python if language == "python" else self.r
 
 
-VARIANTS = {
+# The twin pair of each of fixtures.VARIANTS, in that order (test_sidebyside checks it).
+TWINS = {
     "article": Variant(
         "article", "The article network",
         "Sunil Ray, “Understanding and coding Neural Networks From Scratch in Python and R” (seed text 002)",
@@ -158,7 +158,8 @@ def marker_problems(python_markers, r_markers, python_path="python", r_path="r")
                 problems.append(f"Step {marker.number}: {marker.title!r} is in {path}:{marker.line} "
                                 f"but not in {other}")
     if not problems and python_keys != r_keys:
-        for python_marker, r_marker in zip(python_markers, r_markers):
+        # the lists may differ in length: report the first place where the order differs
+        for python_marker, r_marker in zip(python_markers, r_markers, strict=False):
             if python_marker.key != r_marker.key:
                 problems.append(f"order differs: {python_path}:{python_marker.line} has Step "
                                 f"{python_marker.number} {python_marker.title!r} where {r_path}:{r_marker.line} "
@@ -171,7 +172,7 @@ def marker_problems(python_markers, r_markers, python_path="python", r_path="r")
 
 def check_variant(variant):
     """The marker problems of one variant's twins (empty when they pair up)."""
-    info = VARIANTS[variant]
+    info = TWINS[variant]
     python, r = (find_markers(read_lines(info.source(language))) for language in LANGUAGES)
     return marker_problems(python, r, info.python, info.r)
 
@@ -184,7 +185,7 @@ def read_lines(relative_path):
 
 def blocks(variant, language):
     """The step blocks of one twin, in file order."""
-    path = VARIANTS[variant].source(language)
+    path = TWINS[variant].source(language)
     lines = read_lines(path)
     hidden = documentation_lines(lines, language)
     markers = find_markers(lines)
@@ -209,12 +210,12 @@ def paired_blocks(variant):
     groups = [[m.key for m in block.markers] for block in python]
     if groups != [[m.key for m in block.markers] for block in r]:
         raise ValueError(f"{variant}: the twins share code between different steps")
-    return list(zip(python, r))
+    return list(zip(python, r, strict=True))
 
 
 def definitions_outside_steps(variant, language):
     """Top-level definitions of a twin that no step block covers, in order."""
-    path = VARIANTS[variant].source(language)
+    path = TWINS[variant].source(language)
     lines = read_lines(path)
     hidden = documentation_lines(lines, language)
     covered = set()
@@ -273,7 +274,7 @@ def _groups(markers, lines):
         else:
             groups.append([marker])
     following = [group[0] for group in groups[1:]] + [None]
-    return list(zip(groups, following))
+    return list(zip(groups, following, strict=True))
 
 
 def _block_end(lines, marker, following):

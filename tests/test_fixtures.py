@@ -7,7 +7,7 @@ import json
 import jsonschema
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR, FIXTURE_NAMES, FIXTURE_PATHS, ROOT
+from conftest import FIXTURE_DIR, FIXTURE_NAMES, FIXTURE_PATHS, ROOT, assert_within_tolerance
 
 from twinnet import fixtures, parity, rbridge
 from twinnet.maintain import generate
@@ -78,10 +78,8 @@ def test_committed_fixtures_equal_a_fresh_generation():
         fresh_expected, committed_expected = document.pop("expected"), committed.pop("expected")
         assert document == committed, f"{name}: inputs differ from a fresh generation; run make fixtures"
         for quantity, values in parity.quantities(fresh_expected).items():
-            fresh_values, committed_values = np.array(values), np.array(parity.quantities(committed_expected)[quantity])
-            assert fresh_values.shape == committed_values.shape, f"{name} > expected.{quantity}: shape"
-            difference = np.max(np.abs(fresh_values - committed_values), initial=0.0)
-            assert difference <= parity.TOLERANCE, f"{name} > expected.{quantity}: fresh differs by {difference}"
+            assert_within_tolerance(f"{name} > expected.{quantity}", "fresh", values,
+                                    "committed", parity.quantities(committed_expected)[quantity])
 
 
 def test_generation_is_deterministic():

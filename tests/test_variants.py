@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR, trained
+from conftest import FIXTURE_DIR, assert_within_tolerance, trained
 
 from twinnet import fixtures, layered, parity, rbridge
 
@@ -16,9 +16,7 @@ def test_traces_agree_quantity_by_quantity():
     python, r = fixtures.trace_fixture(STEPWISE), rbridge.trace_fixture(STEPWISE)
     assert list(python) == list(r)
     for name in python:
-        assert python[name].shape == r[name].shape, name
-        difference = float(np.max(np.abs(python[name] - r[name])))
-        assert difference <= parity.TOLERANCE, f"stepwise > trace > {name}: max |py-R| {difference}"
+        assert_within_tolerance(f"stepwise > trace > {name}", "python", python[name], "r", r[name])
 
 
 @pytest.mark.parametrize("language", sorted(parity.TRACERS))

@@ -15,8 +15,11 @@
 Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
 """
 
+from __future__ import annotations
+
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,14 +30,14 @@ from .maintain import generate
 FIXTURE_DIR = Path("shared_fixtures")
 
 
-def default_fixtures():
+def default_fixtures() -> list[Path]:
     paths = fixtures.fixture_paths(FIXTURE_DIR)
     if not paths:
         raise fixtures.FixtureError("E_IO", f"no fixtures in {FIXTURE_DIR}/: run from the repository root")
     return paths
 
 
-def cmd_train(args):
+def cmd_train(args: argparse.Namespace) -> int:
     fixtures.check_output_path(args.out)  # before training: a refused path costs nothing
     result = parity.TRAINERS[args.lang](args.fixture, args.epochs)
     fixtures.write_result(result, args.out)
@@ -42,7 +45,7 @@ def cmd_train(args):
     return 0
 
 
-def cmd_trace(args):
+def cmd_trace(args: argparse.Namespace) -> int:
     trace = parity.TRACERS[args.lang](args.fixture)
     print(f"{args.fixture}: one forward and one backward pass ({args.lang})")
     for name, value in trace.items():
@@ -51,11 +54,11 @@ def cmd_trace(args):
     return 0
 
 
-def cmd_parity(args):
+def cmd_parity(args: argparse.Namespace) -> int:
     return report(parity.run(args.fixtures or default_fixtures()))
 
 
-def report(rows):
+def report(rows: Sequence[parity.Comparison]) -> int:
     """Print the parity table and any mismatch; returns the exit status."""
     print(parity.table(rows))
     mismatches = [row.first_mismatch() for row in rows if not row.ok]
@@ -65,7 +68,7 @@ def report(rows):
     return 1 if mismatches else 0
 
 
-def cmd_demo(args):
+def cmd_demo(args: argparse.Namespace) -> int:
     from .reading import plots
 
     paths = args.fixtures or default_fixtures()
@@ -81,14 +84,14 @@ def cmd_demo(args):
     return status
 
 
-def cmd_side_by_side(args):
+def cmd_side_by_side(args: argparse.Namespace) -> int:
     from .reading import sidebyside
 
     sys.stdout.write(sidebyside.terminal(args.variant, args.width))
     return 0
 
 
-def cmd_docs(args):
+def cmd_docs(args: argparse.Namespace) -> int:
     from .maintain import drift
     from .reading import plots, sidebyside
 
@@ -100,13 +103,13 @@ def cmd_docs(args):
     return 0
 
 
-def cmd_doctor(args):
+def cmd_doctor(args: argparse.Namespace) -> int:
     from .maintain import doctor
 
     return doctor.main()
 
 
-def cmd_bench(args):
+def cmd_bench(args: argparse.Namespace) -> int:
     from .maintain import bench
 
     print("Timing the training loops (reference and fast path, Python and R); "
@@ -117,7 +120,7 @@ def cmd_bench(args):
     return 0
 
 
-def cmd_generate(args):
+def cmd_generate(args: argparse.Namespace) -> int:
     root = resources.checkout("generating the fixtures")
     if not args.check:
         for path in generate.generate(root):
@@ -132,12 +135,12 @@ def cmd_generate(args):
     return 1 if stale else 0
 
 
-def cmd_port(args):
+def cmd_port(args: argparse.Namespace) -> int:
     fixtures.write_result(fixtures.train_fixture(args.fixture), args.result)
     return 0
 
 
-def cmd_conform(args):
+def cmd_conform(args: argparse.Namespace) -> int:
     from .ports import conform
 
     paths = conform.expand_fixture_globs(args.fixtures) if args.fixtures else default_fixtures()
@@ -148,7 +151,7 @@ def cmd_conform(args):
                               args.timeout or conform.TIMEOUT, args.jobs)
 
 
-def parser():
+def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="twinnet", description="The article network in Python and R, in parity.")
     commands = top.add_subparsers(dest="command", required=True)
 
@@ -215,7 +218,7 @@ def parser():
     return top
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)

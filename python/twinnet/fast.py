@@ -19,15 +19,21 @@ What makes them fast, in numpy:
   than Python numbers.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from . import article, layered, stepwise
+from .types import Params, Trained
 
 ONE = np.array(1.0)
 TWO = np.array(2.0)
 
 
-def train_variant_fast(variant, X, y, params, hyper, epochs):
+def train_variant_fast(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: dict[str, Any],
+                       epochs: int) -> Trained:
     """(params, loss, output) from the variant's fast path; like
     ``fixtures.train_variant``.  The layered variant has no fast path: its
     reference loop is returned."""
@@ -37,7 +43,7 @@ def train_variant_fast(variant, X, y, params, hyper, epochs):
     return train(X, y, params, epochs, hyper["lr"])
 
 
-def train_fast(X, y, params, epochs, lr):
+def train_fast(X: np.ndarray, y: np.ndarray, params: Params, epochs: int, lr: float) -> Trained:
     """``article.train``, bit for bit: (params, loss, output)."""
     n, h = X.shape[0], params["wh"].shape[1]
     # Step 1: initialize weights and biases, as views into one flat vector
@@ -88,7 +94,7 @@ def train_fast(X, y, params, epochs, lr):
     return params, loss_history, output
 
 
-def train_stepwise_fast(X, y, params, epochs, lr):
+def train_stepwise_fast(X: np.ndarray, y: np.ndarray, params: Params, epochs: int, lr: float) -> Trained:
     """``stepwise.train_stepwise``, bit for bit: (params, loss, output)."""
     # Step 0: transpose the input and output, so samples are columns
     X, y = X.T, y.T

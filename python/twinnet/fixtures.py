@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import article, layered, stepwise
+from .types import Params, Trained
 
 FIXTURE_SCHEMA = "twinnet-fixture/1"
 RESULT_SCHEMA = "twinnet-result/1"
@@ -141,8 +142,8 @@ def param_shapes(variant: str, d: int, hyper: dict[str, Any]) -> dict[str, tuple
     return {"wh": (d, h), "bh": (1, h), "wout": (h, 1), "bout": (1, 1)}
 
 
-def train_variant(variant: str, X: np.ndarray, y: np.ndarray, params: dict[str, np.ndarray], hyper: dict[str, Any],
-                  epochs: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+def train_variant(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: dict[str, Any],
+                  epochs: int) -> Trained:
     """(params, loss, output) from the variant's own training loop."""
     if variant == "layered":
         return layered.train_layered(X, y, params, hyper["activations"], epochs, hyper["lr"])
@@ -174,7 +175,7 @@ def train_fixture(path: str | Path, epochs: int | None = None) -> dict[str, Any]
     }
 
 
-def trace_fixture(path: str | Path) -> dict[str, np.ndarray]:
+def trace_fixture(path: str | Path) -> Params:
     """Every intermediate of one forward and one backward pass of a stepwise
     fixture, in the walk-through's order, as {name: matrix}."""
     fixture = read_fixture(path)

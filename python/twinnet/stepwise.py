@@ -15,14 +15,17 @@ samples.  The function names are unique across the package because the R twin
 shares one namespace with the other variants.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from .article import loss, sigmoid
+from .types import Params, Trained
 
 WEIGHT_NAMES = ("weights_input_hidden", "weights_hidden_output")
 
 
-def train_stepwise(X, y, params, epochs, lr):
+def train_stepwise(X: np.ndarray, y: np.ndarray, params: Params, epochs: int, lr: float) -> Trained:
     """Train for ``epochs`` epochs; returns (params, loss, output) with output
     as n×1 rows, like the other variants.  X is n×d and y n×1, as stored."""
     # Step 0: transpose the input and output, so samples are columns
@@ -38,7 +41,7 @@ def train_stepwise(X, y, params, epochs, lr):
     return params, loss_history, forward_propagation(X, params)["output"].T
 
 
-def forward_propagation(X, params):
+def forward_propagation(X: np.ndarray, params: Params) -> Params:
     """The forward pass; every intermediate, by the article's names."""
     # Step 2: hidden layer linear transform, h×n
     hiddenLayer_linearTransform = params["weights_input_hidden"].T @ X
@@ -55,7 +58,7 @@ def forward_propagation(X, params):
     }
 
 
-def backward_propagation(X, y, params, forward_pass):
+def backward_propagation(X: np.ndarray, y: np.ndarray, params: Params, forward_pass: Params) -> Params:
     """The backward pass: the article's chain-rule factors and both gradients."""
     H, output = forward_pass["hiddenLayer_activations"], forward_pass["output"]
     # Step 5: rate of change of error w.r.t. output, 1×n
@@ -93,14 +96,14 @@ def backward_propagation(X, y, params, forward_pass):
     }
 
 
-def update_weights(params, backward_pass, lr):
+def update_weights(params: Params, backward_pass: Params, lr: float) -> None:
     """Step 11, in place: gradient descent, w ← w − lr · ∂E/∂w."""
     # Step 11: update the weights
     params["weights_hidden_output"] -= lr * backward_pass["error_wrt_weights_hidden_output"]
     params["weights_input_hidden"] -= lr * backward_pass["error_wrt_weights_input_hidden"]
 
 
-def trace_stepwise(X, y, params):
+def trace_stepwise(X: np.ndarray, y: np.ndarray, params: Params) -> Params:
     """Every intermediate of one forward and one backward pass, in the
     article's order, as {name: array}; X n×d and y n×1 as stored."""
     X, y = X.T, y.T

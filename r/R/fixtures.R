@@ -92,7 +92,8 @@ load_json <- function(path) {
   }
   text <- rawToChar(raw)
   if (!validUTF8(text)) fixture_error("E_ENCODING", path, ": not UTF-8 text")
-  if (grepl("(?<!\\\\)(?:\\\\\\\\)*\\\\u0000", text, perl = TRUE)) { # an escaped NUL: jsonlite would cut the string there
+  # an escaped NUL: jsonlite would cut the string there
+  if (grepl("(?<!\\\\)(?:\\\\\\\\)*\\\\u0000", text, perl = TRUE)) {
     fixture_error("E_ENCODING", path, ": not UTF-8 text (a byte-order mark or a NUL byte)")
   }
   Encoding(text) <- "UTF-8"

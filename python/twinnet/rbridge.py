@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .types import Params, Trained
+
 if TYPE_CHECKING:
     from .fixtures import FixtureError
 
@@ -126,6 +128,15 @@ def to_r_list(mapping: Mapping[str, Any]) -> Any:
 
     with localconverter(default_converter + numpy2ri.converter):
         return ListVector({name: convert(value) for name, value in mapping.items()})
+
+
+def train_variant(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: Mapping[str, Any],
+                  epochs: int) -> Trained:
+    """The R twin's ``train_variant``: (params, loss, output) as
+    ``fixtures.train_variant`` returns them, every shape checked."""
+    result = call("train_variant", variant, X, y, to_r_list(params), to_r_list(hyper), int(epochs))
+    trained = {name: _shaped(result["params"][name], np.shape(params[name]), name) for name in params}
+    return trained, _shaped(result["loss"], (int(epochs),), "loss"), _shaped(result["output"], (len(X), 1), "output")
 
 
 def _plain(value):

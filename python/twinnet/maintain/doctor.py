@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import article, fixtures, parity, rbridge
 
@@ -52,7 +53,7 @@ class Probe:
     max_abs: float = 0.0
     first_epoch: int = 0  # the first epoch with a difference, 0 if none
 
-    def add(self, epoch, python, r):
+    def add(self, epoch: int, python: ArrayLike, r: ArrayLike) -> bool:
         """Count one comparison; returns whether any element differs."""
         python = np.asarray(python, dtype=float)
         r = np.asarray(r, dtype=float).reshape(python.shape)
@@ -66,10 +67,10 @@ class Probe:
         return bool(ulps.any())
 
     @property
-    def fraction(self):
+    def fraction(self) -> float:
         return self.differing / self.total if self.total else 0.0
 
-    def line(self):
+    def line(self) -> str:
         first = f", first in epoch {self.first_epoch}" if self.first_epoch else ""
         return (f"{self.name:<38} {self.differing:>6} of {self.total:<6} differ ({self.fraction:6.2%}), "
                 f"max {self.max_ulp} ULP, max |Δ| {self.max_abs:.1e}{first}")
@@ -88,7 +89,7 @@ class Parting:
 
 # Versions and linear algebra ----------------------------------------------------------------
 
-def r_eval(expression):
+def r_eval(expression: str) -> Any:
     """The value of a fixed R expression (never built from data)."""
     rbridge.r_package()
     from rpy2 import robjects
@@ -96,7 +97,7 @@ def r_eval(expression):
     return robjects.r(expression)
 
 
-def r_base(function_name, *args):
+def r_base(function_name: str, *args: Any) -> np.ndarray:
     """Call a base-R function on numpy arrays; returns a numpy array."""
     rbridge.r_package()
     from rpy2.robjects import baseenv, default_converter, numpy2ri
@@ -106,7 +107,7 @@ def r_base(function_name, *args):
         return np.asarray(baseenv[function_name](*args), dtype=float)
 
 
-def versions():
+def versions() -> list[tuple[str, str]]:
     """(name, version) of Python, numpy, R, rpy2 (with its cffi mode) and jsonlite."""
     import rpy2
     from rpy2 import situation
@@ -126,9 +127,9 @@ def versions():
     ]
 
 
-def numpy_linear_algebra():
+def numpy_linear_algebra() -> list[tuple[str, str]]:
     """What numpy was built with and runs on: BLAS, LAPACK, SIMD, OpenBLAS kernels."""
-    config = np.show_config(mode="dicts")
+    config: Any = np.show_config(mode="dicts")  # nested dicts; numpy types them too narrowly to .get() into
     lines = []
     for part in ("blas", "lapack"):
         info = config.get("Build Dependencies", {}).get(part, {})
@@ -181,7 +182,7 @@ def _openblas_function(library: ctypes.CDLL, name: str) -> Any:
     return None
 
 
-def r_linear_algebra():
+def r_linear_algebra() -> list[tuple[str, str]]:
     """The BLAS and LAPACK R is linked to, resolved through symlinks."""
     blas = str(r_eval('extSoftVersion()["BLAS"]')[0])
     lapack = str(r_eval("La_library()")[0])
@@ -189,12 +190,12 @@ def r_linear_algebra():
             ("R LAPACK", f"{_resolved(lapack)} (LAPACK {r_eval('La_version()')[0]})")]
 
 
-def _resolved(path):
+def _resolved(path: str) -> str:
     real = os.path.realpath(path)
     return path if real == path else f"{path} -> {real}"
 
 
-def blas_kind(path):
+def blas_kind(path: str) -> str:
     """A name for a BLAS library from its resolved path."""
     lowered = path.lower()
     for needle, kind in (("openblas", "OpenBLAS"), ("mkl", "Intel MKL"), ("atlas", "ATLAS"), ("blis", "BLIS"),
@@ -208,7 +209,7 @@ def blas_kind(path):
 
 # exp on a grid ----------------------------------------------------------------------------
 
-def exp_agreement(grid=EXP_GRID):
+def exp_agreement(grid: np.ndarray = EXP_GRID) -> tuple[Probe, Probe]:
     """Probes of numpy's exp and R's exp against the C library's exp, bitwise."""
     libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
     libm.exp.restype, libm.exp.argtypes = ctypes.c_double, [ctypes.c_double]
@@ -221,7 +222,8 @@ def exp_agreement(grid=EXP_GRID):
 
 # The article fixture, epoch by epoch --------------------------------------------------------
 
-def replay(path=FIXTURE, epochs=REPLAY_EPOCHS, limit=FIRST_DIFFERENCE_LIMIT):
+def replay(path: str | Path = FIXTURE, epochs: int = REPLAY_EPOCHS,
+           limit: int = FIRST_DIFFERENCE_LIMIT) -> tuple[dict[str, Probe], Parting]:
     """Train a fixture of the article variant epoch by epoch.  In each epoch,
     apply every operation that can round differently to the same inputs in
     both languages, as the twins write them; until the twins' parameters first
@@ -285,15 +287,15 @@ def _compare_epoch(epoch, X, y, lr, params, operations, found):
     return Parting(epoch, differing, forward, tuple(operations), found.quiet_epochs)
 
 
-def final_difference(path=FIXTURE):
+def final_difference(path: str | Path = FIXTURE) -> list[parity.Comparison]:
     """The parity comparisons of a full training run of the fixture."""
-    fixture = fixtures.read_fixture(path)
-    return parity.compare(fixture, fixtures.train_fixture(path), rbridge.train_fixture(path))
+    return parity.run([path])
 
 
 # The explanation --------------------------------------------------------------------------
 
-def explanation(numpy_exp, r_exp, probes, parting, rows, r_blas):
+def explanation(numpy_exp: Probe, r_exp: Probe, probes: dict[str, Probe], parting: Parting,
+                rows: list[parity.Comparison], r_blas: str) -> list[str]:
     """A few plain sentences: which of the measured causes explain the difference."""
     products, sigmoid, sums, mean = (probes[cause] for cause in CAUSES)
     sentences = [_exp_sentence(numpy_exp, r_exp, sigmoid)]
@@ -355,7 +357,7 @@ def _parting_sentence(parting):
 
 # The report -------------------------------------------------------------------------------
 
-def report(path=FIXTURE):
+def report(path: str | Path = FIXTURE) -> list[str]:
     """The whole doctor report, as lines."""
     lines = ["twinnet doctor: why Python and R agree to 1e-12 but not bit for bit", ""]
     lines += _section("Versions", versions())
@@ -391,12 +393,12 @@ def _final_lines(path, rows):
             ""]
 
 
-def _section(title, pairs):
+def _section(title: str, pairs: list[tuple[str, str]]) -> list[str]:
     width = max(len(name) for name, _ in pairs)
     return [f"== {title}"] + [f"{name:<{width}}  {value}" for name, value in pairs] + [""]
 
 
-def main(path=FIXTURE):
+def main(path: str | Path = FIXTURE) -> int:
     """Print the report; returns the exit status."""
     print("\n".join(report(path)))
     return 0

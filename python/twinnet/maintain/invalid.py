@@ -10,15 +10,19 @@ The Python and the R tests both run every file: error parity, as the
 parity of weights.
 """
 
+from __future__ import annotations
+
 import copy
 import json
+from collections.abc import Callable
+from typing import Any
 
 from .. import fixtures
 
 RANGE = "expected a whole number from"
 
 
-def base_fixture():
+def base_fixture() -> dict[str, Any]:
     """A small valid article fixture (no ``expected``; readers do not need it)."""
     return {
         "schema": fixtures.FIXTURE_SCHEMA,
@@ -34,7 +38,7 @@ def base_fixture():
     }
 
 
-def layered_base():
+def layered_base() -> dict[str, Any]:
     document = base_fixture()
     document.update(variant="layered", name="invalid-layered-base")
     document["hyper"] = {"neurons": [2, 1], "activations": ["tanh", "sigmoid"], "epochs": 10, "lr": 0.1}
@@ -43,15 +47,15 @@ def layered_base():
     return document
 
 
-def edited(change, base=base_fixture):
+def edited(change: Callable[[dict[str, Any]], None], base: Callable[[], dict[str, Any]] = base_fixture) -> str:
     """The base fixture as JSON text after ``change(document)``."""
     document = copy.deepcopy(base())
     change(document)
     return json.dumps(document, indent=1)
 
 
-def setter(path, value):
-    def change(document):
+def setter(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
         *parents, key = path.split(".")
         for parent in parents:
             document = document[parent]
@@ -62,7 +66,7 @@ def setter(path, value):
     return change
 
 
-def text_cases():
+def text_cases() -> list[tuple[str, str, bytes, str | None]]:
     """(file stem, description, content as bytes, message) for files broken
     below JSON; ``{path}`` in a message stands for the path the reader was given."""
     valid = edited(lambda doc: None)
@@ -89,7 +93,7 @@ def text_cases():
     ]
 
 
-def document_cases():
+def document_cases() -> list[tuple[str, str, Callable[[dict[str, Any]], None] | None, Any, str | None]]:
     """(file stem, description, change, base, message) for well-formed JSON
     that breaks a fixture rule."""
     article, layered = base_fixture, layered_base
@@ -187,7 +191,7 @@ def document_cases():
     ]
 
 
-def corpus():
+def corpus() -> dict[str, bytes]:
     """{file name: bytes} for every invalid file, and the manifest."""
     files, manifest = {}, []
     for stem, description, content, message in text_cases():

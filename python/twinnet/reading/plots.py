@@ -121,13 +121,8 @@ def surface_output(language: str, fixture: dict[str, Any], params: dict[str, np.
     the variant's own training loop run for 0 epochs."""
     from .. import fixtures, rbridge
 
-    dummy = np.zeros((len(grid), 1))
-    variant, hyper = fixture["variant"], fixture["hyper"]
-    if language == "python":
-        return fixtures.train_variant(variant, grid, dummy, params, hyper, 0)[2]
-    result = rbridge.call("train_variant", variant, grid, dummy, rbridge.to_r_list(params),
-                          rbridge.to_r_list(hyper), 0)
-    return np.asarray(result["output"], dtype=float).reshape(len(grid), 1)
+    train = fixtures.train_variant if language == "python" else rbridge.train_variant
+    return train(fixture["variant"], grid, np.zeros((len(grid), 1)), params, fixture["hyper"], 0)[2]
 
 
 def fixture_plots(path: str | Path, out_dir: str | Path) -> list[Path]:

@@ -121,7 +121,7 @@ def to_r_list(mapping: Mapping[str, Any]) -> Any:
     from rpy2.robjects import ListVector, StrVector, default_converter, numpy2ri
     from rpy2.robjects.conversion import localconverter
 
-    def convert(value):
+    def convert(value: Any) -> Any:
         if isinstance(value, (list, tuple)):
             return StrVector(value) if all(isinstance(item, str) for item in value) else np.asarray(value)
         return value

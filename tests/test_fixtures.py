@@ -141,3 +141,22 @@ def test_every_shipped_case_is_learned(fixture_name):
     output = np.array(fixture["expected"]["output"])
     accuracy = np.mean(np.round(output) == fixture["data"]["y"])
     assert accuracy >= (0.95 if fixture_name == "iris" else 1.0), f"{fixture_name}: accuracy {accuracy}"
+
+
+def test_fixture_paths_lists_json_files_sorted_without_the_schemas_in_both_languages(tmp_path):
+    for name in ("b.json", "a.json", "schema.json", "result.schema.json", "notes.txt"):
+        (tmp_path / name).write_text("{}")
+    python = fixtures.fixture_paths(tmp_path)
+    r = [str(path) for path in rbridge.call("fixture_paths", str(tmp_path))]
+    assert [path.name for path in python] == ["a.json", "b.json"]
+    assert r == [str(path) for path in python]
+
+
+def test_r_dumps_is_the_text_write_result_writes(tmp_path):
+    package = rbridge.r_package()  # R objects passed from call to call, unconverted
+    result = package.train_fixture(str(FIXTURE_DIR / "xor.json"), 3)
+    path = tmp_path / "xor.r.json"
+    package.write_result(result, str(path))
+    text = str(package.dumps(result)[0])
+    assert path.read_text(encoding="utf-8") == text
+    assert json.loads(text)["fixture"] == "xor" and len(json.loads(text)["loss"]) == 3

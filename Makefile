@@ -11,7 +11,7 @@ VENV_STAMP := $(VENV)/.twinnet-python
 R_STAMP    := $(R_LIBRARY)/twinnet/DESCRIPTION
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps test test-python test-r test-packages check demo parity fixtures fixtures-check iris-source docs-r soak bench clean
+.PHONY: help setup system-deps test test-python test-r test-packages check lint demo parity fixtures fixtures-check iris-source docs-r soak bench clean
 
 help: ## list the targets
 	@echo "twinnet make targets:"
@@ -34,8 +34,8 @@ $(R_STAMP): $(R_SOURCES) | system-deps $(VENV_STAMP)
 		|| { cat $(VENV)/r-install.log; exit 1; }
 	@touch $@
 
-test: setup ## set up, then run testthat, pytest and the package smoke test side by side
-	@$(MAKE) --no-print-directory -j3 --output-sync=target test-r test-python test-packages
+test: setup ## set up, then lint, testthat, pytest and the package smoke test, side by side
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-r test-python test-packages
 
 test-packages: setup ## build the wheel, install it and the R package elsewhere, train `article` from an empty folder
 	sh .ci/check-packages smoke
@@ -49,6 +49,12 @@ test-python: setup ## pytest: parity via rpy2, fixtures, gradient checks, CLI (2
 
 test-r: setup ## testthat (3rd edition) tests of the R package
 	R_LIBS=$(R_LIBRARY) Rscript r/tests/run-testthat.R
+
+# lintr's object_usage_linter looks functions up in the installed package, hence R_LIBS.
+lint: setup ## run ruff, mypy and lintr; fails on any finding (python/pyproject.toml, r/.lintr)
+	$(PY) -m ruff check --config python/pyproject.toml python tests
+	$(PY) -m mypy --config-file python/pyproject.toml python/twinnet
+	R_LIBS=$(R_LIBRARY) Rscript -e 'lints <- lintr::lint_package("r"); print(lints); quit(status = as.integer(length(lints) > 0))'
 
 demo: setup ## set up, train every fixture in both languages, print the parity table, plots to out/, docs/side-by-side.html
 	$(PY) -m twinnet demo --out-dir out

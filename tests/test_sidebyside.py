@@ -6,17 +6,17 @@ import re
 
 import pytest
 
-from twinnet import cli
+from twinnet import cli, fixtures
 from twinnet.reading import sidebyside, steps
 from twinnet.reading.stepmaths import MATHS, NOTES, Maths
 
-VARIANTS = list(steps.VARIANTS)
+VARIANTS = fixtures.VARIANTS
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_step_markers_pair_up_in_both_twins(variant):
     assert steps.check_variant(variant) == []
-    python, r = (steps.find_markers(steps.read_lines(steps.VARIANTS[variant].source(language)))
+    python, r = (steps.find_markers(steps.read_lines(steps.TWINS[variant].source(language)))
                  for language in steps.LANGUAGES)
     assert [m.key for m in python] == [m.key for m in r]
     assert [m.number for m in python] == sorted(m.number for m in python)

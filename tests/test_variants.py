@@ -5,27 +5,23 @@ import json
 
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, assert_within_tolerance, trained
 
 from twinnet import fixtures, layered, parity, rbridge
 
-from conftest import FIXTURE_DIR, trained
-
 STEPWISE = FIXTURE_DIR / "stepwise.json"
-TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
 
 
 def test_traces_agree_quantity_by_quantity():
     python, r = fixtures.trace_fixture(STEPWISE), rbridge.trace_fixture(STEPWISE)
     assert list(python) == list(r)
     for name in python:
-        assert python[name].shape == r[name].shape, name
-        difference = float(np.max(np.abs(python[name] - r[name])))
-        assert difference <= parity.TOLERANCE, f"stepwise > trace > {name}: max |py-R| {difference}"
+        assert_within_tolerance(f"stepwise > trace > {name}", "python", python[name], "r", r[name])
 
 
-@pytest.mark.parametrize("language", sorted(TRACERS))
+@pytest.mark.parametrize("language", sorted(parity.TRACERS))
 def test_trace_has_the_walk_through_shapes_and_order(language):
-    trace = TRACERS[language](STEPWISE)
+    trace = parity.TRACERS[language](STEPWISE)
     assert list(trace)[:4] == ["X", "y", "weights_input_hidden", "weights_hidden_output"]
     assert trace["X"].shape == (4, 3) and trace["y"].shape == (1, 3)
     assert trace["error_wrt_weights_hidden_output"].shape == (3, 1)
@@ -33,11 +29,11 @@ def test_trace_has_the_walk_through_shapes_and_order(language):
     assert list(trace)[-1] == "error_wrt_weights_input_hidden"
 
 
-@pytest.mark.parametrize("language", sorted(TRACERS))
+@pytest.mark.parametrize("language", sorted(parity.TRACERS))
 def test_untrained_output_is_the_walk_through_printout(language):
     """Seed text 000 prints the untrained network's output for seed 42:
     array([[0.68334694, 0.72697078, 0.71257368]])."""
-    output = TRACERS[language](STEPWISE)["output"]
+    output = parity.TRACERS[language](STEPWISE)["output"]
     assert np.array_equal(np.round(output, 8), [[0.68334694, 0.72697078, 0.71257368]])
 
 
@@ -96,7 +92,8 @@ def test_log_loss_is_clipped_the_same_way_in_both_languages(a, y):
     r_loss = rbridge.call("logloss", y, np.array([a]))
     r_slope = rbridge.call("d_logloss", y, np.array([a]))
     assert np.isfinite(python_loss).all() and np.isfinite(python_slope).all()
-    assert np.allclose(python_loss, r_loss, rtol=1e-14, atol=0) and np.allclose(python_slope, r_slope, rtol=1e-14, atol=0)
+    assert np.allclose(python_loss, r_loss, rtol=1e-14, atol=0)
+    assert np.allclose(python_slope, r_slope, rtol=1e-14, atol=0)
     clipped = min(max(a, layered.LOG_LOSS_EPSILON), 1 - layered.LOG_LOSS_EPSILON)
     assert python_loss[0] == pytest.approx(-(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)), rel=1e-15)
 

@@ -20,9 +20,12 @@ outside a clone of the repository.
 Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
 """
 
+from __future__ import annotations
+
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +33,7 @@ import numpy as np
 from . import __version__, fixtures, parity, rbridge, resources
 from .maintain import generate
 
-TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
-TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
-
-
-def fixture_argument(text):
+def fixture_argument(text: str) -> Path:
     """A FIXTURE argument: an existing path, else a packaged fixture's name,
     else the path as given (which then fails to read with E_IO)."""
     if os.path.lexists(text) or text not in fixtures.example():
@@ -42,21 +41,21 @@ def fixture_argument(text):
     return fixtures.example(text)
 
 
-def default_fixtures():
+def default_fixtures() -> list[Path]:
     """Every packaged fixture (the same bytes as the repository's shared_fixtures/)."""
     return fixtures.fixture_paths(resources.data_dir())
 
 
-def cmd_train(args):
+def cmd_train(args: argparse.Namespace) -> int:
     fixtures.check_output_path(args.out)  # before training: a refused path costs nothing
-    result = TRAINERS[args.lang](args.fixture, args.epochs)
+    result = parity.TRAINERS[args.lang](args.fixture, args.epochs)
     fixtures.write_result(result, args.out)
     print(f"wrote {args.out}: {result['fixture']} trained in {args.lang} for {len(result['loss'])} epochs")
     return 0
 
 
-def cmd_trace(args):
-    trace = TRACERS[args.lang](args.fixture)
+def cmd_trace(args: argparse.Namespace) -> int:
+    trace = parity.TRACERS[args.lang](args.fixture)
     print(f"{args.fixture}: one forward and one backward pass ({args.lang})")
     for name, value in trace.items():
         print(f"\n{name}  shape {value.shape}")
@@ -64,11 +63,11 @@ def cmd_trace(args):
     return 0
 
 
-def cmd_parity(args):
+def cmd_parity(args: argparse.Namespace) -> int:
     return report(parity.run(args.fixtures or default_fixtures()))
 
 
-def report(rows):
+def report(rows: Sequence[parity.Comparison]) -> int:
     """Print the parity table and any mismatch; returns the exit status."""
     print(parity.table(rows))
     mismatches = [row.first_mismatch() for row in rows if not row.ok]
@@ -78,7 +77,7 @@ def report(rows):
     return 1 if mismatches else 0
 
 
-def cmd_demo(args):
+def cmd_demo(args: argparse.Namespace) -> int:
     from .reading import plots
 
     paths = args.fixtures or default_fixtures()
@@ -94,7 +93,7 @@ def cmd_demo(args):
     return status
 
 
-def cmd_side_by_side(args):
+def cmd_side_by_side(args: argparse.Namespace) -> int:
     resources.checkout("side-by-side (it cuts the R twins' source files)")
     from .reading import sidebyside
 
@@ -102,7 +101,7 @@ def cmd_side_by_side(args):
     return 0
 
 
-def cmd_docs(args):
+def cmd_docs(args: argparse.Namespace) -> int:
     resources.checkout("docs (it cuts the R twins' source files)")
     from .maintain import drift
     from .reading import plots, sidebyside
@@ -115,13 +114,13 @@ def cmd_docs(args):
     return 0
 
 
-def cmd_doctor(args):
+def cmd_doctor(args: argparse.Namespace) -> int:
     from .maintain import doctor
 
     return doctor.main()
 
 
-def cmd_bench(args):
+def cmd_bench(args: argparse.Namespace) -> int:
     from .maintain import bench
 
     print("Timing the training loops (reference and fast path, Python and R); "
@@ -132,7 +131,7 @@ def cmd_bench(args):
     return 0
 
 
-def cmd_generate(args):
+def cmd_generate(args: argparse.Namespace) -> int:
     root = resources.checkout("generating the fixtures")
     if not args.check:
         for path in generate.generate(root):
@@ -147,15 +146,15 @@ def cmd_generate(args):
     return 1 if stale else 0
 
 
-def cmd_port(args):
+def cmd_port(args: argparse.Namespace) -> int:
     fixtures.write_result(fixtures.train_fixture(args.fixture), args.result)
     return 0
 
 
-def cmd_conform(args):
+def cmd_conform(args: argparse.Namespace) -> int:
     from .ports import conform
 
-    paths = conform.fixture_paths(args.fixtures) if args.fixtures else default_fixtures()
+    paths = conform.expand_fixture_globs(args.fixtures) if args.fixtures else default_fixtures()
     if not paths:
         print(f"twinnet: --fixtures {' '.join(args.fixtures)}: no fixture file matches", file=sys.stderr)
         return 2
@@ -163,21 +162,21 @@ def cmd_conform(args):
                               args.timeout or conform.TIMEOUT, args.jobs)
 
 
-def parser():
+def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="twinnet", description="The article network in Python and R, in parity.")
     top.add_argument("--version", action="version", version=f"twinnet {__version__}")
     commands = top.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train one fixture in one language and write a result")
     train.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
-    train.add_argument("--lang", choices=sorted(TRAINERS), required=True)
+    train.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True)
     train.add_argument("--out", type=Path, required=True)
     train.add_argument("--epochs", type=int, help="override hyper.epochs")
     train.set_defaults(run=cmd_train)
 
     trace = commands.add_parser("trace", help="print every quantity of one forward and backward pass (stepwise)")
     trace.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
-    trace.add_argument("--lang", choices=sorted(TRACERS), required=True)
+    trace.add_argument("--lang", choices=sorted(parity.TRACERS), required=True)
     trace.add_argument("--digits", type=int, default=8, help="digits after the point (default 8)")
     trace.set_defaults(run=cmd_trace)
 
@@ -213,9 +212,8 @@ def parser():
     conform.add_argument("port_command", nargs="+", metavar="COMMAND", help="the port, after --")
     conform.set_defaults(run=cmd_conform)
 
-    from .reading.steps import VARIANTS
     side = commands.add_parser("side-by-side", help="print a variant's steps, Python and R in two columns")
-    side.add_argument("variant", choices=list(VARIANTS))
+    side.add_argument("variant", choices=fixtures.VARIANTS)
     side.add_argument("--width", type=int, help="columns (default: the terminal's width)")
     side.set_defaults(run=cmd_side_by_side)
 
@@ -237,7 +235,7 @@ def parser():
 EXTRAS = {"matplotlib": "plots", "pygments": "docs"}
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)

@@ -8,7 +8,7 @@
 # numbers are written with sprintf("%.17g"), which reads back bit-exactly.
 #
 # Bad input stops with a condition of class "twinnet_fixture_error" with a
-# stable `code` (the same codes as the Python twin's ERROR_CODES) and a
+# stable `code` (one of error_codes, the same as the Python twin's ERROR_CODES) and a
 # one-line message that names the JSON path, the same words as in Python.
 
 fixture_schema <- "twinnet-fixture/1"
@@ -21,6 +21,32 @@ max_fixture_bytes <- 16 * 1024 * 1024 # refused before parsing
 max_epochs <- 1000000
 max_neurons <- 4096 # hidden units in any layer
 max_layers <- 16 # layered variant
+
+# Every refusal has one of these codes; the Python twin uses the same ones.
+error_codes <- c(
+  E_IO = "the file cannot be read",
+  E_SIZE = paste0("the file is larger than ", max_fixture_bytes, " bytes"),
+  E_ENCODING = "the file is not UTF-8 (or has a byte-order mark or a NUL byte)",
+  E_JSON = "the file is not valid JSON (NaN and Infinity are not JSON; keys must be unique)",
+  E_SCHEMA = "a key is missing, unexpected, or of the wrong kind; or schema is not twinnet-fixture/1",
+  E_VARIANT = "variant names no known variant",
+  E_HYPER = "a hyperparameter is out of range",
+  E_SHAPE = "a matrix is empty, ragged, or has the wrong shape",
+  E_VALUE = "a matrix holds something other than finite numbers, or y lies outside [0, 1]",
+  E_DIVERGED = "training produced a non-finite loss or parameter",
+  E_OUTPUT = "the output path is refused (a fixture, or under shared_fixtures/)",
+  E_CHECKOUT = "the command needs the source tree: run it in a clone of the repository"
+)
+
+#' The fixture files in a directory
+#'
+#' @param directory A directory, such as the repository's `shared_fixtures/`.
+#' @return Every `*.json` file in it except the JSON Schemas, sorted.
+#' @export
+fixture_paths <- function(directory) {
+  paths <- sort(list.files(directory, pattern = "\\.json$", full.names = TRUE), method = "radix")
+  paths[!endsWith(basename(paths), "schema.json")]
+}
 
 #' Paths to the fixtures installed with twinnet
 #'
@@ -38,8 +64,7 @@ max_layers <- 16 # layered variant
 #' twinnet_example("article")
 twinnet_example <- function(name = NULL) {
   dir <- system.file("extdata", package = "twinnet", mustWork = TRUE)
-  files <- list.files(dir, pattern = "\\.json$")
-  names <- sort(sub("\\.json$", "", files[!grepl("schema\\.json$", files)]))
+  names <- sub("\\.json$", "", basename(fixture_paths(dir)))
   if (is.null(name)) return(names)
   if (!is_string(name) || !name %in% names) {
     fixture_error("E_IO", "no packaged fixture named ", if (is_string(name)) sQuote(name, FALSE) else kind(name),
@@ -91,7 +116,8 @@ load_json <- function(path) {
   }
   text <- rawToChar(raw)
   if (!validUTF8(text)) fixture_error("E_ENCODING", path, ": not UTF-8 text")
-  if (grepl("(?<!\\\\)(?:\\\\\\\\)*\\\\u0000", text, perl = TRUE)) { # an escaped NUL: jsonlite would cut the string there
+  # an escaped NUL: jsonlite would cut the string there
+  if (grepl("(?<!\\\\)(?:\\\\\\\\)*\\\\u0000", text, perl = TRUE)) {
     fixture_error("E_ENCODING", path, ": not UTF-8 text (a byte-order mark or a NUL byte)")
   }
   Encoding(text) <- "UTF-8"
@@ -289,10 +315,28 @@ check_output_path <- function(path) {
 #' unlink(path)
 write_result <- function(result, path) {
   check_output_path(path)
+  text <- dumps(result)
+  tmp <- tempfile(paste0(".", basename(path), "."), tmpdir = dirname(path), fileext = ".tmp")
+  on.exit(unlink(tmp))
+  writeLines(text, tmp, sep = "")
+  if (!file.rename(tmp, path)) stop("cannot write ", path, call. = FALSE)
+  invisible(path)
+}
+
+#' Deterministic JSON text of a result
+#'
+#' What [write_result()] writes: one key a line, matrices one row a line,
+#' every double as `sprintf("%.17g")`, which reads back bit-exactly. (The
+#' Python twin's `dumps()` writes any document; R only writes results.)
+#'
+#' @param result A list from [train_fixture()].
+#' @return The JSON text, one string ending in a newline.
+#' @export
+dumps <- function(result) {
   params <- vapply(names(result$params), function(name) {
     paste0("    \"", name, "\": ", json_rows(result$params[[name]], "      "))
   }, character(1))
-  text <- paste0(
+  paste0(
     "{\n",
     "  \"schema\": ", json_string(result$schema), ",\n",
     "  \"fixture\": ", json_string(result$fixture), ",\n",
@@ -302,11 +346,6 @@ write_result <- function(result, path) {
     "  \"output\": ", json_rows(result$output, "    "), "\n",
     "}\n"
   )
-  tmp <- tempfile(paste0(".", basename(path), "."), tmpdir = dirname(path), fileext = ".tmp")
-  on.exit(unlink(tmp))
-  writeLines(text, tmp, sep = "")
-  if (!file.rename(tmp, path)) stop("cannot write ", path, call. = FALSE)
-  invisible(path)
 }
 
 check_converging <- function(loss, params) {
@@ -447,11 +486,11 @@ as_matrix <- function(mapping, key, field, shape = NULL) {
       }
     }
   }
-  matrix <- matrix(as.double(unlist(rows)), nrow = length(rows), byrow = TRUE)
-  if (!is.null(shape) && !identical(dim(matrix), as.integer(shape))) {
-    fixture_error("E_SHAPE", field, ": expected ", shape[1], "x", shape[2], ", got ", nrow(matrix), "x", ncol(matrix))
+  values <- matrix(as.double(unlist(rows)), nrow = length(rows), byrow = TRUE)
+  if (!is.null(shape) && !identical(dim(values), as.integer(shape))) {
+    fixture_error("E_SHAPE", field, ": expected ", shape[1], "x", shape[2], ", got ", nrow(values), "x", ncol(values))
   }
-  matrix
+  values
 }
 
 json_string <- function(x) jsonlite::toJSON(x, auto_unbox = TRUE)

@@ -8,10 +8,13 @@ fixture's numbers as each language computes them, trained through
 :mod:`twinnet.rbridge`.
 """
 
+from __future__ import annotations
+
 import html
 import shutil
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pygments import highlight
@@ -29,13 +32,15 @@ NUMBERS_FIXTURE = "shared_fixtures/article.json"
 LOSS_EPOCHS = (1, 2, 10, 100, 1000, 5000)
 
 
-def sections(variant):
+def sections(variant: str) -> list[dict[str, Any]]:
     """The variant's steps for display: one dict per block of code, in order,
     with headings, maths, both languages' code and the notes that apply."""
-    seen, shown_notes, result = [], set(), []
+    seen: list[int] = []
+    shown_notes: set[str] = set()
+    result: list[dict[str, Any]] = []
     for python, r in steps.paired_blocks(variant):
         headings, maths = [], []
-        for python_marker, r_marker in zip(python.markers, r.markers):
+        for python_marker, r_marker in zip(python.markers, r.markers, strict=True):
             number = python_marker.number
             text = python_marker.text if python_marker.text == r_marker.text else python_marker.title
             headings.append((number, text))
@@ -46,19 +51,19 @@ def sections(variant):
     return result
 
 
-def maths_of(variant, number, occurrence=0):
+def maths_of(variant: str, number: int, occurrence: int = 0) -> Maths:
     """The Maths of a step: the entry for its number, or the entry for this
     occurrence when a number has several markers."""
     entry = MATHS[(variant, number)]
     return entry if isinstance(entry, Maths) else entry[occurrence]
 
 
-def helper_sections(variant, shown_notes=None):
+def helper_sections(variant: str, shown_notes: set[str] | None = None) -> list[dict[str, Any]]:
     """The definitions outside the steps, paired by name, with their notes."""
     shown_notes = set() if shown_notes is None else shown_notes
     result = []
     for python, r in steps.paired_definitions(variant):
-        name = (python or r).name
+        name = next(side.name for side in (python, r) if side is not None)
         notes = _new_notes(python.code, r.code, shown_notes) if python and r else []
         result.append({"name": name, "python": python, "r": r, "notes": notes})
     return result
@@ -80,11 +85,11 @@ def _variant_view(variant):
 
 # The terminal view ------------------------------------------------------------------------
 
-def terminal(variant, width=None):
+def terminal(variant: str, width: int | None = None) -> str:
     """The variant's steps as two plain-text columns, Python left and R right."""
     width = width or shutil.get_terminal_size((160, 40)).columns
     column = max(30, (width - 3) // 2)
-    info = steps.VARIANTS[variant]
+    info = steps.TWINS[variant]
     step_list, helpers = _variant_view(variant)
     out = [f"{info.heading} ({variant}): {info.python}  |  {info.r}", f"follows {info.text}", ""]
     for section in step_list:
@@ -121,7 +126,7 @@ def _columns(python, r, column):
     rows = max(len(left), len(right))
     left += [""] * (rows - len(left))
     right += [""] * (rows - len(right))
-    return [f"{a.ljust(column)} | {b}".rstrip() for a, b in zip(left, right)]
+    return [f"{a.ljust(column)} | {b}".rstrip() for a, b in zip(left, right, strict=True)]
 
 
 def _wrap(code, column):
@@ -196,12 +201,12 @@ td.num { font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospa
 """
 
 
-def page(numbers=True):
+def page(numbers: bool = True) -> str:
     """The whole page as one HTML string; ``numbers=False`` leaves out the
     fixture-numbers section (it trains in both languages)."""
     formatter = HtmlFormatter(style=PYGMENTS_STYLE, cssclass="hl")
     body = [_intro()]
-    for index, variant in enumerate(steps.VARIANTS):
+    for index, variant in enumerate(steps.TWINS):
         body.append(_variant_html(variant, formatter, first=index == 0))
     if numbers:
         body.append(_numbers_html(NUMBERS_FIXTURE, formatter))
@@ -213,7 +218,7 @@ def page(numbers=True):
             + "\n</body>\n</html>\n")
 
 
-def write_page(path, numbers=True):
+def write_page(path: str | Path, numbers: bool = True) -> Path:
     """Write the page to ``path``; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,7 +227,7 @@ def write_page(path, numbers=True):
 
 
 def _intro():
-    links = "".join(f'<a href="#{name}">{html.escape(info.heading)}</a>' for name, info in steps.VARIANTS.items())
+    links = "".join(f'<a href="#{name}">{html.escape(info.heading)}</a>' for name, info in steps.TWINS.items())
     return f"""<header>
 <h1>twinnet: Python and R side by side</h1>
 <p class="lead">Three small neural networks, each written twice, in Python (numpy) and in base R, and checked to
@@ -235,7 +240,7 @@ files at their <code># Step N: title</code> markers, so this page cannot drift f
 
 
 def _variant_html(variant, formatter, first=False):
-    info = steps.VARIANTS[variant]
+    info = steps.TWINS[variant]
     step_list, helpers = _variant_view(variant)
     parts = [f'<section id="{variant}">',
              f'<h2{" class=first" if first else ""}>{html.escape(info.heading)} '
@@ -310,7 +315,7 @@ def _inline_code(text):
 
 # The numbers section ---------------------------------------------------------------------
 
-def fixture_numbers(path=NUMBERS_FIXTURE):
+def fixture_numbers(path: str | Path = NUMBERS_FIXTURE) -> dict[str, Any]:
     """Initial parameters and a few trained values of a fixture, in both
     languages: {"fixture", "init", "rows"} where each row is
     (python_name, r_name, python_value, r_value)."""

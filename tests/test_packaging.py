@@ -15,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, ROOT
 
 import twinnet
 from twinnet import cli, fixtures, rbridge, resources
 from twinnet.maintain import generate
-
-from conftest import FIXTURE_DIR, ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "python" / "pyproject.toml").read_text(encoding="utf-8"))
 

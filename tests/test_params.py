@@ -6,11 +6,10 @@ import re
 
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT, trained
 
 from twinnet import fixtures, params, parity, rbridge
 from twinnet.reading import steps
-
-from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT, trained
 
 TWINS = {"python": "python/twinnet/params.py", "r": "r/R/params.R"}
 SEEDS = [0, 1, 42, 2017, 2**31, 2**32 - 1]

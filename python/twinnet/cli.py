@@ -33,6 +33,7 @@ import numpy as np
 from . import __version__, fixtures, parity, rbridge, resources
 from .maintain import generate
 
+
 def fixture_argument(text: str) -> Path:
     """A FIXTURE argument: an existing path, else a packaged fixture's name,
     else the path as given (which then fails to read with E_IO)."""

@@ -10,8 +10,8 @@ the fixture; its ``init_params`` (``r/R/params.R``) would draw the same numbers.
 from __future__ import annotations
 
 import csv
-import json
 import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -83,7 +83,7 @@ def cmd_demo(args):
 def cmd_side_by_side(args):
     from .reading import sidebyside
 
-    sys.stdout.write(sidebyside.terminal(args.variant, args.width))
+    sys.stdout.write(sidebyside.terminal(args.variant, args.width, colour=sidebyside.use_colour(sys.stdout)))
     return 0
 
 
@@ -207,9 +207,17 @@ def parser():
     conform.set_defaults(run=cmd_conform)
 
     from .reading.steps import VARIANTS
-    side = commands.add_parser("side-by-side", help="print a variant's steps, Python and R in two columns")
-    side.add_argument("variant", choices=list(VARIANTS))
-    side.add_argument("--width", type=int, help="columns (default: the terminal's width)")
+    side = commands.add_parser(
+        "side-by-side", help="print a variant's steps, Python and R in two aligned columns",
+        description="Print one variant's steps as on docs/side-by-side.html: for each step its maths, then the "
+                    "Python lines and the R lines that compute it side by side (the shorter padded with blank "
+                    "rows), long lines wrapped at spaces with a hanging indent. Colour on a terminal only "
+                    "(NO_COLOR turns it off). Width: --width, else COLUMNS, else the terminal's, else 100.",
+        epilog="example: python -m twinnet side-by-side layered --width 160 | less -R")
+    side.add_argument("variant", choices=list(VARIANTS), help="which network, e.g. article")
+    side.add_argument("--width", type=int, metavar="N",
+                      help="columns (default: COLUMNS, else the terminal's width, else 100 when piped), "
+                           "e.g. --width 120")
     side.set_defaults(run=cmd_side_by_side)
 
     docs = commands.add_parser("docs", help="write docs/side-by-side.html and the article fixture's plots")

@@ -1,7 +1,7 @@
 """The Layer-class network: layers as objects, tanh or sigmoid, log-loss.
 
 This is the network of "Writing Python Code for Neural Networks from Scratch"
-(seed text 001).  Its twin is ``r/R/layered.R``: the same functions in the same
+(a blog post of 24 April 2020).  Its twin is ``r/R/layered.R``: the same functions in the same
 order, with the steps numbered identically.
 
 Inside, samples are columns, as in the article (the fixture stores X as n×d

@@ -13,7 +13,8 @@ markers whose code computes it; the tables below name them, in the order the
 epoch computes them, and a test checks every number and title against the
 markers of both twins.  The loss has no marker of its own in the article and
 the walk-through: it is listed under Step 5, the error at the output, whose
-half mean square it is.  Every value is a matrix (a number is 1×1), in the
+half mean square it is.  The Layer-class network's Step 4 (predictions) is the
+output of the network as this epoch's update leaves it.  Every value is a matrix (a number is 1×1), in the
 twin's own layout: the walk-through and the Layer-class network hold samples
 as columns.
 """
@@ -71,6 +72,7 @@ LAYERED_STEPS = (
     (2, "cost", ("cost",)),
     (3, "backpropagation", ("dA", "layer{k}.dZ", "layer{k}.dW", "layer{k}.db", "layer{k}.dA1",
                             "updated.W{k}", "updated.b{k}")),
+    (4, "predictions of the trained network", ("output",)),
 )
 STEP_TABLES = {"article": ARTICLE_STEPS, "stepwise": STEPWISE_STEPS, "layered": LAYERED_STEPS}
 
@@ -121,6 +123,7 @@ def trace_layered(X, y, params, activations, lr, epoch):
         dA, local = call_keeping_locals(layer.backprop, dA)
         quantities.update({f"layer{k}.dZ": local["dZ"], f"layer{k}.dW": layer.dW, f"layer{k}.db": layer.db,
                            f"layer{k}.dA1": dA, f"updated.W{k}": layer.W, f"updated.b{k}": layer.b})
+    quantities["output"] = layered.feedforward_all(lyr, x).T
     return quantities
 
 

@@ -1,7 +1,7 @@
 # The bias-free walk-through: the article network without biases, step by step.
 #
 # This is the network of "Understanding the implementation of Neural Networks
-# from scratch in detail" (seed text 000), in that article's own layout and
+# from scratch in detail" (the follow-up to the article), in its own layout and
 # names. Its twin is python/twinnet/stepwise.py: the same functions in the
 # same order, with the steps numbered identically.
 #

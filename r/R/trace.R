@@ -13,7 +13,8 @@
 # epoch computes them, and a test checks every number and title against the
 # markers of both twins. The loss has no marker of its own in the article and
 # the walk-through: it is listed under Step 5, the error at the output, whose
-# half mean square it is. Every value is a matrix (a number is 1 x 1), in the
+# half mean square it is. The Layer-class network's Step 4 (predictions) is the
+# output of the network as this epoch's update leaves it. Every value is a matrix (a number is 1 x 1), in the
 # twin's own layout: the walk-through and the Layer-class network hold samples
 # as columns.
 
@@ -62,7 +63,8 @@ layered_steps <- list(
   step_row(1, "feed forward through every layer", c("layer{k}.Z", "layer{k}.A")),
   step_row(2, "cost", "cost"),
   step_row(3, "backpropagation", c("dA", "layer{k}.dZ", "layer{k}.dW", "layer{k}.db", "layer{k}.dA1",
-                                   "updated.W{k}", "updated.b{k}"))
+                                   "updated.W{k}", "updated.b{k}")),
+  step_row(4, "predictions of the trained network", "output")
 )
 step_tables <- list(article = article_steps, stepwise = stepwise_steps, layered = layered_steps)
 
@@ -140,6 +142,7 @@ trace_layered <- function(X, y, params, activations, lr, epoch) {
     quantities[[paste0("updated.W", k)]] <- layer$W
     quantities[[paste0("updated.b", k)]] <- layer$b
   }
+  quantities$output <- t(feedforward_all(lyr, x))
   quantities
 }
 

@@ -1,7 +1,7 @@
 """What the side-by-side page says about each step: its maths, and porter notes.
 
 ``MATHS`` is keyed by (variant, step number).  Each entry is the step's maths
-as twinnet computes it, corrected where the seed text is wrong; ``text_says``
+as twinnet computes it, corrected where the source text is wrong; ``text_says``
 quotes the text where it differs, and ``errata`` names the entries of
 docs/errata.md that explain the difference (A… the article, W… the
 walk-through, L… the Layer-class text).  A step number that has two markers
@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 
 class Maths(NamedTuple):
-    """One step's maths, what the seed text says where it is wrong, and errata ids."""
+    """One step's maths, what the source text says where it is wrong, and errata ids."""
 
     lines: tuple
     text_says: str = ""

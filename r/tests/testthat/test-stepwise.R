@@ -3,8 +3,8 @@
 #
 # Inside the walk-through samples are columns: X is d x n and y 1 x n.
 
-# The output the walk-through prints for its untrained network (seed text
-# 000), to its 8 decimals.
+# The output the walk-through prints for its untrained network (the
+# walk-through's own printout), to its 8 decimals.
 walkthrough_untrained_output <- c(0.68334694, 0.72697078, 0.71257368)
 
 forward_names <- c(

@@ -280,7 +280,8 @@ def test_terminal_view_takes_columns_and_colours_a_terminal_only(monkeypatch):
 
 
 def test_terminal_view_wraps_code_with_a_hanging_indent_never_inside_a_name():
-    """At 124 columns every name of the walk-through fits in a column: lines wrap at spaces only."""
+    """At 124 columns every name of the walk-through fits in a column: lines wrap at spaces only (a name that
+    does not fit after its indentation loses indentation, not letters)."""
     width = 124
     lines = sidebyside.terminal("stepwise", width).splitlines()
     assert max(len(line) for line in lines) <= width

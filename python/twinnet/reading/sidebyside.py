@@ -182,6 +182,8 @@ def _wrap(code, column):
         pieces = textwrap.wrap(line.strip(), width=column, initial_indent=indent, subsequent_indent=hanging,
                                break_long_words=False, break_on_hyphens=False, drop_whitespace=True)
         for piece in pieces:
+            if len(piece) > column and len(piece.strip()) <= column:  # a long name: less indentation, not cut
+                piece = piece.strip().rjust(column)
             while len(piece) > column:  # a single name wider than the column
                 out.append(piece[:column])
                 piece = hanging + piece[column:]

@@ -293,3 +293,13 @@ def test_terminal_view_wraps_code_with_a_hanging_indent_never_inside_a_name():
     names = set(re.findall(r"[A-Za-z_]\w+", code))
     shown = set(re.findall(r"[A-Za-z_]\w+", "\n".join(left[3:])))
     assert {name for name in shown if len(name) > 3} <= names | {"python", "twinnet", "stepwise"}
+
+
+def test_each_porters_note_is_written_once_on_the_page_and_linked_after():
+    text = sidebyside.page(numbers=False)
+    for note in NOTES:
+        body = sidebyside._inline_code(note.text)
+        assert text.count(body) == 1, note.topic
+    assert 'Porter’s notes above that apply here too: <a href="#note-' in text
+    matmul = next(note.text for note in NOTES if note.topic == "matmul")
+    assert "reference BLAS" not in matmul and "the system's OpenBLAS after `make setup`" in matmul

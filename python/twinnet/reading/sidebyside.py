@@ -231,6 +231,7 @@ ul.notes { margin: .6rem 0 0; padding: 0; list-style: none; }
 ul.notes li { background: var(--note); border-radius: 4px; padding: .25rem .6rem; margin-top: .3rem;
               font-size: .9rem; }
 ul.notes li::before { content: "porter's note: "; font-weight: 600; }
+p.seen { font-size: .85rem; color: var(--muted); margin: .4rem 0 0; }
 code { font: .9em var(--mono); background: #eff1f3; padding: 0 .2em; border-radius: 3px; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: .6rem 0 1.2rem; font-size: .88rem; }
@@ -258,7 +259,7 @@ table.vals .more { color: var(--muted); font-style: italic; }
   a { color: inherit; text-decoration: none; }
   .pair { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
   /* one size for code, notes, maths and tables; a step's heading, code and notes on one page */
-  .hl pre, ul.notes li, .fix, .maths, table, figcaption { font-size: 8.5pt; }
+  .hl pre, ul.notes li, p.seen, .fix, .maths, table, figcaption { font-size: 8.5pt; }
   .hl pre { white-space: pre-wrap; overflow: visible; }
   .step, figure, table, .maths, .fix, ul.notes li, h3 { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
@@ -272,10 +273,10 @@ def page(numbers=True):
     numbers (each step's epoch-1 values and the fixture-numbers section: they
     run both languages)."""
     formatter = HtmlFormatter(style=PYGMENTS_STYLE, cssclass="hl")
-    body = [_intro()]
+    body, shown_notes = [_intro()], set()
     for index, variant in enumerate(steps.VARIANTS):
         values = example_values(variant) if numbers else None
-        body.append(_variant_html(variant, formatter, first=index == 0, values=values))
+        body.append(_variant_html(variant, formatter, first=index == 0, values=values, shown_notes=shown_notes))
     if numbers:
         body.append(_numbers_html(NUMBERS_FIXTURE, formatter))
     body.append(_rule_html())
@@ -320,7 +321,10 @@ values the step computes in the first epoch of the variant's example fixture, in
 </header>"""
 
 
-def _variant_html(variant, formatter, first=False, values=None):
+def _variant_html(variant, formatter, first=False, values=None, shown_notes=None):
+    """One variant's section.  ``shown_notes``, the topics of the porter's notes shown in earlier sections, is
+    updated: a note is written out once on the page, and later sections link to it."""
+    shown_notes = set() if shown_notes is None else shown_notes
     info = steps.VARIANTS[variant]
     step_list, helpers = _variant_view(variant)
     source = (f'<a href="{html.escape(info.url)}">{html.escape(info.text)}</a>' if info.url
@@ -353,7 +357,7 @@ def _variant_html(variant, formatter, first=False, values=None):
                         if values is not None and last_block[number] == index)
         seen += numbers_here
         parts.append(f'<article class="step" id="{anchor}">{heads}{maths}'
-                     f'{_pair_html(section["python"], section["r"], formatter)}{_notes_html(section["notes"])}'
+                     f'{_pair_html(section["python"], section["r"], formatter)}{_notes_html(section["notes"], shown_notes)}'
                      f"{shown}</article>")
     if helpers:
         parts.append(f'<h3 id="{variant}-outside">Outside the steps</h3><p>Definitions the steps use that hold no '
@@ -361,7 +365,7 @@ def _variant_html(variant, formatter, first=False, values=None):
     for helper in helpers:
         parts.append(f'<article class="step" id="{variant}-def-{html.escape(helper["name"].lower())}">'
                      f'<h3><code>{html.escape(helper["name"])}</code></h3>'
-                     f'{_pair_html(helper["python"], helper["r"], formatter)}{_notes_html(helper["notes"])}'
+                     f'{_pair_html(helper["python"], helper["r"], formatter)}{_notes_html(helper["notes"], shown_notes)}'
                      "</article>")
     parts.append("</section>")
     return "\n".join(parts)
@@ -447,10 +451,26 @@ def _highlight(code, language, formatter):
     return head + "<pre>" + "".join(f'<span class="ln">{line}</span>' for line in lines) + "</pre>" + tail
 
 
-def _notes_html(notes):
+def _notes_html(notes, shown=None):
+    """The porter's notes of a step: written out the first time on the page, linked to after that."""
+    shown = set() if shown is None else shown
     if not notes:
         return ""
-    return '<ul class="notes">' + "".join(f"<li>{_inline_code(note.text)}</li>" for note in notes) + "</ul>"
+    new = [note for note in notes if note.topic not in shown]
+    seen = [note for note in notes if note.topic in shown]
+    shown.update(note.topic for note in new)
+    out = ""
+    if new:
+        out += '<ul class="notes">' + "".join(f'<li id="note-{_slug(note.topic)}">{_inline_code(note.text)}</li>'
+                                              for note in new) + "</ul>"
+    if seen:
+        links = ", ".join(f'<a href="#note-{_slug(note.topic)}">{html.escape(note.topic)}</a>' for note in seen)
+        out += f'<p class="seen">Porter’s notes above that apply here too: {links}.</p>'
+    return out
+
+
+def _slug(text):
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def _inline_code(text):

@@ -159,7 +159,8 @@ def test_layer_backprop_carries_step_3_in_both_twins():
         assert name in python.code and name in r.code
     layer = dict((python.name, (python, r)) for python, r in steps.paired_definitions("layered"))["Layer"]
     assert "def feedforward" in layer[0].code and "backprop" not in layer[0].code.replace("Step 3: backpropagation", "")
-    assert "# … Step 3: backpropagation, above" in layer[0].code and "# … Step 3: backpropagation, above" in layer[1].code
+    pointer = "# … Step 3: backpropagation, above"
+    assert pointer in layer[0].code and pointer in layer[1].code
 
 
 @pytest.fixture(scope="module")

@@ -166,7 +166,8 @@ def _columns(python, r, column, paint=lambda text, kind: text):
         comment = text.lstrip().startswith(("#", "↪ #"))
         return paint(shown, kind or "dim") if kind or (comment and paint("", "dim")) else shown
 
-    return [(cell(*a, True) + " " + paint("|", "dim") + " " + cell(*b, False)).rstrip() for a, b in zip(left, right)]
+    return [(cell(*a, True) + " " + paint("|", "dim") + " " + cell(*b, False)).rstrip()
+            for a, b in zip(left, right, strict=True)]
 
 
 def _wrap(code, column):
@@ -356,17 +357,17 @@ def _variant_html(variant, formatter, first=False, values=None, shown_notes=None
         shown = "".join(_values_html(variant, number, values) for number in numbers_here
                         if values is not None and last_block[number] == index)
         seen += numbers_here
+        notes = _notes_html(section["notes"], shown_notes)
         parts.append(f'<article class="step" id="{anchor}">{heads}{maths}'
-                     f'{_pair_html(section["python"], section["r"], formatter)}{_notes_html(section["notes"], shown_notes)}'
-                     f"{shown}</article>")
+                     f'{_pair_html(section["python"], section["r"], formatter)}{notes}{shown}</article>')
     if helpers:
         parts.append(f'<h3 id="{variant}-outside">Outside the steps</h3><p>Definitions the steps use that hold no '
                      "step marker, paired by name.</p>")
     for helper in helpers:
         parts.append(f'<article class="step" id="{variant}-def-{html.escape(helper["name"].lower())}">'
                      f'<h3><code>{html.escape(helper["name"])}</code></h3>'
-                     f'{_pair_html(helper["python"], helper["r"], formatter)}{_notes_html(helper["notes"], shown_notes)}'
-                     "</article>")
+                     f'{_pair_html(helper["python"], helper["r"], formatter)}'
+                     f'{_notes_html(helper["notes"], shown_notes)}</article>')
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -9,16 +9,15 @@ import re
 
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, ROOT
 
 from twinnet import article, fixtures, layered, rbridge
-
-from conftest import FIXTURE_DIR, ROOT
+from twinnet.parity import TOLERANCE
 
 ARTICLE = fixtures.read_fixture(FIXTURE_DIR / "article.json")
 X, Y = ARTICLE["data"]["X"], ARTICLE["data"]["y"]
 INIT, HYPER = ARTICLE["init"], ARTICLE["hyper"]
 EXPECTED = {name: np.array(value) for name, value in ARTICLE["expected"]["params"].items()}
-TOLERANCE = 1e-12
 
 # The article's published R code (the copy of the article twinnet was written from quotes only its Python), as
 # printed at the article's URL, with one change: the weights and biases come

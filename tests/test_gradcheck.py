@@ -13,11 +13,10 @@ through rpy2; only the differencing is Python.
 
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, FIXTURE_NAMES
 
 from twinnet import fixtures, rbridge
 from twinnet.maintain import generate
-
-from conftest import FIXTURE_DIR, FIXTURE_NAMES
 
 STEP = 1e-5  # balances truncation (~STEP²) against cancellation (~2e-16·J/STEP) for J up to ~64 (wide)
 LIMIT = 1e-6

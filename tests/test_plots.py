@@ -2,12 +2,11 @@
 as PNGs; the drift's chunked training reproduces an uninterrupted run."""
 
 import numpy as np
-
-from twinnet.maintain import drift
-from twinnet import fixtures, rbridge
-from twinnet.reading import plots
-
 from conftest import FIXTURE_DIR
+
+from twinnet import fixtures, rbridge
+from twinnet.maintain import drift
+from twinnet.reading import plots
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

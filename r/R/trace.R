@@ -45,12 +45,12 @@ stepwise_steps <- list(
   step_row(3, "hidden layer activations", "hiddenLayer_activations"),
   step_row(4, "output layer linear transform and output", c("outputLayer_linearTransform", "output")),
   step_row(5, "rate of change of error w.r.t. output", c("loss", "error_wrt_output")),
-  step_row(6, "rate of change of output w.r.t. Z2", "output_wrt_outputLayer_LinearTransform"),
+  step_row(6, "rate of change of output w.r.t. Z2", "output_wrt_outputLayer_linearTransform"),
   step_row(7, "rate of change of Z2 w.r.t. weights between hidden and output layer",
-           "outputLayer_LinearTransform_wrt_weights_hidden_output"),
+           "outputLayer_linearTransform_wrt_weights_hidden_output"),
   step_row(8, "rate of change of error w.r.t. weights between hidden and output layer",
            "error_wrt_weights_hidden_output"),
-  step_row(9, "rates of change of Z2 w.r.t. H", c("outputLayer_LinearTransform_wrt_hiddenLayer_activations",
+  step_row(9, "rates of change of Z2 w.r.t. H", c("outputLayer_linearTransform_wrt_hiddenLayer_activations",
                                                   "hiddenLayer_activations_wrt_hiddenLayer_linearTransform",
                                                   "hiddenLayer_linearTransform_wrt_weights_input_hidden")),
   step_row(10, "rate of change of error w.r.t. weights between input and hidden layer",
@@ -181,10 +181,18 @@ step_names <- function(variant, layers = 0) {
   rows
 }
 
-# Call fn(...); returns its result and its local variables as they were when
-# it returned: a copy of fn whose body first registers, with on.exit, a
-# handler that keeps the frame. The copy keeps fn's environment, so a Layer
-# method still updates its own fields with <<-.
+#' Call a function and keep its local variables
+#'
+#' Calls `fn(...)` and returns its result and its local variables as they were
+#' when it returned: through a copy of `fn` whose body first registers, with
+#' `on.exit()`, a handler that keeps the frame. The copy keeps `fn`'s
+#' environment, so a [Layer] method still updates its own fields with `<<-`.
+#'
+#' @param fn A function (or a Layer method).
+#' @param ... Its arguments.
+#' @return A list with `result` and `locals` (the numeric locals, by name).
+#' @keywords internal
+#' @noRd
 call_keeping_locals <- function(fn, ...) {
   kept <- new.env()
   keeping <- fn

@@ -13,6 +13,8 @@ first run that disagrees, and the pattern of what disagrees there first points
 to the usual porting mistake (:func:`diagnose`).
 """
 
+from __future__ import annotations
+
 import contextlib
 import functools
 import glob
@@ -20,9 +22,11 @@ import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -68,6 +72,10 @@ LOSS = {
 }
 
 
+# A port: called with a fixture path and a result path, returns None or one line saying why it failed.
+Port = Callable[[Path, Path], str | None]
+
+
 class ResultError(ValueError):
     """A port's result that cannot be compared; the message says why, in one line."""
 
@@ -78,15 +86,15 @@ class Divergence:
 
     epoch: int
     quantity: str
-    index: tuple
+    index: tuple[int, ...]
     port: float
     reference: float
 
-    def __str__(self):
+    def __str__(self) -> str:
         index = ", ".join(map(str, self.index))
         return f"epoch {self.epoch}, {self.quantity}[{index}]: port={self.port!r}, reference={self.reference!r}"
 
-    def as_json(self):
+    def as_json(self) -> dict[str, Any]:
         return {"epoch": self.epoch, "quantity": self.quantity, "index": list(self.index),
                 "port": self.port, "reference": self.reference}
 
@@ -99,29 +107,36 @@ class Run:
     label: str
     epochs: int
     fixture: Path
-    reference: dict
-    port: dict = None
-    error: str = None
-    divergences: list = field(default_factory=list)
+    reference: dict[str, Any]
+    port: dict[str, Any] | None = None
+    error: str | None = None
+    divergences: list[Divergence] = field(default_factory=list)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.error is None and not self.divergences
 
     @property
-    def status(self):
+    def status(self) -> str:
         return "error" if self.error else "fail" if self.divergences else "pass"
 
     @property
-    def stage(self):
+    def stage(self) -> str:
         """The run in words, for messages."""
         return f"full run ({self.epochs} epochs)" if self.label == "full" else f"run with {self.epochs} epochs"
 
-    def differing(self):
+    @property
+    def result(self) -> dict[str, Any]:
+        """The port's result, for the runs that have one (all that the diagnosis looks at)."""
+        if self.port is None:
+            raise ValueError(f"{self.label}: the port gave no result")
+        return self.port
+
+    def differing(self) -> set[str]:
         """The names of the quantities out of tolerance."""
         return {divergence.quantity for divergence in self.divergences}
 
-    def as_json(self):
+    def as_json(self) -> dict[str, Any]:
         max_abs = None if self.port is None else {
             name: float(np.max(np.abs(parity.quantities(self.port)[name] - reference), initial=0.0))
             for name, reference in parity.quantities(self.reference).items()}
@@ -134,20 +149,20 @@ class Run:
 class Verdict:
     """Everything conform found out about one fixture."""
 
-    fixture: dict
+    fixture: dict[str, Any]
     path: Path
-    runs: list
-    diagnosis: str = None
+    runs: list[Run]
+    diagnosis: str | None = None
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return all(run.ok for run in self.runs)
 
     @property
-    def name(self):
+    def name(self) -> str:
         return self.fixture["name"]
 
-    def line(self):
+    def line(self) -> str:
         """The fixture's one line: pass, or the first divergence and the diagnosis."""
         if self.ok:
             epochs = ", ".join(str(run.epochs) for run in self.runs)
@@ -157,7 +172,7 @@ class Verdict:
             return f"FAIL  {self.name}: {run.stage}: {run.error}"
         return f"FAIL  {self.name}: {run.divergences[0]} -- {self.diagnosis}"
 
-    def as_json(self):
+    def as_json(self) -> dict[str, Any]:
         failed = None if self.ok else self.runs[-1]
         return {
             "fixture": self.name,
@@ -174,10 +189,10 @@ class Verdict:
 
 # --- running the port ---------------------------------------------------------
 
-def command_port(command, timeout=TIMEOUT):
+def command_port(command: Sequence[str], timeout: float = TIMEOUT) -> Port:
     """A port from a command line: ``port(fixture, result)`` calls
     ``COMMAND... FIXTURE RESULT`` and returns None, or one line saying why it failed."""
-    def port(fixture, result):
+    def port(fixture: Path, result: Path) -> str | None:
         try:
             done = subprocess.run([*command, str(fixture), str(result)], stdin=subprocess.DEVNULL,
                                   capture_output=True, text=True, errors="replace", timeout=timeout)
@@ -191,14 +206,14 @@ def command_port(command, timeout=TIMEOUT):
     return port
 
 
-def _stderr_line(stderr):
+def _stderr_line(stderr: str) -> str:
     """': ' and the last line the port wrote to stderr (R's closing
     'Execution halted' is skipped), or '' when it wrote nothing."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip() and line.strip() != "Execution halted"]
     return f": {lines[-1]}" if lines else ""
 
 
-def derive(path, epochs, directory):
+def derive(path: str | Path, epochs: int, directory: str | Path) -> Path:
     """A copy of the fixture at ``path`` that trains for ``epochs`` epochs, with
     ``expected`` recomputed by the Python twin; returns the copy's path."""
     document = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -213,7 +228,7 @@ def derive(path, epochs, directory):
     return copy
 
 
-def run_port(port, label, fixture_path, result_path):
+def run_port(port: Port, label: str, fixture_path: Path, result_path: Path) -> Run:
     """Run the port on one fixture file and compare its result with the Python twin's."""
     reference = fixtures.train_fixture(fixture_path)
     run = Run(label, len(reference["loss"]), Path(fixture_path), reference)
@@ -230,7 +245,7 @@ def run_port(port, label, fixture_path, result_path):
     return run
 
 
-def check_fixture(path, port, directory):
+def run_port_on_fixture(path: str | Path, port: Port, directory: str | Path) -> Verdict:
     """Run the port on the fixture's derived copies (0, 1, 2 epochs), then on the
     fixture itself; stop at the first run that disagrees, and diagnose it."""
     fixture = fixtures.read_fixture(path)
@@ -249,7 +264,7 @@ def check_fixture(path, port, directory):
 
 # --- reading and comparing results --------------------------------------------
 
-def read_result(path, reference):
+def read_result(path: str | Path, reference: dict[str, Any]) -> dict[str, Any]:
     """The port's result as arrays, checked against ``result.schema.json`` and
     against the reference's fixture, names and shapes; raises :class:`ResultError`."""
     if not Path(path).exists():
@@ -258,7 +273,8 @@ def read_result(path, reference):
         document = fixtures.load_json(path)
     except fixtures.FixtureError as error:
         detail = error.message.split(": ", 1)[-1]  # without the path
-        raise ResultError(f"the result is {detail}" if error.code == "E_JSON" else f"cannot read the result: {detail}") from None
+        raise ResultError(f"the result is {detail}" if error.code == "E_JSON"
+                          else f"cannot read the result: {detail}") from None
     _check_structure(document, reference)
     params = {name: _array(document["params"][name], f"params.{name}") for name in reference["params"]}
     result = {**document, "params": params,
@@ -296,8 +312,8 @@ def _schema_error(document):
     return error
 
 
-@functools.lru_cache(maxsize=None)
-def result_validator():
+@functools.cache
+def result_validator() -> Any:
     """A JSON Schema validator for ``shared_fixtures/result.schema.json``."""
     from jsonschema import Draft202012Validator
 
@@ -324,7 +340,7 @@ def _check_shape(array, shape, where):
     raise ResultError(f"{where}: expected {shape[0]}x{shape[1]}, got {got}{hint}")
 
 
-def divergences(port, reference, exact_params=False):
+def divergences(port: dict[str, Any], reference: dict[str, Any], exact_params: bool = False) -> list[Divergence]:
     """The first element out of tolerance of every quantity, earliest epoch first.
 
     With ``exact_params`` (after 0 epochs) the parameters must be equal."""
@@ -333,9 +349,8 @@ def divergences(port, reference, exact_params=False):
     for name, want in parity.quantities(reference).items():
         got = parity.quantities(port)[name]
         tolerance = 0.0 if exact_params and name in reference["params"] else parity.TOLERANCE
-        bad = np.argwhere(np.abs(got - want) > tolerance)
-        if len(bad):
-            index = tuple(int(i) for i in bad[0])
+        index = parity.first_out_of_tolerance(got, want, tolerance)
+        if index is not None:
             epoch = index[0] if name == "loss" else epochs
             found.append(Divergence(epoch, name, index, float(got[index]), float(want[index])))
     return sorted(found, key=lambda divergence: divergence.epoch)
@@ -343,7 +358,7 @@ def divergences(port, reference, exact_params=False):
 
 # --- diagnosis ----------------------------------------------------------------
 
-def diagnose(fixture, run):
+def diagnose(fixture: dict[str, Any], run: Run) -> str | None:
     """What the pattern of the first failing run points to, in one sentence
     (None when the port gave no result to compare)."""
     if run.error:
@@ -357,18 +372,18 @@ def diagnose(fixture, run):
     return fallback(fixture, run)
 
 
-def differing_params(fixture, run):
+def differing_params(fixture: dict[str, Any], run: Run) -> list[str]:
     """The parameters out of tolerance, in the fixture's order."""
     return [name for name in fixture["init"] if name in run.differing()]
 
 
-def precision_loss(fixture, run):
+def precision_loss(fixture: dict[str, Any], run: Run) -> str | None:
     """After 0 epochs the parameters are init up to rounding: digits were lost
     when the port read or wrote its numbers."""
     if run.epochs != 0 or not differing_params(fixture, run):
         return None
     init = np.concatenate([value.ravel() for value in fixture["init"].values()])
-    port = np.concatenate([run.port["params"][name].ravel() for name in fixture["init"]])
+    port = np.concatenate([run.result["params"][name].ravel() for name in fixture["init"]])
     relative = float(np.max(np.abs(port - init) / np.maximum(np.abs(init), np.finfo(float).tiny)))
     if relative > 1e-6:
         return None
@@ -383,19 +398,19 @@ def precision_loss(fixture, run):
     return f"{start}: numbers lose digits when they are read or written; read them as doubles and {fix}"
 
 
-def column_major(matrix):
+def column_major(matrix: np.ndarray) -> np.ndarray:
     """A matrix refilled column by column from its row-by-row numbers: what R's
     matrix(unlist(rows), nrow = length(rows)) gives without byrow = TRUE.
     For a square matrix this is its transpose."""
     return matrix.ravel().reshape(matrix.shape, order="F")
 
 
-def reordered_init(fixture, run):
+def reordered_init(fixture: dict[str, Any], run: Run) -> str | None:
     """After 0 epochs a parameter holds init's numbers in other places."""
     if run.epochs != 0:
         return None
     for name in differing_params(fixture, run):
-        got, init = run.port["params"][name], fixture["init"][name]
+        got, init = run.result["params"][name], fixture["init"][name]
         if np.array_equal(got, column_major(init)):
             return (f"the initial weights were read transposed: {name} after 0 epochs is init.{name} filled "
                     "column by column; a matrix is a list of rows (R: matrix(unlist(rows), "
@@ -406,7 +421,7 @@ def reordered_init(fixture, run):
     return None
 
 
-def untrained_output(fixture, run):
+def untrained_output(fixture: dict[str, Any], run: Run) -> str | None:
     """The output at epoch 0 differs although the parameters round-trip."""
     if run.epochs != 0 or "output" not in run.differing() or differing_params(fixture, run):
         return None
@@ -420,7 +435,7 @@ def untrained_output(fixture, run):
         X = misread if name == "X" else data["X"]
         init = fixture["init"] if name == "X" else {**fixture["init"], name: misread}
         _, _, output = fixtures.train_variant(fixture["variant"], X, data["y"], init, hyper, 0)
-        if np.max(np.abs(output - run.port["output"])) <= parity.TOLERANCE:
+        if np.max(np.abs(output - run.result["output"])) <= parity.TOLERANCE:
             mistake = "the data layout is wrong" if name == "X" else "the initial weights were read transposed"
             return (f"{start}: {mistake}: the reference with {name} filled column by column gives the port's "
                     "output; a matrix is a list of rows, and X has one sample per row")
@@ -428,12 +443,12 @@ def untrained_output(fixture, run):
             "one sample per row), or the forward pass differs (σ(z) = 1/(1 + e^(−z)), biases added to every sample)")
 
 
-def step_factor(fixture, run):
+def step_factor(fixture: dict[str, Any], run: Run) -> str | None:
     """After epoch 1 every parameter's step is the reference's times one common factor."""
     if run.epochs != 1 or not differing_params(fixture, run):
         return None
     init = fixture["init"]
-    port = np.concatenate([(run.port["params"][name] - init[name]).ravel() for name in init])
+    port = np.concatenate([(run.result["params"][name] - init[name]).ravel() for name in init])
     reference = np.concatenate([(run.reference["params"][name] - init[name]).ravel() for name in init])
     large = np.abs(reference) > parity.TOLERANCE
     if not large.any():
@@ -454,7 +469,7 @@ def step_factor(fixture, run):
             f"the reference's: {cause}")
 
 
-def biases_only(fixture, run):
+def biases_only(fixture: dict[str, Any], run: Run) -> str | None:
     """After epoch 1 only bias parameters differ."""
     names = differing_params(fixture, run)
     if run.epochs != 1 or not names or not all(_is_bias(fixture["variant"], name) for name in names):
@@ -467,7 +482,7 @@ def _is_bias(variant, name):
     return (variant == "article" and name in ("bh", "bout")) or (variant == "layered" and name.startswith("b"))
 
 
-def output_layer(fixture):
+def output_layer(fixture: dict[str, Any]) -> tuple[str, ...]:
     """The names of the output layer's parameters."""
     if fixture["variant"] == "layered":
         layers = len(fixture["hyper"]["neurons"])
@@ -475,7 +490,7 @@ def output_layer(fixture):
     return OUTPUT_LAYER[fixture["variant"]]
 
 
-def hidden_layer_only(fixture, run):
+def hidden_layer_only(fixture: dict[str, Any], run: Run) -> str | None:
     """After epoch 1 the hidden layers' parameters differ and the output layer's do not."""
     names = differing_params(fixture, run)
     if run.epochs != 1 or not names or set(names) & set(output_layer(fixture)):
@@ -484,24 +499,24 @@ def hidden_layer_only(fixture, run):
             f"the error sent back to the hidden layer is wrong: {HIDDEN_GRADIENT[fixture['variant']]}")
 
 
-def stale_output(fixture, run):
+def stale_output(fixture: dict[str, Any], run: Run) -> str | None:
     """The parameters agree but the output does not."""
     if run.epochs == 0 or differing_params(fixture, run) or "output" not in run.differing():
         return None
     data = fixture["data"]
     _, _, before = fixtures.train_variant(fixture["variant"], data["X"], data["y"], fixture["init"],
                                           fixture["hyper"], run.epochs - 1)
-    if np.max(np.abs(before - run.port["output"])) <= parity.TOLERANCE:
+    if np.max(np.abs(before - run.result["output"])) <= parity.TOLERANCE:
         return ("the parameters agree but the output is the last epoch's forward pass, before its update: "
                 "output must be a fresh forward pass after the last update")
     return "the parameters agree but the output does not: output is a forward pass with the final parameters"
 
 
-def loss_definition(fixture, run):
+def loss_definition(fixture: dict[str, Any], run: Run) -> str | None:
     """Parameters and output agree; only the loss differs, from epoch 0 on."""
     if run.differing() != {"loss"} or run.divergences[0].epoch != 0:
         return None
-    port, reference = run.port["loss"], run.reference["loss"]
+    port, reference = run.result["loss"], run.reference["loss"]
     data = fixture["data"]
     _, later, _ = fixtures.train_variant(fixture["variant"], data["X"], data["y"], fixture["init"],
                                          fixture["hyper"], run.epochs + 1)
@@ -517,7 +532,7 @@ def loss_definition(fixture, run):
     return f"only the loss differs: {cause + '; ' if cause else 'it is defined differently: '}{definition}"
 
 
-def fallback(fixture, run):
+def fallback(fixture: dict[str, Any], run: Run) -> str:
     """The stage's general message, when no pattern fits."""
     names = differing_params(fixture, run)
     if run.epochs == 0:
@@ -538,14 +553,14 @@ def fallback(fixture, run):
 
 # --- the command --------------------------------------------------------------
 
-def fixture_paths(patterns):
+def expand_fixture_globs(patterns: Iterable[str]) -> list[Path]:
     """The fixture files matching any of the glob patterns, sorted, without the schemas."""
     return sorted({Path(match) for pattern in patterns for match in glob.glob(pattern, recursive=True)
                    if not match.endswith("schema.json")})
 
 
 @contextlib.contextmanager
-def work_directory(path=None):
+def work_directory(path: str | Path | None = None) -> Iterator[Path]:
     """``path`` (created, kept), or a temporary directory whose name has a space
     in it, removed afterwards: a port must take its paths as given."""
     if path is not None:
@@ -556,7 +571,7 @@ def work_directory(path=None):
         yield Path(directory)
 
 
-def report(command, verdicts):
+def report(command: Sequence[str], verdicts: Sequence[Verdict]) -> dict[str, Any]:
     """The JSON report of a conform run."""
     passed = sum(verdict.ok for verdict in verdicts)
     return {
@@ -569,7 +584,7 @@ def report(command, verdicts):
     }
 
 
-def fixture_directories(paths, directory):
+def fixture_directories(paths: Sequence[str | Path], directory: str | Path) -> list[Path]:
     """One work subdirectory per fixture, named after its file (numbered when
     two files share a name), so that fixtures can be checked side by side."""
     stems = [Path(path).stem for path in paths]
@@ -577,14 +592,15 @@ def fixture_directories(paths, directory):
             for number, stem in enumerate(stems, start=1)]
 
 
-def check_port(paths, command, report_path, work_dir=None, timeout=TIMEOUT, jobs=None):
+def check_port(paths: Sequence[str | Path], command: Sequence[str], report_path: str | Path,
+               work_dir: str | Path | None = None, timeout: float = TIMEOUT, jobs: int | None = None) -> int:
     """Check the port ``command`` on every fixture, ``jobs`` fixtures at a time
     (default: one per CPU): print one line each, in order, and a summary, and
     write the report; returns the exit status, 0 only when all pass."""
     port = command_port(command, timeout)
     verdicts = []
     with work_directory(work_dir) as directory, ThreadPoolExecutor(max(1, jobs or os.cpu_count() or 1)) as pool:
-        checks = pool.map(lambda path, where: check_fixture(path, port, where),
+        checks = pool.map(lambda path, where: run_port_on_fixture(path, port, where),
                           paths, fixture_directories(paths, directory))
         for verdict in checks:
             print(verdict.line(), flush=True)

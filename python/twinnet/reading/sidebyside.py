@@ -8,6 +8,8 @@ fixture's numbers as each language computes them, trained through
 :mod:`twinnet.rbridge`.
 """
 
+from __future__ import annotations
+
 import html
 import os
 import re
@@ -15,6 +17,7 @@ import shutil
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pygments import highlight
@@ -34,13 +37,15 @@ FULL_MATRIX = 16  # a quantity with at most this many elements is shown in full,
 ABBREVIATED = (3, 4)  # the top-left rows × columns shown of a larger one
 
 
-def sections(variant):
+def sections(variant: str) -> list[dict[str, Any]]:
     """The variant's steps for display: one dict per block of code, in order,
     with headings, maths, both languages' code and the notes that apply."""
-    seen, shown_notes, result = [], set(), []
+    seen: list[int] = []
+    shown_notes: set[str] = set()
+    result: list[dict[str, Any]] = []
     for python, r in steps.paired_blocks(variant):
         headings, maths = [], []
-        for python_marker, r_marker in zip(python.markers, r.markers):
+        for python_marker, r_marker in zip(python.markers, r.markers, strict=True):
             number = python_marker.number
             text = python_marker.text if python_marker.text == r_marker.text else python_marker.title
             headings.append((number, text))
@@ -51,19 +56,19 @@ def sections(variant):
     return result
 
 
-def maths_of(variant, number, occurrence=0):
+def maths_of(variant: str, number: int, occurrence: int = 0) -> Maths:
     """The Maths of a step: the entry for its number, or the entry for this
     occurrence when a number has several markers."""
     entry = MATHS[(variant, number)]
     return entry if isinstance(entry, Maths) else entry[occurrence]
 
 
-def helper_sections(variant, shown_notes=None):
+def helper_sections(variant: str, shown_notes: set[str] | None = None) -> list[dict[str, Any]]:
     """The definitions outside the steps, paired by name, with their notes."""
     shown_notes = set() if shown_notes is None else shown_notes
     result = []
     for python, r in steps.paired_definitions(variant):
-        name = (python or r).name
+        name = next(side.name for side in (python, r) if side is not None)
         notes = _new_notes(python.code, r.code, shown_notes) if python and r else []
         result.append({"name": name, "python": python, "r": r, "notes": notes})
     return result
@@ -89,7 +94,7 @@ PIPED_WIDTH = 100  # columns when the output is not a terminal and COLUMNS is no
 ANSI = {"heading": "\033[1;36m", "dim": "\033[2m", "python": "\033[1;34m", "r": "\033[1;35m", "reset": "\033[0m"}
 
 
-def terminal_width(width=None, stream=None):
+def terminal_width(width: int | None = None, stream: Any = None) -> int:
     """Columns for the terminal view: ``width`` when given, else ``COLUMNS``, else the terminal's width when
     ``stream`` is a terminal, else 100."""
     if width:
@@ -103,20 +108,20 @@ def terminal_width(width=None, stream=None):
     return PIPED_WIDTH
 
 
-def use_colour(stream=None):
+def use_colour(stream: Any = None) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     stream = sys.stdout if stream is None else stream
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
-def terminal(variant, width=None, colour=False):
+def terminal(variant: str, width: int | None = None, colour: bool = False) -> str:
     """The variant's steps as two plain-text columns, Python left and R right, step by step: each step's two
     pieces of code side by side, the shorter padded with blank rows, long lines wrapped at spaces with a
     hanging indent.  ``width`` defaults to :func:`terminal_width`; ``colour`` adds ANSI colours."""
     width = max(40, terminal_width(width))
     column = (width - 3) // 2
     paint = (lambda text, kind: f"{ANSI[kind]}{text}{ANSI['reset']}") if colour else (lambda text, kind: text)
-    info = steps.VARIANTS[variant]
+    info = steps.TWINS[variant]
     step_list, helpers = _variant_view(variant)
     rule = "=" * (2 * column + 3)
     out = [paint(f"{info.heading} ({variant})", "heading")]
@@ -269,13 +274,13 @@ table.vals .more { color: var(--muted); font-style: italic; }
 """
 
 
-def page(numbers=True):
+def page(numbers: bool = True) -> str:
     """The whole page as one HTML string; ``numbers=False`` leaves out the
     numbers (each step's epoch-1 values and the fixture-numbers section: they
     run both languages)."""
     formatter = HtmlFormatter(style=PYGMENTS_STYLE, cssclass="hl")
-    body, shown_notes = [_intro()], set()
-    for index, variant in enumerate(steps.VARIANTS):
+    body, shown_notes = [_intro()], set[str]()
+    for index, variant in enumerate(steps.TWINS):
         values = example_values(variant) if numbers else None
         body.append(_variant_html(variant, formatter, first=index == 0, values=values, shown_notes=shown_notes))
     if numbers:
@@ -288,7 +293,7 @@ def page(numbers=True):
             + "\n</body>\n</html>\n")
 
 
-def write_page(path, numbers=True):
+def write_page(path: str | Path, numbers: bool = True) -> Path:
     """Write the page to ``path``, and the errata as HTML beside it
     (``errata.html``, which the page links to); returns the page's path."""
     path = Path(path)
@@ -300,16 +305,16 @@ def write_page(path, numbers=True):
     return path
 
 
-def example_values(variant):
+def example_values(variant: str) -> list[dict[str, Any]]:
     """Epoch 1 of the variant's example fixture, traced in Python and in R:
     the rows of :func:`twinnet.reading.numbers.differences`."""
     root = resources.checkout("writing the side-by-side page")
-    path = root / "shared_fixtures" / steps.VARIANTS[variant].example
+    path = root / "shared_fixtures" / steps.TWINS[variant].example
     return numbers.differences(fixtures.trace_fixture(path), rbridge.trace_fixture(path))
 
 
 def _intro():
-    links = "".join(f'<a href="#{name}">{html.escape(info.heading)}</a>' for name, info in steps.VARIANTS.items())
+    links = "".join(f'<a href="#{name}">{html.escape(info.heading)}</a>' for name, info in steps.TWINS.items())
     return f"""<header>
 <h1>twinnet: Python and R side by side</h1>
 <p class="lead">Three small neural networks, each written twice, in Python (numpy) and in base R, and checked to
@@ -322,11 +327,12 @@ values the step computes in the first epoch of the variant's example fixture, in
 </header>"""
 
 
-def _variant_html(variant, formatter, first=False, values=None, shown_notes=None):
+def _variant_html(variant: str, formatter: HtmlFormatter, first: bool = False, values: list[dict] | None = None,
+                  shown_notes: set[str] | None = None) -> str:
     """One variant's section.  ``shown_notes``, the topics of the porter's notes shown in earlier sections, is
     updated: a note is written out once on the page, and later sections link to it."""
     shown_notes = set() if shown_notes is None else shown_notes
-    info = steps.VARIANTS[variant]
+    info = steps.TWINS[variant]
     step_list, helpers = _variant_view(variant)
     source = (f'<a href="{html.escape(info.url)}">{html.escape(info.text)}</a>' if info.url
               else html.escape(info.text))
@@ -341,11 +347,11 @@ def _variant_html(variant, formatter, first=False, values=None, shown_notes=None
                      'round-trip digits, |Δ| the absolute difference, ULP the number of doubles between the two. '
                      'Indices count from 0 as in Python (R’s are one higher); matrices are in the twin’s own '
                      'layout.</p>')
-    last_block = {}
+    last_block: dict[int, int] = {}
     for index, section in enumerate(step_list):
         for number, _ in section["headings"]:
             last_block[number] = index
-    seen = []
+    seen: list[int] = []
     for index, section in enumerate(step_list):
         numbers_here = [number for number, _ in section["headings"]]
         part = seen.count(numbers_here[0]) + 1
@@ -482,7 +488,7 @@ def _inline_code(text):
 
 # The numbers section ---------------------------------------------------------------------
 
-def fixture_numbers(path=NUMBERS_FIXTURE):
+def fixture_numbers(path: str | Path = NUMBERS_FIXTURE) -> dict[str, Any]:
     """Initial parameters and a few trained values of a fixture, in both
     languages: {"fixture", "init", "rows"} where each row is
     (python_name, r_name, python_value, r_value)."""
@@ -573,7 +579,7 @@ A test fails when a marker is in one twin and not the other, or when the order d
 
 # The errata as HTML ------------------------------------------------------------------------
 
-def errata_page(markdown):
+def errata_page(markdown: str) -> str:
     """docs/errata.md as one HTML page, with its item anchors (``<a id="A1">``), so that the side-by-side page
     can link to an item from file:// too.  Knows what errata.md uses: headings, tables, paragraphs, `code`,
     **bold**, *italics* and [links](url)."""

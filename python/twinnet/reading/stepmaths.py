@@ -13,6 +13,8 @@ code matches its ``r`` pattern (comment lines ignored), so a note stands where
 the difference first appears in the code, and moves with it.
 """
 
+from __future__ import annotations
+
 import re
 from typing import NamedTuple
 
@@ -33,12 +35,13 @@ class Note(NamedTuple):
     r: str
     text: str
 
-    def applies(self, python_code, r_code):
+    def applies(self, python_code: str, r_code: str) -> bool:
         """Whether both patterns match the code (comment lines left out)."""
         return bool(re.search(self.python, _code_only(python_code)) and re.search(self.r, _code_only(r_code)))
 
 
-MATHS = {
+# (variant, step number) -> its Maths, or one Maths per marker when a number has several.
+MATHS: dict[tuple[str, int], Maths | tuple[Maths, ...]] = {
     # The article: samples are rows.  X n×d, y n×1, w_h d×h, b_h 1×h, w_o h×1, b_o 1×1.
     ("article", 0): Maths(
         ("X (n×d) and y (n×1): samples are rows.",

@@ -32,11 +32,13 @@ The rule, the same for both languages:
   comment line in the definition points to it.
 """
 
+from __future__ import annotations
+
 import ast
 import re
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .. import resources
 
@@ -68,12 +70,13 @@ class Variant:
     url: str = ""
     example: str = ""
 
-    def source(self, language):
+    def source(self, language: str) -> str:
         """The twin's path, relative to the repository root."""
         return self.python if language == "python" else self.r
 
 
-VARIANTS = {
+# The twin pair of each of fixtures.VARIANTS, in that order (test_sidebyside checks it).
+TWINS = {
     "article": Variant(
         "article", "The article network",
         "Sunil Ray, “Understanding and coding Neural Networks From Scratch in Python and R”, Analytics Vidhya, "
@@ -105,7 +108,7 @@ class Marker:
     indent: int
 
     @property
-    def key(self):
+    def key(self) -> tuple[int, str]:
         """What must be identical in both twins: the number and the title."""
         return (self.number, self.title)
 
@@ -114,7 +117,7 @@ class Marker:
 class Block:
     """The code of one step (or of several steps sharing one piece of code)."""
 
-    markers: list
+    markers: list[Marker]
     path: str
     first: int
     last: int
@@ -122,7 +125,7 @@ class Block:
     context: str = ""
 
     @property
-    def location(self):
+    def location(self) -> str:
         """``file:first–last``, plus the function it is in."""
         where = f"{self.path}:{self.first}" + (f"–{self.last}" if self.last > self.first else "")
         return f"{where}, in {self.context}()" if self.context else where
@@ -139,16 +142,16 @@ class Definition:
     code: str = field(repr=False)
 
     @property
-    def location(self):
+    def location(self) -> str:
         return f"{self.path}:{self.first}–{self.last}"
 
 
-def title_of(text):
+def title_of(text: str) -> str:
     """The title part of a marker's text: up to the first , ; : or (."""
     return TITLE_END.split(text, maxsplit=1)[0].strip()
 
 
-def find_markers(lines):
+def find_markers(lines: Sequence[str]) -> list[Marker]:
     """Every step marker in a file's lines, in order."""
     markers = []
     for index, line in enumerate(lines, start=1):
@@ -159,7 +162,8 @@ def find_markers(lines):
     return markers
 
 
-def marker_problems(python_markers, r_markers, python_path="python", r_path="r"):
+def marker_problems(python_markers: Sequence[Marker], r_markers: Sequence[Marker], python_path: str = "python",
+                    r_path: str = "r") -> list[str]:
     """Why two twins' markers do not pair up, as lines; empty when they do.
 
     A marker in one twin and not the other is named with its line, and when
@@ -175,7 +179,8 @@ def marker_problems(python_markers, r_markers, python_path="python", r_path="r")
                 problems.append(f"Step {marker.number}: {marker.title!r} is in {path}:{marker.line} "
                                 f"but not in {other}")
     if not problems and python_keys != r_keys:
-        for python_marker, r_marker in zip(python_markers, r_markers):
+        # the lists may differ in length: report the first place where the order differs
+        for python_marker, r_marker in zip(python_markers, r_markers, strict=False):
             if python_marker.key != r_marker.key:
                 problems.append(f"order differs: {python_path}:{python_marker.line} has Step "
                                 f"{python_marker.number} {python_marker.title!r} where {r_path}:{r_marker.line} "
@@ -186,22 +191,22 @@ def marker_problems(python_markers, r_markers, python_path="python", r_path="r")
     return problems
 
 
-def check_variant(variant):
+def check_variant(variant: str) -> list[str]:
     """The marker problems of one variant's twins (empty when they pair up)."""
-    info = VARIANTS[variant]
+    info = TWINS[variant]
     python, r = (find_markers(read_lines(info.source(language))) for language in LANGUAGES)
     return marker_problems(python, r, info.python, info.r)
 
 
-def read_lines(relative_path):
+def read_lines(relative_path: str) -> list[str]:
     """A twin's lines (no line endings), by its path relative to the repository root."""
     root = resources.checkout("reading the twins side by side (it cuts the R source files)")
     return (root / relative_path).read_text(encoding="utf-8").splitlines()
 
 
-def blocks(variant, language):
+def blocks(variant: str, language: str) -> list[Block]:
     """The step blocks of one twin, in file order."""
-    path = VARIANTS[variant].source(language)
+    path = TWINS[variant].source(language)
     lines = read_lines(path)
     hidden = documentation_lines(lines, language)
     markers = find_markers(lines)
@@ -217,7 +222,7 @@ def blocks(variant, language):
     return result
 
 
-def paired_blocks(variant):
+def paired_blocks(variant: str) -> list[tuple[Block, Block]]:
     """The step blocks of both twins, paired: [(python_block, r_block)].
 
     Raises ValueError when the markers do not pair up or the two twins group
@@ -229,15 +234,16 @@ def paired_blocks(variant):
     groups = [[m.key for m in block.markers] for block in python]
     if groups != [[m.key for m in block.markers] for block in r]:
         raise ValueError(f"{variant}: the twins share code between different steps")
-    return list(zip(python, r))
+    return list(zip(python, r, strict=True))
 
 
-def definitions_outside_steps(variant, language):
+def definitions_outside_steps(variant: str, language: str) -> list[Definition]:
     """Top-level definitions of a twin that no step block covers, in order."""
-    path = VARIANTS[variant].source(language)
+    path = TWINS[variant].source(language)
     lines = read_lines(path)
     hidden = documentation_lines(lines, language)
-    covered, starts = set(), {}
+    covered: set[int] = set()
+    starts: dict[int, Block] = {}
     for block in blocks(variant, language):
         covered.update(range(block.first, block.last + 1))
         starts[block.first] = block
@@ -262,23 +268,24 @@ def definitions_outside_steps(variant, language):
     return result
 
 
-def paired_definitions(variant):
+def paired_definitions(variant: str) -> list[tuple[Definition | None, Definition | None]]:
     """Definitions outside the steps, paired by name: [(python_or_None, r_or_None)]."""
     python = definitions_outside_steps(variant, "python")
     r = {definition.name.lower(): definition for definition in definitions_outside_steps(variant, "r")}
-    pairs = [(definition, r.pop(definition.name.lower(), None)) for definition in python]
+    pairs: list[tuple[Definition | None, Definition | None]] = [
+        (definition, r.pop(definition.name.lower(), None)) for definition in python]
     return pairs + [(None, definition) for definition in r.values()]
 
 
-def documentation_lines(lines, language):
+def documentation_lines(lines: Sequence[str], language: str) -> set[int]:
     """Line numbers (from 1) of documentation: Python docstrings; R roxygen
     lines and Reference Class method docstrings."""
     if language == "python":
-        hidden = set()
+        hidden: set[int] = set()
         for node in ast.walk(ast.parse("\n".join(lines))):
             if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
                     and isinstance(node.value.value, str)):
-                hidden.update(range(node.lineno, node.end_lineno + 1))
+                hidden.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
         return hidden
     hidden = {index for index, line in enumerate(lines, start=1) if line.lstrip().startswith("#'")}
     for index in range(1, len(lines)):
@@ -303,14 +310,14 @@ def _is_code(line):
 def _groups(markers, lines):
     """Markers grouped when no code lies between them, each group with the
     marker that follows it (or None)."""
-    groups = []
+    groups: list[list[Marker]] = []
     for marker in markers:
         if groups and not any(_is_code(line) for line in lines[groups[-1][-1].line:marker.line - 1]):
             groups[-1].append(marker)
         else:
             groups.append([marker])
     following = [group[0] for group in groups[1:]] + [None]
-    return list(zip(groups, following))
+    return list(zip(groups, following, strict=True))
 
 
 def _block_end(lines, marker, following):
@@ -350,7 +357,7 @@ def _trim(lines, first, last, hidden):
 
 def _code(lines, first, last, hidden):
     """Lines first..last without documentation, dedented, blank runs collapsed."""
-    kept = []
+    kept: list[str] = []
     for number in range(first, last + 1):
         line = lines[number - 1]
         if number in hidden or (not line.strip() and (not kept or not kept[-1].strip())):

@@ -23,7 +23,11 @@ R_SPELLING: dict[str, str] = {"twinnet_example": "example"}
 
 def python_public_functions(name):
     tree = ast.parse((ROOT / "python" / "twinnet" / f"{name}.py").read_text(encoding="utf-8"))
-    return [node.name for node in tree.body if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")]
+    def is_overload(node):  # typing.overload stubs are not functions of their own
+        return any(isinstance(decorator, ast.Name) and decorator.id == "overload" for decorator in node.decorator_list)
+
+    return [node.name for node in tree.body
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and not is_overload(node)]
 
 
 def r_public_functions(name):

@@ -192,7 +192,7 @@ def settled(path: Path, fresh: str) -> str:
     if committed == fresh or {**old, "expected": None} != {**new, "expected": None}:
         return fresh
 
-    def close(a, b):
+    def close(a: Any, b: Any) -> bool:
         if isinstance(a, list) and isinstance(b, list):
             return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b, strict=True))
         if isinstance(a, dict) and isinstance(b, dict):

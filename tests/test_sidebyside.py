@@ -178,7 +178,7 @@ def test_page_contains_mathml_for_every_steps_maths(full_page):
     assert text.count("<math>") > 60 and "<msub>" in text and "<msup>" in text
     for variant in VARIANTS:
         section = text.split(f'<section id="{variant}">', 1)[1].split("</section>", 1)[0]
-        for card in section.split('<article class="step" id="')[1:]:
+        for card in re.split(r'<article class="step[^"]*" id="', section)[1:]:
             if "-def-" not in card.split('"', 1)[0]:
                 assert "<math>" in card.split('<div class="pair">')[0], card[:80]
     assert "e^(" not in text.split("<body>", 1)[1].split('<p class="fix">')[0]
@@ -227,11 +227,14 @@ def test_page_layout_does_not_scroll_sideways(full_page):
     assert text.count("<table") == text.count('<div class="scroll"><table')
     css = sidebyside.CSS
     assert re.search(r"\.hl pre \{[^}]*white-space: pre;[^}]*overflow-x: auto;", css)
-    assert "text-indent" not in css and "overflow-wrap: anywhere" not in css
+    screen_css = css.split("@media print", 1)[0]
+    assert "text-indent" not in screen_css and "overflow-wrap: anywhere" not in css and "word-break" not in css
+    # on paper a wrapped line hangs inside its own indentation: each line carries it
+    assert '<span class="ln" style="--i:4ch">' in text and "calc(var(--i, 0ch) + 4ch)" in css
     assert ".scroll { overflow-x: auto;" in css
     assert "@media screen and (max-width: 900px) { .pair { grid-template-columns: minmax(0, 1fr); }" in css
     print_css = css.split("@media print", 1)[1]
-    assert "break-inside: avoid" in print_css and "break-before: page" not in print_css
+    assert ".step.short," in print_css and "break-inside: avoid" in print_css and "break-before: page" not in print_css
     sizes = set(re.findall(r"font-size: ([0-9.]+pt)", print_css))
     assert sizes == {"9pt", "8.5pt"}  # body text, and one size for code, notes, maths and tables
 

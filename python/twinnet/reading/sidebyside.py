@@ -35,6 +35,7 @@ NUMBERS_FIXTURE = "shared_fixtures/article.json"
 LOSS_EPOCHS = (1, 2, 10, 100, 1000, 5000)
 FULL_MATRIX = 16  # a quantity with at most this many elements is shown in full, a larger one abbreviated
 ABBREVIATED = (3, 4)  # the top-left rows × columns shown of a larger one
+SHORT_STEP = 7  # a step with fewer code lines than this is kept on one printed page
 
 
 def sections(variant: str) -> list[dict[str, Any]]:
@@ -266,9 +267,13 @@ table.vals .more { color: var(--muted); font-style: italic; }
   .pair { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
   /* one size for code, notes, maths and tables; a step's heading, code and notes on one page */
   .hl pre, ul.notes li, p.seen, .fix, .maths, table, figcaption { font-size: 8.5pt; }
+  /* paper cannot scroll: a long line wraps between words, its continuation 4 columns inside its indentation */
   .hl pre { white-space: pre-wrap; overflow: visible; }
-  .step, figure, table, .maths, .fix, ul.notes li, h3 { break-inside: avoid; }
-  h2, h3 { break-after: avoid; }
+  .hl pre .ln { padding-left: calc(var(--i, 0ch) + 4ch); text-indent: calc(-1 * var(--i, 0ch) - 4ch); }
+  /* a short step stays on one page; a long one may continue on the next, but never splits a heading from its
+     maths, a maths or note box, a table row or a line of code (whole steps kept together leave pages empty) */
+  .step.short, .maths, .fix, ul.notes li, p.seen, h3, tr, .hl pre .ln { break-inside: avoid; }
+  h2, h3, .maths, .fix, figcaption { break-after: avoid; }
   .scroll, .maths { overflow: visible; }
 }
 """
@@ -364,7 +369,8 @@ def _variant_html(variant: str, formatter: HtmlFormatter, first: bool = False, v
                         if values is not None and last_block[number] == index)
         seen += numbers_here
         notes = _notes_html(section["notes"], shown_notes)
-        parts.append(f'<article class="step" id="{anchor}">{heads}{maths}'
+        short = max(section["python"].code.count("\n"), section["r"].code.count("\n")) < SHORT_STEP
+        parts.append(f'<article class="step{" short" if short else ""}" id="{anchor}">{heads}{maths}'
                      f'{_pair_html(section["python"], section["r"], formatter)}{notes}{shown}</article>')
     if helpers:
         parts.append(f'<h3 id="{variant}-outside">Outside the steps</h3><p>Definitions the steps use that hold no '
@@ -447,15 +453,19 @@ def _code_html(block, language, formatter):
 
 
 def _highlight(code, language, formatter):
-    """Pygments HTML with every source line in its own block-level span, so a
-    line too long for its column wraps with a hanging indent."""
+    """Pygments HTML with every source line in its own block-level span that
+    knows its indentation (``--i``), so that where a line must wrap (on paper)
+    its continuation hangs 4 columns inside the line's own indentation."""
     out = highlight(code + "\n", LEXERS[language](), formatter)
     head, rest = out.split("<pre>", 1)
     body, tail = rest.rsplit("</pre>", 1)
     lines = body.split("\n")
     if lines and not lines[-1]:
         lines.pop()
-    return head + "<pre>" + "".join(f'<span class="ln">{line}</span>' for line in lines) + "</pre>" + tail
+    indents = [len(line) - len(line.lstrip(" ")) for line in code.splitlines()]
+    indents += [0] * (len(lines) - len(indents))
+    return head + "<pre>" + "".join(f'<span class="ln" style="--i:{indent}ch">{line}</span>'
+                                    for line, indent in zip(lines, indents, strict=True)) + "</pre>" + tail
 
 
 def _notes_html(notes, shown=None):

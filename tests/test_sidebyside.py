@@ -304,3 +304,17 @@ def test_each_porters_note_is_written_once_on_the_page_and_linked_after():
     assert 'Porter’s notes above that apply here too: <a href="#note-' in text
     matmul = next(note.text for note in NOTES if note.topic == "matmul")
     assert "reference BLAS" not in matmul and "the system's OpenBLAS after `make setup`" in matmul
+
+
+def test_mathml_typesets_formulas_and_leaves_prose_as_text():
+    from twinnet.reading import mathml
+
+    html = mathml.line_html("H_i = X·w_h + b_h   (n×h; b_h is added to every row)")
+    assert html.startswith("<math><mrow><msub><mi>H</mi><mi>i</mi></msub><mo>=</mo><mi>X</mi><mo>·</mo>")
+    assert html.endswith(" is added to every row)") and html.count("<math>") == 2
+    html = mathml.line_html("σ(x) = 1 / (1 + e^(−x)),   σ′(x) = σ(x)·(1 − σ(x)).")
+    assert "<msup><mi>e</mi><mrow><mo>−</mo><mi>x</mi></mrow></msup>" in html
+    assert "<msup><mi>σ</mi><mo>′</mo></msup>" in html and '<mo stretchy="false">(</mo>' in html
+    html = mathml.line_html("derivatives_sigmoid(a) = a·(1 − a) takes the activation a = σ(x), not x.")
+    assert html.startswith("<code>derivatives_sigmoid(a)</code>") and " takes the activation <math>" in html
+    assert mathml.line_html("e_h = δ_o·w_oᵀ").count("<msup><msub><mi>w</mi><mi>o</mi></msub><mi>T</mi></msup>") == 1

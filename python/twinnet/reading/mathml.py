@@ -153,8 +153,8 @@ def _math(run) -> str:
             items.append(f"<mo>{text}</mo>")
         elif kind == "name":
             items.append(f"<mi>{html.escape(text)}</mi>")
-        elif kind in ("open", "close"):  # brackets hug what they enclose, as in print
-            items.append(f'<mo lspace="0" rspace="0">{html.escape(text)}</mo>')
+        elif kind in ("open", "close"):  # brackets hug what they enclose (a stretchy one is set apart)
+            items.append(f'<mo stretchy="false">{html.escape(text)}</mo>')
         elif kind == "code":
             items.append(f"<mtext>{html.escape(text.strip('`'))}</mtext>")
         else:

@@ -6,7 +6,7 @@ that read the source tree (generate, side-by-side, docs) say so when run
 outside a clone of the repository.
 
     train FIXTURE --lang python|r --out RESULT.json [--epochs N]
-    trace FIXTURE --lang python|r  every quantity of one pass (stepwise fixtures)
+    trace FIXTURE --lang python|r [--epoch K] [--format text|json]   every quantity of one epoch, by step
     parity [FIXTURE ...]           exit 1 on any mismatch
     demo [FIXTURE ...] [--out-dir out]
     generate [--check]             write (or check) shared_fixtures/*.json
@@ -27,8 +27,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
 
 from . import __version__, fixtures, parity, rbridge, resources
 from .maintain import generate
@@ -56,11 +54,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    trace = parity.TRACERS[args.lang](args.fixture)
-    print(f"{args.fixture}: one forward and one backward pass ({args.lang})")
-    for name, value in trace.items():
-        print(f"\n{name}  shape {value.shape}")
-        print(np.array2string(value, precision=args.digits, max_line_width=120))
+    from .reading import numbers
+
+    document = parity.TRACERS[args.lang](args.fixture, args.epoch)
+    sys.stdout.write(fixtures.dumps(document) if args.format == "json" else numbers.trace_text(document))
     return 0
 
 
@@ -98,7 +95,7 @@ def cmd_side_by_side(args: argparse.Namespace) -> int:
     resources.checkout("side-by-side (it cuts the R twins' source files)")
     from .reading import sidebyside
 
-    sys.stdout.write(sidebyside.terminal(args.variant, args.width))
+    sys.stdout.write(sidebyside.terminal(args.variant, args.width, colour=sidebyside.use_colour(sys.stdout)))
     return 0
 
 
@@ -175,10 +172,22 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, help="override hyper.epochs")
     train.set_defaults(run=cmd_train)
 
-    trace = commands.add_parser("trace", help="print every quantity of one forward and backward pass (stepwise)")
-    trace.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
-    trace.add_argument("--lang", choices=sorted(parity.TRACERS), required=True)
-    trace.add_argument("--digits", type=int, default=8, help="digits after the point (default 8)")
+    trace = commands.add_parser(
+        "trace", help="every named quantity of one epoch, step by step, at full precision (any variant)",
+        description="Print every named quantity of one training epoch of FIXTURE -- forward pass, loss, backward "
+                    "pass and update -- in step order, each labelled with its step number and title as on "
+                    "docs/side-by-side.html, with its shape and its values at full precision (17 significant "
+                    "digits). --format json writes a twinnet-trace/1 document (shared_fixtures/trace.schema.json) "
+                    "to diff against another language or a port.",
+        epilog="example: python -m twinnet trace shared_fixtures/article.json --lang r --epoch 2 --format json")
+    trace.add_argument("fixture", type=fixture_argument,
+                       help="a fixture file, or a packaged fixture's name, e.g. shared_fixtures/stepwise.json")
+    trace.add_argument("--lang", choices=sorted(parity.TRACERS), required=True,
+                       help="which twin computes the trace, e.g. --lang python")
+    trace.add_argument("--epoch", type=int, default=1, metavar="K",
+                       help="the epoch to trace, from 1 (default 1, the untrained network), e.g. --epoch 100")
+    trace.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text for reading (default), json for a twinnet-trace/1 document, e.g. --format json")
     trace.set_defaults(run=cmd_trace)
 
     for name, run, text in (("parity", cmd_parity, "train fixtures in both languages and compare"),
@@ -213,9 +222,17 @@ def parser() -> argparse.ArgumentParser:
     conform.add_argument("port_command", nargs="+", metavar="COMMAND", help="the port, after --")
     conform.set_defaults(run=cmd_conform)
 
-    side = commands.add_parser("side-by-side", help="print a variant's steps, Python and R in two columns")
-    side.add_argument("variant", choices=fixtures.VARIANTS)
-    side.add_argument("--width", type=int, help="columns (default: the terminal's width)")
+    side = commands.add_parser(
+        "side-by-side", help="print a variant's steps, Python and R in two aligned columns",
+        description="Print one variant's steps as on docs/side-by-side.html: for each step its maths, then the "
+                    "Python lines and the R lines that compute it side by side (the shorter padded with blank "
+                    "rows), long lines wrapped at spaces with a hanging indent. Colour on a terminal only "
+                    "(NO_COLOR turns it off). Width: --width, else COLUMNS, else the terminal's, else 100.",
+        epilog="example: python -m twinnet side-by-side layered --width 160 | less -R")
+    side.add_argument("variant", choices=fixtures.VARIANTS, help="which network, e.g. article")
+    side.add_argument("--width", type=int, metavar="N",
+                      help="columns (default: COLUMNS, else the terminal's width, else 100 when piped), "
+                           "e.g. --width 120")
     side.set_defaults(run=cmd_side_by_side)
 
     docs = commands.add_parser("docs", help="write docs/side-by-side.html and the article fixture's plots")

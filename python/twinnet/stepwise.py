@@ -1,7 +1,7 @@
 """The bias-free walk-through: the article network without biases, step by step.
 
 This is the network of "Understanding the implementation of Neural Networks
-from scratch in detail" (seed text 000), in that article's own layout and
+from scratch in detail" (the follow-up to the article), in its own layout and
 names.  Its twin is ``r/R/stepwise.R``: the same functions in the same order,
 with the steps numbered identically.
 
@@ -101,12 +101,3 @@ def update_weights(params: Params, backward_pass: Params, lr: float) -> None:
     # Step 11: update the weights
     params["weights_hidden_output"] -= lr * backward_pass["error_wrt_weights_hidden_output"]
     params["weights_input_hidden"] -= lr * backward_pass["error_wrt_weights_input_hidden"]
-
-
-def trace_stepwise(X: np.ndarray, y: np.ndarray, params: Params) -> Params:
-    """Every intermediate of one forward and one backward pass, in the
-    article's order, as {name: array}; X n×d and y n×1 as stored."""
-    X, y = X.T, y.T
-    forward_pass = forward_propagation(X, params)
-    weights = {name: params[name] for name in WEIGHT_NAMES}
-    return {"X": X, "y": y, **weights, **forward_pass, **backward_propagation(X, y, params, forward_pass)}

@@ -1,7 +1,7 @@
 # The bias-free walk-through: the article network without biases, step by step.
 #
 # This is the network of "Understanding the implementation of Neural Networks
-# from scratch in detail" (seed text 000), in that article's own layout and
+# from scratch in detail" (the follow-up to the article), in its own layout and
 # names. Its twin is python/twinnet/stepwise.py: the same functions in the
 # same order, with the steps numbered identically.
 #
@@ -129,17 +129,4 @@ update_weights <- function(params, backward_pass, lr) {
   params$weights_hidden_output <- params$weights_hidden_output - lr * backward_pass$error_wrt_weights_hidden_output
   params$weights_input_hidden <- params$weights_input_hidden - lr * backward_pass$error_wrt_weights_input_hidden
   params
-}
-
-#' One forward and one backward pass, every intermediate
-#'
-#' @inheritParams train_stepwise
-#' @return A named list in the article's order: the transposed `X` and `y`,
-#'   the weights, then every forward and backward quantity.
-#' @export
-trace_stepwise <- function(X, y, params) {
-  X <- t(X)
-  y <- t(y)
-  forward_pass <- forward_propagation(X, params)
-  c(list(X = X, y = y), params[weight_names], forward_pass, backward_propagation(X, y, params, forward_pass))
 }

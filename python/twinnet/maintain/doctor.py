@@ -32,6 +32,12 @@ EXP_GRID = np.linspace(-40.0, 40.0, 200_001)  # every sigmoid input that does no
 REPLAY_EPOCHS = 50
 FIRST_DIFFERENCE_LIMIT = 500
 WIDTH = 100  # the explanation's line width
+READING = (
+    "How to read the differences: |Δ| is the absolute difference between the Python and the R double, ULP "
+    "the number of doubles between them (units in the last place). Rounding shows in ULP, not in |Δ|: one ULP "
+    "is 2.2e-16 for values near 1 but 32 for exp(40) = 2.4e17, so the exp probe's large max |Δ| (up to 3.2e+01) "
+    "is one rounding step of a large value, not an error. The 1e-12 tolerance is absolute and applies to the "
+    "trained parameters, loss and output, whose values are near 1, where 1e-12 is about 4500 ULP.")
 
 CAUSES = {
     "products": "matrix products (@ vs %*%, crossprod)",
@@ -360,6 +366,7 @@ def _parting_sentence(parting):
 def report(path: str | Path = FIXTURE) -> list[str]:
     """The whole doctor report, as lines."""
     lines = ["twinnet doctor: why Python and R agree to 1e-12 but not bit for bit", ""]
+    lines += textwrap.wrap(READING, width=WIDTH) + [""]
     lines += _section("Versions", versions())
     r_algebra = r_linear_algebra()
     lines += _section("Linear algebra", numpy_linear_algebra() + r_algebra)

@@ -114,7 +114,7 @@ def wide_case() -> Case:
 def stepwise_case() -> Case:
     X = [[1, 0, 0, 0], [1, 0, 1, 1], [0, 1, 0, 1]]
     return Case("stepwise", "stepwise",
-                "The walk-through's own example (seed text 000): its X, which differs from the "
+                "The walk-through's own example: its X, which differs from the "
                 "article's X in one entry (row 1 is 1, 0, 0, 0), and y = 1, 1, 0; 3 hidden "
                 "units, no biases. The walk-through fixes neither lr nor epochs: twinnet uses "
                 "lr 0.1 and 2000 epochs, enough for every rounded output to equal y with the "
@@ -137,7 +137,7 @@ def layered_xor_case() -> Case:
     learners = layered_xor_learners()
     failures = [seed for seed in range(100) if seed not in learners]
     return Case("layered-xor", "layered",
-                "The Layer-class article's XOR (seed text 001): layers 2->3 tanh and 3->1 sigmoid, "
+                "The Layer-class article's XOR: layers 2->3 tanh and 3->1 sigmoid, "
                 "log-loss, gradients averaged over the 4 samples, 1500 epochs, lr 0.1. "
                 f"{len(learners)} of seeds 0..99 learn XOR with these settings (every rounded "
                 f"output equals y); this fixture uses seed {learners[0]}, the smallest that does. "

@@ -47,6 +47,12 @@ def save_figure(figure: Figure, target: str | Path) -> Path:
 ZERO_FLOOR = 1e-18  # where a drift of exactly 0 (bit-identical parameters) is drawn on the log axis
 
 
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st, 22nd, 23rd."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def parity_drift(drift: Drift, out_dir: str | Path) -> Path:
     """Plot max |Δ| between the languages' parameters per sampled epoch, on a
     log scale, with the tolerance and one ULP of the largest parameter for
@@ -66,7 +72,7 @@ def parity_drift(drift: Drift, out_dir: str | Path) -> Path:
     axes.axhline(TOLERANCE, color="tab:red", linestyle="--", linewidth=1, label=f"parity tolerance {TOLERANCE:g}")
     axes.set_yscale("log")
     axes.set_ylim(ZERO_FLOOR / 3, TOLERANCE * 30)
-    axes.set_xlabel("epoch" + (f" (every epoch to {drift.dense}, then every {drift.step}th)" if drift.sampled
+    axes.set_xlabel("epoch" + (f" (every epoch to {drift.dense}, then every {ordinal(drift.step)})" if drift.sampled
                                else ""))
     axes.set_ylabel("max |Δ| between the languages' parameters")
     axes.set_title(f"twinnet · {drift.fixture}: parity drift, Python vs R, after each epoch")

@@ -18,13 +18,18 @@ The rule, the same for both languages:
   function, or of the loop it is in).  A marker at the top level (not inside a
   function) covers the definitions that follow it, up to the next marker or to
   the definition that holds the next marker.
+- **Signature.** The first step inside a function starts at the function's
+  signature (``def forward(X, params):``, ``forward <- function(X, params) {``),
+  so the lines between the signature and the first marker are shown with it.
 - **Shared code.** Markers with no code between them share the code after the
   last of them (the article's Steps 10 and 11 are one ``return``).
 - **Documentation left out.** Python docstrings and R's roxygen (``#'``) lines
   and Reference Class method docstrings are not shown; comments are.
 - **Definitions outside the steps.** Top-level definitions that no step covers
   (``loss``, ``update_params``, the ``Layer`` class, …) are paired by name,
-  case-insensitively, in file order.
+  case-insensitively, in file order.  A step inside such a definition (the
+  Layer-class Step 3 in ``Layer.backprop``) is shown with the steps, and one
+  comment line in the definition points to it.
 """
 
 from __future__ import annotations
@@ -45,18 +50,25 @@ DEFINITION = {
     "python": re.compile(r"^\s*(?:def|class) (?P<name>\w+)"),
     "r": re.compile(r"^\s*(?P<name>[\w.]+)\s*(?:<-|=)\s*(?:function\s*\(|methods::setRefClass\(|setRefClass\()"),
 }
+SIGNATURE = {
+    "python": re.compile(r"^\s*def \w+\("),
+    "r": re.compile(r"^\s*[\w.]+\s*(?:<-|=)\s*function\s*\("),
+}
 R_TOP_LEVEL_NAME = re.compile(r"^(?P<name>[\w.]+)\s*<-")
 
 
 @dataclass(frozen=True)
 class Variant:
-    """One network variant: its twins and the text it follows."""
+    """One network variant: its twins, the text it follows (title, author, date where known) and that text's URL
+    ("" when none is known)."""
 
     name: str
     heading: str
     text: str
     python: str
     r: str
+    url: str = ""
+    example: str = ""
 
     def source(self, language: str) -> str:
         """The twin's path, relative to the repository root."""
@@ -67,16 +79,21 @@ class Variant:
 TWINS = {
     "article": Variant(
         "article", "The article network",
-        "Sunil Ray, “Understanding and coding Neural Networks From Scratch in Python and R” (seed text 002)",
-        "python/twinnet/article.py", "r/R/article.R"),
+        "Sunil Ray, “Understanding and coding Neural Networks From Scratch in Python and R”, Analytics Vidhya, "
+        "29 May 2017",
+        "python/twinnet/article.py", "r/R/article.R",
+        "https://www.analyticsvidhya.com/blog/2017/05/neural-network-from-scratch-in-python-and-r/",
+        "article.json"),
     "stepwise": Variant(
         "stepwise", "The bias-free walk-through",
-        "“Understanding the implementation of Neural Networks from scratch in detail” (seed text 000)",
-        "python/twinnet/stepwise.py", "r/R/stepwise.R"),
+        "“Understanding the implementation of Neural Networks from scratch in detail”, the step-by-step follow-up "
+        "to that article (author and URL not known)",
+        "python/twinnet/stepwise.py", "r/R/stepwise.R", "", "stepwise.json"),
     "layered": Variant(
         "layered", "The Layer-class network",
-        "“Writing Python Code for Neural Networks from Scratch” (seed text 001)",
-        "python/twinnet/layered.py", "r/R/layered.R"),
+        "“Writing Python Code for Neural Networks from Scratch”, a blog post of 24 April 2020 (author and URL not "
+        "known)",
+        "python/twinnet/layered.py", "r/R/layered.R", "", "layered-xor.json"),
 }
 
 
@@ -194,8 +211,11 @@ def blocks(variant: str, language: str) -> list[Block]:
     hidden = documentation_lines(lines, language)
     markers = find_markers(lines)
     result = []
+    previous = 0
     for group, following in _groups(markers, lines):
         first, last = group[0].line, _block_end(lines, group[-1], following)
+        first = _signature_line(lines, group[0], previous, language) or first
+        previous = last
         last = _trim(lines, first, last, hidden)
         result.append(Block(group, path, first, last, _code(lines, first, last, hidden),
                             _context(lines, group[0], language)))
@@ -223,11 +243,29 @@ def definitions_outside_steps(variant: str, language: str) -> list[Definition]:
     lines = read_lines(path)
     hidden = documentation_lines(lines, language)
     covered: set[int] = set()
+    starts: dict[int, Block] = {}
     for block in blocks(variant, language):
         covered.update(range(block.first, block.last + 1))
+        starts[block.first] = block
     spans = _python_definitions(lines) if language == "python" else _r_definitions(lines)
-    return [Definition(name, path, first, last, _code(lines, first, last, hidden))
-            for name, first, last in spans if not covered.intersection(range(first, last + 1))]
+    result = []
+    for name, first, last in spans:
+        inside = covered.intersection(range(first, last + 1))
+        if inside == set(range(first, last + 1)) or first in covered:
+            continue
+        shown = list(lines)
+        for number in sorted(inside):  # a step inside the definition (Layer.backprop): one line points to it
+            if number in starts:
+                block = starts[number]
+                shown[number - 1] = (lines[number - 1][:_line_indent(lines[number - 1])]
+                                     + f"# … Step {block.markers[0].number}: {block.markers[0].title}, above "
+                                     f"(lines {block.first}–{block.last})")
+        closing = {block.last + 1 for start, block in starts.items() if start in inside  # R's "}" of the method
+                   and block.last < len(lines) and lines[block.last].strip() in ("}", "},")
+                   and _line_indent(lines[block.last]) == _line_indent(lines[block.first - 1])}
+        hidden_here = hidden | (inside - set(starts)) | closing
+        result.append(Definition(name, path, first, last, _code(shown, first, last, hidden_here)))
+    return result
 
 
 def paired_definitions(variant: str) -> list[tuple[Definition | None, Definition | None]]:
@@ -295,6 +333,19 @@ def _block_end(lines, marker, following):
         stop = next(number for number in range(following.line - 1, marker.line, -1)
                     if lines[number - 1].strip() and _line_indent(lines[number - 1]) == 0)
     return stop - 1
+
+
+def _signature_line(lines, marker, previous, language):
+    """The line (from 1) of the signature of the function a marker is in, when
+    the marker is the first in that function (no block ends after the
+    signature); else None."""
+    if marker.indent == 0:
+        return None
+    for number in range(marker.line - 1, previous, -1):
+        line = lines[number - 1]
+        if line.strip() and _line_indent(line) < marker.indent:
+            return number if SIGNATURE[language].match(line) else None
+    return None
 
 
 def _trim(lines, first, last, hidden):

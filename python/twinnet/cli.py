@@ -1,6 +1,6 @@
 """Command line: ``python -m twinnet COMMAND``, run from the repository root.
 
-    train FIXTURE --lang python|r --out RESULT.json [--epochs N]
+    train FIXTURE --lang python|r --out RESULT.json [--epochs N] [--max-memory GIB]
     trace FIXTURE --lang python|r  every quantity of one pass (stepwise fixtures)
     parity [FIXTURE ...]           exit 1 on any mismatch
     demo [FIXTURE ...] [--out-dir out]
@@ -16,6 +16,7 @@ Bad input exits 2 with one line on stderr; a missing R exits 3 with what to inst
 """
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -38,9 +39,10 @@ def default_fixtures():
 
 def cmd_train(args):
     fixtures.check_output_path(args.out)  # before training: a refused path costs nothing
-    result = TRAINERS[args.lang](args.fixture, args.epochs)
-    fixtures.write_result(result, args.out)
-    print(f"wrote {args.out}: {result['fixture']} trained in {args.lang} for {len(result['loss'])} epochs")
+    result = TRAINERS[args.lang](args.fixture, args.epochs, args.max_memory)
+    fixtures.write_result(result, args.out)  # checks the path again, at the rename
+    print(f"wrote {fixtures.escape(args.out)}: {fixtures.escape(result['fixture'])} trained in {args.lang} "
+          f"for {len(result['loss'])} epochs")
     return 0
 
 
@@ -155,10 +157,12 @@ def parser():
     commands = top.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train one fixture in one language and write a result")
-    train.add_argument("fixture", type=Path)
+    train.add_argument("fixture", type=str)  # not Path: Path("xor.json/") would drop the slash
     train.add_argument("--lang", choices=sorted(TRAINERS), required=True)
-    train.add_argument("--out", type=Path, required=True)
+    train.add_argument("--out", type=str, required=True)
     train.add_argument("--epochs", type=int, help="override hyper.epochs")
+    train.add_argument("--max-memory", type=float, default=fixtures.MAX_MEMORY_GIB, metavar="GIB",
+                       help=f"refuse runs estimated to need more memory (default {fixtures.MAX_MEMORY_GIB} GiB)")
     train.set_defaults(run=cmd_train)
 
     trace = commands.add_parser("trace", help="print every quantity of one forward and backward pass (stepwise)")
@@ -220,6 +224,8 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so a half-written result's temporary file is removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         return args.run(args)
     except fixtures.FixtureError as error:

@@ -141,16 +141,23 @@ def fixture_error_from_r(error):
     return fixtures.FixtureError(match.group(1), match.group(2).strip())
 
 
-def train_fixture(path, epochs=None):
-    """Train a fixture with the R twin; returns a result dict like the Python one."""
+def train_fixture(path, epochs=None, max_memory=None):
+    """Train a fixture with the R twin; returns a result dict like the Python one.
+
+    ``epochs`` goes to R as a double, which R checks as a whole number: an R
+    integer would overflow past 2^31 - 1 before R could refuse it."""
     from . import fixtures
 
     r_package()  # before any rpy2 import: says what to install when R is missing
     from rpy2.rinterface_lib.embedded import RRuntimeError
 
-    args = [str(path)] if epochs is None else [str(path), int(epochs)]
+    kwargs = {}
+    if epochs is not None:
+        kwargs["epochs"] = _as_double(epochs)
+    if max_memory is not None:
+        kwargs["max_memory"] = _as_double(max_memory)
     try:
-        result = call("train_fixture", *args)
+        result = call("train_fixture", str(path), **kwargs)
     except RRuntimeError as error:
         raise fixture_error_from_r(error) from None
     fixture = fixtures.read_fixture(path)
@@ -165,6 +172,15 @@ def train_fixture(path, epochs=None):
         "loss": _shaped(result["loss"], shapes["loss"], "loss"),
         "output": _shaped(result["output"], shapes["output"], "output"),
     }
+
+
+def _as_double(value):
+    """A number as a Python float for R; one too large for a double as infinity,
+    which R refuses as it refuses any other number out of range."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
 
 
 def trace_fixture(path):

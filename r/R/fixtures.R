@@ -501,7 +501,17 @@ first_line <- function(text) sub("\n.*", "", trimws(text))
 # most max_depth after scan_json(), but R inside Python has no stack check).
 first_duplicate_key <- function(document) {
   if (!is.list(document)) return(NULL)
-  lists <- function(node) which(vapply(node, is.list, logical(1), USE.NAMES = FALSE))
+  # The children worth a visit: objects, and arrays that hold lists; the rows
+  # of a matrix (arrays of numbers) are skipped in bulk, without a visit each.
+  lists <- function(node) {
+    kids <- which(vapply(node, is.list, logical(1), USE.NAMES = FALSE))
+    if (length(kids) == 0) return(kids)
+    named <- lengths(lapply(node[kids], names)) > 0
+    inner <- unlist(node[kids], recursive = FALSE, use.names = FALSE)
+    owner <- rep(seq_along(kids), lengths(node[kids]))
+    nested <- tabulate(owner[vapply(inner, is.list, logical(1), USE.NAMES = FALSE)], nbins = length(kids)) > 0
+    kids[named | nested]
+  }
   nodes <- list(document)
   children <- list(lists(document))
   done <- 0L # children of the top node already walked

@@ -10,8 +10,8 @@ invalid_manifest <- function() {
 }
 
 error_codes <- c(
-  "E_IO", "E_SIZE", "E_ENCODING", "E_JSON", "E_SCHEMA", "E_VARIANT", "E_HYPER", "E_SHAPE", "E_VALUE",
-  "E_DIVERGED", "E_OUTPUT"
+  "E_IO", "E_SIZE", "E_ENCODING", "E_JSON", "E_DEPTH", "E_SCHEMA", "E_VARIANT", "E_HYPER", "E_SHAPE", "E_VALUE",
+  "E_BUDGET", "E_DIVERGED", "E_OUTPUT"
 )
 
 test_that("the invalid corpus has at least 25 files, every one in the manifest, once", {

@@ -11,7 +11,6 @@ import stat
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from twinnet import fixtures, rbridge
@@ -232,7 +231,7 @@ def test_names_and_paths_with_line_breaks_stay_on_one_line(tmp_path):
     document["variant"] = "deep\nE_OK"
     fixture = write(folder / "x.json", document)
     lines = assert_refused(fixture, folder / "out.json", "E_VARIANT")
-    assert lines["python"] == (f"twinnet: E_VARIANT: variant: expected 'article', 'stepwise' or 'layered', "
+    assert lines["python"] == ("twinnet: E_VARIANT: variant: expected 'article', 'stepwise' or 'layered', "
                                "got 'deep\\nE_OK'\n")
     missing = folder / "missing.json"
     lines = assert_refused(missing, folder / "out.json", "E_IO")
@@ -244,7 +243,7 @@ def test_results_get_mode_0644_less_the_umask_in_both_languages(tmp_path):
     modes = {}
     for mode in MODES:
         out = tmp_path / f"{mode}.json"
-        command = f"umask 027 && exec \"$@\""
+        command = "umask 027 && exec \"$@\""
         env = {**os.environ, "R_LIBS": rbridge.r_libs_path()}
         args = (["Rscript", "-e", R_API, str(FIXTURE_DIR / "xor.json"), str(out), "1"] if mode == "r-api"
                 else [sys.executable, "-m", "twinnet", "train", str(FIXTURE_DIR / "xor.json"), "--lang", mode,

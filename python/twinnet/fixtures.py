@@ -10,6 +10,7 @@ Bad input raises :class:`FixtureError` with one line that names the JSON field,
 with the same meaning as the R twin's error.
 """
 
+import contextlib
 import json
 import math
 import os
@@ -53,7 +54,8 @@ ERROR_CODES = {
     "E_VALUE": "a matrix holds something other than finite numbers, or y lies outside [0, 1]",
     "E_BUDGET": "training would need more memory or time than the budget allows",
     "E_DIVERGED": f"training produced a non-finite loss, or a parameter past {MAX_MAGNITUDE:g} in magnitude",
-    "E_OUTPUT": "the output path is refused (a fixture, under shared_fixtures/, not a regular file) or cannot be written",
+    "E_OUTPUT": "the output path is refused (a fixture, under shared_fixtures/, not a regular file) or "
+                "cannot be written",
 }
 
 
@@ -318,7 +320,8 @@ def check_output_path(path):
 def write_result(result, path):
     """Write a result with :func:`dumps` through a temporary file and a rename,
     so an interrupted write leaves the old file or none, never half a file.
-    The temporary file (``.NAME.twinnet-XXXXXXXX.tmp``, hidden, not ``*.json``)
+    The temporary file (``.NAME.twinnet-XXXXXXXX.tmp``, hidden, not ``*.json``;
+    NAME cut at 100 characters)
     is removed on any failure; the result gets mode 0644 less the umask."""
     check_output_path(path)
     text = os.fspath(path)
@@ -328,7 +331,7 @@ def write_result(result, path):
     os.umask(umask)
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(text) or ".", prefix=f".{os.path.basename(text)}.twinnet-",
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(text) or ".", prefix=f".{os.path.basename(text)[:100]}.twinnet-",
                                    suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), 0o644 & ~umask)
@@ -342,10 +345,8 @@ def write_result(result, path):
         raise FixtureError("E_OUTPUT", f"{shown}: cannot write: {error.strerror or error}") from None
     finally:
         if tmp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def _check_replaceable(text, shown):

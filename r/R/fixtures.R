@@ -425,7 +425,7 @@ write_result <- function(result, path) {
     "  \"output\": ", json_rows(result$output, "    "), "\n",
     "}\n"
   )
-  tmp <- tempfile(paste0(".", basename(path), ".twinnet-"), tmpdir = dirname(path), fileext = ".tmp")
+  tmp <- tempfile(paste0(".", substr(basename(path), 1, 100), ".twinnet-"), tmpdir = dirname(path), fileext = ".tmp")
   on.exit(unlink(tmp))
   failed <- function(e) fixture_error("E_OUTPUT", shown, ": cannot write: ", escape(sub(".*: ", "", first_line(
     conditionMessage(e)))))

@@ -48,7 +48,7 @@ def cmd_train(args):
 
 def cmd_trace(args):
     trace = TRACERS[args.lang](args.fixture)
-    print(f"{args.fixture}: one forward and one backward pass ({args.lang})")
+    print(f"{fixtures.escape(args.fixture)}: one forward and one backward pass ({args.lang})")
     for name, value in trace.items():
         print(f"\n{name}  shape {value.shape}")
         print(np.array2string(value, precision=args.digits, max_line_width=120))
@@ -166,7 +166,7 @@ def parser():
     train.set_defaults(run=cmd_train)
 
     trace = commands.add_parser("trace", help="print every quantity of one forward and backward pass (stepwise)")
-    trace.add_argument("fixture", type=Path)
+    trace.add_argument("fixture", type=str)  # as train's: a trailing slash is kept, and refused
     trace.add_argument("--lang", choices=sorted(TRACERS), required=True)
     trace.add_argument("--digits", type=int, default=8, help="digits after the point (default 8)")
     trace.set_defaults(run=cmd_trace)

@@ -177,7 +177,7 @@ def test_arrays_that_would_need_6_gib_are_refused_before_training(tmp_path):
     fixture = write(tmp_path / "big.json", document)
     assert fixture.stat().st_size < 2_000_000
     lines = assert_refused(fixture, tmp_path / "out.json", "E_BUDGET")
-    assert lines["python"] == "twinnet: E_BUDGET: training needs about 36.6 GiB; the limit is 2 GiB; raise it with " \
+    assert lines["python"] == "twinnet: E_BUDGET: training needs about 48.8 GiB; the limit is 2 GiB; raise it with " \
                               "--max-memory\n"
     status, stderr = run("python", fixture, tmp_path / "out.json", None, "--max-memory", "0.5")
     assert status == 2 and "the limit is 0.5 GiB" in stderr

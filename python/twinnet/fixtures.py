@@ -258,13 +258,13 @@ def train_fixture(path, epochs=None, max_memory=MAX_MEMORY_GIB):
 def estimate_cost(variant: str, n: int, d: int, hyper: dict, epochs: int) -> tuple[float, float]:
     """(bytes, multiply-adds) a training run holds and does, roughly: the data
     (X twice, as some variants transpose it), the parameters three times (initial,
-    current, gradient), six n x units working arrays (pre-activations,
+    current, gradient), eight n x units working arrays (pre-activations,
     activations, deltas, temporaries; units counts every layer's neurons, the
     output's too) and the loss; three passes over every parameter for each
     sample and epoch. The same formula in R, so both refuse the same runs."""
     parameters = sum(rows * columns for rows, columns in param_shapes(variant, d, hyper).values())
     units = sum(int(size) for size in hyper["neurons"]) if variant == "layered" else int(hyper["hidden"]) + 1
-    doubles = 2.0 * n * d + 2.0 * n + 3.0 * parameters + 6.0 * n * units + epochs
+    doubles = 2.0 * n * d + 2.0 * n + 3.0 * parameters + 8.0 * n * units + epochs
     return 8.0 * doubles, 3.0 * epochs * n * parameters
 
 

@@ -304,7 +304,7 @@ train_fixture <- function(path, epochs = NULL, max_memory = max_memory_gib) {
 #' Estimate what a training run costs
 #'
 #' Roughly: the data (X twice, as some variants transpose it), the parameters
-#' three times (initial, current, gradient), six n x units working arrays
+#' three times (initial, current, gradient), eight n x units working arrays
 #' (pre-activations, activations, deltas, temporaries; units counts every
 #' layer's neurons, the output's too) and the loss, 8 bytes a number; and three
 #' passes over every parameter for each sample and epoch. The same formula as
@@ -320,7 +320,7 @@ estimate_cost <- function(variant, n, d, hyper, epochs) {
   parameters <- sum(vapply(param_shapes(variant, d, hyper), function(shape) prod(as.double(shape)), numeric(1)))
   units <- if (variant == "layered") sum(as.double(hyper$neurons)) else as.double(hyper$hidden) + 1
   n <- as.double(n)
-  doubles <- 2 * n * d + 2 * n + 3 * parameters + 6 * n * units + epochs
+  doubles <- 2 * n * d + 2 * n + 3 * parameters + 8 * n * units + epochs
   c(8 * doubles, 3 * as.double(epochs) * n * parameters)
 }
 

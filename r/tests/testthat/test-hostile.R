@@ -96,9 +96,9 @@ wide_fixture <- function(n, hidden, epochs) {
 test_that("arrays that would need 6 GiB are E_BUDGET before training, with the limit named", {
   path <- local_fixture_file(wide_fixture(200000, 4096, 10))
   expect_refusal(train_fixture(path), "E_BUDGET",
-                 "training needs about 36.6 GiB; the limit is 2 GiB; raise it with --max-memory")
+                 "training needs about 48.8 GiB; the limit is 2 GiB; raise it with --max-memory")
   expect_refusal(train_fixture(path, max_memory = 0.5), "E_BUDGET",
-                 "training needs about 36.6 GiB; the limit is 0.5 GiB; raise it with --max-memory")
+                 "training needs about 48.8 GiB; the limit is 0.5 GiB; raise it with --max-memory")
   expect_refusal(train_fixture(path, max_memory = -1), "E_HYPER", "max_memory: expected a finite number of GiB > 0")
 })
 
@@ -111,7 +111,7 @@ test_that("a day of epochs is E_BUDGET up front", {
 test_that("the cost estimate is the formula the README gives", {
   fixture <- read_fixture(fixture_path("xor")) # n 4, d 2, hidden 4: 17 parameters, 5 units
   expect_identical(estimate_cost("article", 4, 2, fixture$hyper, 10),
-                   c(8 * (2 * 4 * 2 + 2 * 4 + 3 * 17 + 6 * 4 * 5 + 10), 3 * 10 * 4 * 17))
+                   c(8 * (2 * 4 * 2 + 2 * 4 + 3 * 17 + 8 * 4 * 5 + 10), 3 * 10 * 4 * 17))
 })
 
 test_that("epochs past R's integers are E_HYPER, not an overflow", {

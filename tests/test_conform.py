@@ -465,3 +465,16 @@ def test_a_signal_stops_the_ports_and_removes_the_temporary_directory(signum, tm
     time.sleep(0.5)
     assert not any(map(_alive, pids))
     assert list(temp.iterdir()) == [] and not (tmp_path / "r.json").exists()
+
+
+def test_a_timeout_kills_the_ports_whole_process_group(tmp_path):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    report = tmp_path / "report.json"
+    run = run_conform("--fixtures", "shared_fixtures/xor.json", "--timeout", "3", "--", sys.executable, "-c",
+                      SLEEPING_PORT, marks, report=report)
+    assert run.returncode == 1
+    assert run.stdout.splitlines()[0] == "FAIL  xor: run with 0 epochs: the port did not finish within 3 s"
+    pids = [int(pid) for mark in marks.iterdir() for pid in mark.read_text().split()]
+    time.sleep(0.5)
+    assert len(pids) == 2 and not any(map(_alive, pids))

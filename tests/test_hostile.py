@@ -267,3 +267,14 @@ def test_the_scan_does_not_mistake_strings_for_structure(tmp_path):
     assert list(r.keys()) == list(expected)
     assert [str(r[key][0]) for key in ("c", "d")] == [expected["c"], expected["d"]]
     assert int(r['b"[[[[//\f'][0]) == 2
+
+
+def test_a_path_that_is_not_utf8_is_one_line_for_r(tmp_path):
+    fixture = os.path.join(os.fsencode(tmp_path), b"\xff.json")
+    with open(fixture, "wb") as handle:
+        handle.write((FIXTURE_DIR / "xor.json").read_bytes())
+    shown = os.fsdecode(fixture)
+    status, stderr = run("r", shown, tmp_path / "out.json", 1)
+    assert status == 2 and stderr == f"twinnet: E_IO: {fixtures.escape(shown)}: cannot read: the path is not " \
+                                     "UTF-8, which R needs\n"
+    assert "\\udcff" in stderr and not (tmp_path / "out.json").exists()

@@ -157,7 +157,7 @@ def train_fixture(path, epochs=None, max_memory=None):
     if max_memory is not None:
         kwargs["max_memory"] = _as_double(max_memory)
     try:
-        result = call("train_fixture", str(path), **kwargs)
+        result = call("train_fixture", _r_path(path), **kwargs)
     except RRuntimeError as error:
         raise fixture_error_from_r(error) from None
     fixture = fixtures.read_fixture(path)
@@ -172,6 +172,20 @@ def train_fixture(path, epochs=None, max_memory=None):
         "loss": _shaped(result["loss"], shapes["loss"], "loss"),
         "output": _shaped(result["output"], shapes["output"], "output"),
     }
+
+
+def _r_path(path):
+    """The path as an R string; a path that is not UTF-8 (bytes kept by Python
+    as lone surrogates) is refused in one line rather than failing in rpy2."""
+    from . import fixtures
+
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise fixtures.FixtureError("E_IO", f"{fixtures.escape(text)}: cannot read: the path is not UTF-8, "
+                                            "which R needs") from None
+    return text
 
 
 def _as_double(value):
@@ -192,7 +206,7 @@ def trace_fixture(path):
     from rpy2.rinterface_lib.embedded import RRuntimeError
 
     try:
-        trace = call("trace_fixture", str(path))
+        trace = call("trace_fixture", _r_path(path))
     except RRuntimeError as error:
         raise fixture_error_from_r(error) from None
     expected = fixtures.trace_fixture(path)

@@ -427,8 +427,9 @@ write_result <- function(result, path) {
   )
   tmp <- tempfile(paste0(".", substr(basename(path), 1, 100), ".twinnet-"), tmpdir = dirname(path), fileext = ".tmp")
   on.exit(unlink(tmp))
-  failed <- function(e) fixture_error("E_OUTPUT", shown, ": cannot write: ", escape(sub(".*: ", "", first_line(
-    conditionMessage(e)))))
+  failed <- function(e) { # R's warning ends in the system's words: "cannot open file '...': Permission denied"
+    fixture_error("E_OUTPUT", shown, ": cannot write: ", escape(trimws(sub(".*: ", "", first_line(conditionMessage(e))))))
+  }
   tryCatch({
     connection <- file(tmp, "wb")
     writeBin(charToRaw(enc2utf8(text)), connection)

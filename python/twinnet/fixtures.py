@@ -321,8 +321,8 @@ def write_result(result, path):
     """Write a result with :func:`dumps` through a temporary file and a rename,
     so an interrupted write leaves the old file or none, never half a file.
     The temporary file (``.NAME.twinnet-XXXXXXXX.tmp``, hidden, not ``*.json``;
-    NAME cut at 100 characters)
-    is removed on any failure; the result gets mode 0644 less the umask."""
+    NAME cut at 100 characters) is removed on any failure, which is E_OUTPUT;
+    the result gets mode 0644 less the umask."""
     check_output_path(path)
     text = os.fspath(path)
     shown = escape(str(path))
@@ -331,8 +331,8 @@ def write_result(result, path):
     os.umask(umask)
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(text) or ".", prefix=f".{os.path.basename(text)[:100]}.twinnet-",
-                                   suffix=".tmp")
+        prefix = f".{os.path.basename(text)[:100]}.twinnet-"
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(text) or ".", prefix=prefix, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), 0o644 & ~umask)
             handle.write(data)

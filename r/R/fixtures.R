@@ -425,16 +425,26 @@ write_result <- function(result, path) {
     "  \"output\": ", json_rows(result$output, "    "), "\n",
     "}\n"
   )
-  tmp <- tempfile(paste0(".", substr(basename(path), 1, 100), ".twinnet-"), tmpdir = dirname(path), fileext = ".tmp")
+  prefix <- paste0(".", substr(basename(path), 1, 100), ".twinnet-")
+  tmp <- tempfile(prefix, tmpdir = dirname(path), fileext = ".tmp")
   on.exit(unlink(tmp))
   failed <- function(e) { # R's warning ends in the system's words: "cannot open file '...': Permission denied"
-    fixture_error("E_OUTPUT", shown, ": cannot write: ", escape(trimws(sub(".*: ", "", first_line(conditionMessage(e))))))
+    reason <- trimws(sub(".*: ", "", first_line(conditionMessage(e))))
+    fixture_error("E_OUTPUT", shown, ": cannot write: ", escape(reason))
   }
-  tryCatch({
-    connection <- file(tmp, "wb")
-    writeBin(charToRaw(enc2utf8(text)), connection)
-    close(connection)
-  }, warning = failed, error = failed)
+  connection <- tryCatch(file(tmp, "wb"), warning = failed, error = failed)
+  # The first problem is kept while writing and closing go on to the end, so
+  # the connection is always closed (a full disk may show only at the close).
+  problem <- NULL
+  keep <- function(condition) if (is.null(problem)) problem <<- condition
+  for (step in list(function() writeBin(charToRaw(enc2utf8(text)), connection), function() close(connection))) {
+    withCallingHandlers(tryCatch(step(), error = keep),
+                        warning = function(w) {
+                          keep(w)
+                          invokeRestart("muffleWarning")
+                        })
+  }
+  if (!is.null(problem)) failed(problem)
   if (!identical(file.size(tmp), as.double(nchar(text, type = "bytes")))) {
     fixture_error("E_OUTPUT", shown, ": cannot write: short write (is the disk full?)")
   }

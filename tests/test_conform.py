@@ -9,9 +9,12 @@ way a mistake would.
 """
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -384,3 +387,93 @@ def test_no_matching_fixture_exits_2(tmp_path):
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == "twinnet: --fixtures shared_fixtures/nothing*.json: no fixture file matches\n"
     assert not (tmp_path / "report.json").exists()
+
+
+# --- process hygiene ------------------------------------------------------------
+
+NODE_LIKE_PORT = """
+import sys
+print("training", sys.argv[1])
+sys.stderr.write("/ports/port.js:10\\n    throw new Error('boom');\\n    ^\\n\\nError: boom: cannot parse hyper.lr\\n"
+                 "    at Object.<anonymous> (/ports/port.js:10:11)\\n\\nNode.js v20.20.2\\n")
+sys.exit(1)
+"""
+
+
+def test_the_ports_own_error_line_is_shown_and_its_output_kept(tmp_path):
+    report, work = tmp_path / "report.json", tmp_path / "work"
+    run = run_conform("--fixtures", "shared_fixtures/xor.json", "--work-dir", work, "--",
+                      sys.executable, "-c", NODE_LIKE_PORT, report=report)
+    assert run.returncode == 1
+    assert run.stdout.splitlines()[0] == ("FAIL  xor: run with 0 epochs: the port exited with status 1: "
+                                          "Error: boom: cannot parse hyper.lr")
+    failed = json.loads(report.read_text())["fixtures"][0]["runs"][0]
+    assert failed["stdout"].startswith("training ") and failed["stderr"].endswith("Node.js v20.20.2\n")
+    kept = work / "xor" / "results" / "epochs-0"
+    assert (kept / "xor.json.stderr").read_text() == failed["stderr"]
+    assert (kept / "xor.json.stdout").read_text() == failed["stdout"]
+
+
+def test_long_output_is_tail_capped():
+    assert len(conform._tail("x" * (conform.OUTPUT_TAIL * 3))) == conform.OUTPUT_TAIL + 3
+    assert conform._stderr_line("a\nb\nExecution halted\n") == ": b"
+    assert conform._stderr_line("Traceback (most recent call last):\n  x\nValueError: bad\n") == ": ValueError: bad"
+    assert conform._stderr_line("noise\ntwinnet: E_JSON: x.json: not valid JSON\nmore") == \
+        ": twinnet: E_JSON: x.json: not valid JSON"
+
+
+SLEEPING_PORT = """
+import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+with open(os.path.join(sys.argv[1], f"pids-{os.getpid()}"), "w") as handle:
+    handle.write(f"{os.getpid()} {child.pid}")
+time.sleep(120)
+"""
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_ports_and_removes_the_temporary_directory(signum, tmp_path):
+    marks, temp = tmp_path / "marks", tmp_path / "tmp"
+    marks.mkdir()
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    conform_run = subprocess.Popen([sys.executable, "-m", "twinnet", "conform", "--report", str(tmp_path / "r.json"),
+                                    "--fixtures", "shared_fixtures/xor.json", "--fixtures",
+                                    "shared_fixtures/article.json", "--jobs", "2", "--", sys.executable, "-c",
+                                    SLEEPING_PORT, str(marks)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(list(marks.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    pids = [int(pid) for mark in marks.iterdir() for pid in mark.read_text().split()]
+    assert len(pids) == 4 and all(map(_alive, pids))
+    conform_run.send_signal(signum)
+    stdout, stderr = conform_run.communicate(timeout=60)
+    assert conform_run.returncode == 128 + signum
+    assert stderr == (f"twinnet: conform stopped by {signal.Signals(signum).name}: the port's processes are killed, "
+                      "its temporary directory is removed\n")
+    assert "Traceback" not in stderr and stdout == ""
+    time.sleep(0.5)
+    assert not any(map(_alive, pids))
+    assert list(temp.iterdir()) == [] and not (tmp_path / "r.json").exists()
+
+
+def test_a_timeout_kills_the_ports_whole_process_group(tmp_path):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    report = tmp_path / "report.json"
+    run = run_conform("--fixtures", "shared_fixtures/xor.json", "--timeout", "3", "--", sys.executable, "-c",
+                      SLEEPING_PORT, marks, report=report)
+    assert run.returncode == 1
+    assert run.stdout.splitlines()[0] == "FAIL  xor: run with 0 epochs: the port did not finish within 3 s"
+    pids = [int(pid) for mark in marks.iterdir() for pid in mark.read_text().split()]
+    time.sleep(0.5)
+    assert len(pids) == 2 and not any(map(_alive, pids))

@@ -87,16 +87,23 @@ def test_both_languages_refuse_with_the_same_code_and_line(base, case, language,
         assert error.value.message == message
 
 
-def test_saturation_is_not_divergence(tmp_path):
-    """A sigmoid network saturates instead of overflowing: even lr = 1e300
-    trains to finite weights in both languages."""
+def test_an_absurd_lr_is_divergence_in_both_languages(tmp_path):
+    """A sigmoid network saturates instead of overflowing: lr = 1e300 keeps the
+    weights finite, but past 1e150 in magnitude, with a flat loss. That is not
+    training: both languages refuse it as E_DIVERGED, with the same message."""
     document = json.loads((FIXTURE_DIR / "xor.json").read_text())
     document["hyper"]["lr"] = 1e300
     path = tmp_path / "saturates.json"
     path.write_text(json.dumps(document))
-    python, r = (train(path, 50) for train in parity.TRAINERS.values())
-    for name, value in python["params"].items():
-        assert np.isfinite(value).all() and np.isfinite(r["params"][name]).all()
+    messages = []
+    for train in parity.TRAINERS.values():
+        with pytest.raises(fixtures.FixtureError) as error:
+            train(path, 50)
+        assert error.value.code == "E_DIVERGED"
+        messages.append(error.value.message)
+    assert messages[0] == messages[1]
+    assert messages[0].endswith("larger than 1e+150 in magnitude after epoch 50: training diverged "
+                                "(try a smaller hyper.lr)"), messages[0]
 
 
 @pytest.mark.parametrize("language", sorted(parity.TRAINERS))

@@ -5,7 +5,7 @@ A FIXTURE is a path or the name of a packaged fixture (``twinnet train article
 that read the source tree (generate, side-by-side, docs) say so when run
 outside a clone of the repository.
 
-    train FIXTURE --lang python|r --out RESULT.json [--epochs N]
+    train FIXTURE --lang python|r --out RESULT.json [--epochs N] [--max-memory GIB]
     trace FIXTURE --lang python|r [--epoch K] [--format text|json]   every quantity of one epoch, by step
     parity [FIXTURE ...]           exit 1 on any mismatch
     demo [FIXTURE ...] [--out-dir out]
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,12 +33,13 @@ from . import __version__, fixtures, parity, rbridge, resources
 from .maintain import generate
 
 
-def fixture_argument(text: str) -> Path:
+def fixture_argument(text: str) -> str:
     """A FIXTURE argument: an existing path, else a packaged fixture's name,
-    else the path as given (which then fails to read with E_IO)."""
+    else the path as given (which then fails to read with E_IO).  A string, not
+    a Path: Path("xor.json/") would drop the slash that makes it refused."""
     if os.path.lexists(text) or text not in fixtures.example():
-        return Path(text)
-    return fixtures.example(text)
+        return text
+    return str(fixtures.example(text))
 
 
 def default_fixtures() -> list[Path]:
@@ -47,9 +49,10 @@ def default_fixtures() -> list[Path]:
 
 def cmd_train(args: argparse.Namespace) -> int:
     fixtures.check_output_path(args.out)  # before training: a refused path costs nothing
-    result = parity.TRAINERS[args.lang](args.fixture, args.epochs)
-    fixtures.write_result(result, args.out)
-    print(f"wrote {args.out}: {result['fixture']} trained in {args.lang} for {len(result['loss'])} epochs")
+    result = parity.TRAINERS[args.lang](args.fixture, args.epochs, args.max_memory)
+    fixtures.write_result(result, args.out)  # checks the path again, at the rename
+    print(f"wrote {fixtures.escape(args.out)}: {fixtures.escape(result['fixture'])} trained in {args.lang} "
+          f"for {len(result['loss'])} epochs")
     return 0
 
 
@@ -168,8 +171,10 @@ def parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train one fixture in one language and write a result")
     train.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
     train.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True)
-    train.add_argument("--out", type=Path, required=True)
+    train.add_argument("--out", type=str, required=True)  # not Path: Path("r.json/") would drop the slash
     train.add_argument("--epochs", type=int, help="override hyper.epochs")
+    train.add_argument("--max-memory", type=float, default=fixtures.MAX_MEMORY_GIB, metavar="GIB",
+                       help=f"refuse runs estimated to need more memory (default {fixtures.MAX_MEMORY_GIB} GiB)")
     train.set_defaults(run=cmd_train)
 
     trace = commands.add_parser(
@@ -255,6 +260,8 @@ EXTRAS = {"matplotlib": "plots", "pygments": "docs"}
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so a half-written result's temporary file is removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         return args.run(args)
     except fixtures.FixtureError as error:

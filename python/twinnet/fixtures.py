@@ -12,11 +12,13 @@ with the same meaning as the R twin's error.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, overload
@@ -33,23 +35,32 @@ ACTIVATIONS = ("sigmoid", "tanh")
 
 # Limits on what a fixture may ask for, the same in both languages.
 MAX_FIXTURE_BYTES = 16 * 1024 * 1024  # refused before parsing
+MAX_DEPTH = 64  # nesting of arrays and objects, found by a linear scan before parsing
+MAX_DIGITS = 4300  # digits in a row in a number (Python's int parsing limit)
 MAX_EPOCHS = 1_000_000
 MAX_NEURONS = 4096  # hidden units in any layer
 MAX_LAYERS = 16  # layered variant
+MAX_MEMORY_GIB = 2  # default memory budget of one training run
+MAX_WORK = 1e13  # multiply-adds of one training run: hours of computing
+MAX_MAGNITUDE = 1e150  # a parameter past this has diverged
+TOP_LEVEL_KEYS = ("schema", "name", "description", "variant", "generator", "data", "hyper", "init", "expected")
 
 # Every refusal has one of these codes; the R twin uses the same ones.
 ERROR_CODES = {
-    "E_IO": "the file cannot be read",
+    "E_IO": "the file cannot be read, or is not a regular file (a FIFO, a device, a directory)",
     "E_SIZE": f"the file is larger than {MAX_FIXTURE_BYTES} bytes",
-    "E_ENCODING": "the file is not UTF-8 (or has a byte-order mark or a NUL byte)",
-    "E_JSON": "the file is not valid JSON (NaN and Infinity are not JSON; keys must be unique)",
+    "E_ENCODING": "the file is not UTF-8 (or has a byte-order mark, a NUL byte or a lone surrogate escape)",
+    "E_JSON": "the file is not valid JSON (NaN, Infinity and comments are not JSON; keys must be unique)",
+    "E_DEPTH": f"arrays and objects are nested deeper than {MAX_DEPTH} levels",
     "E_SCHEMA": "a key is missing, unexpected, or of the wrong kind; or schema is not twinnet-fixture/1",
     "E_VARIANT": "variant names no known variant",
     "E_HYPER": "a hyperparameter is out of range",
     "E_SHAPE": "a matrix is empty, ragged, or has the wrong shape",
     "E_VALUE": "a matrix holds something other than finite numbers, or y lies outside [0, 1]",
-    "E_DIVERGED": "training produced a non-finite loss or parameter",
-    "E_OUTPUT": "the output path is refused (a fixture, or under shared_fixtures/)",
+    "E_BUDGET": "training would need more memory or time than the budget allows",
+    "E_DIVERGED": f"training produced a non-finite loss, or a parameter past {MAX_MAGNITUDE:g} in magnitude",
+    "E_OUTPUT": "the output path is refused (a fixture, under shared_fixtures/, not a regular file) or "
+                "cannot be written",
     "E_CHECKOUT": "the command needs the source tree: run it in a clone of the repository",
 }
 
@@ -98,26 +109,97 @@ def read_fixture(path: str | Path) -> dict[str, Any]:
 
 
 def load_json(path: str | Path) -> Any:
-    """Parse a JSON file, refusing (in this order) an unreadable file, one over
-    MAX_FIXTURE_BYTES, bytes that are not UTF-8, and text that is not JSON."""
+    """Parse a JSON file, refusing (in this order) a path that is not a readable
+    regular file, one over MAX_FIXTURE_BYTES, bytes that are not UTF-8, text that
+    is beyond strict JSON or nested deeper than MAX_DEPTH (a linear scan, before
+    anything recursive runs), and text that is not JSON."""
+    shown = escape(str(path))
     try:
-        if os.path.getsize(path) > MAX_FIXTURE_BYTES:
-            raise FixtureError("E_SIZE", f"{path}: larger than {MAX_FIXTURE_BYTES} bytes")
-        raw = Path(path).read_bytes()
+        status = os.stat(path)
+        if stat.S_ISDIR(status.st_mode):
+            raise FixtureError("E_IO", f"{shown}: cannot read: Is a directory")
+        if not stat.S_ISREG(status.st_mode):  # a FIFO would block, /dev/zero never end
+            raise FixtureError("E_IO", f"{shown}: cannot read: not a regular file")
+        if status.st_size > MAX_FIXTURE_BYTES:
+            raise FixtureError("E_SIZE", f"{shown}: larger than {MAX_FIXTURE_BYTES} bytes")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FIXTURE_BYTES + 1)
     except OSError as error:
-        raise FixtureError("E_IO", f"{path}: cannot read: {error.strerror}") from None
+        raise FixtureError("E_IO", f"{shown}: cannot read: {error.strerror}") from None
+    if len(raw) > MAX_FIXTURE_BYTES:  # grew since the stat
+        raise FixtureError("E_SIZE", f"{shown}: larger than {MAX_FIXTURE_BYTES} bytes")
     if raw.startswith(b"\xef\xbb\xbf") or b"\x00" in raw:
-        raise FixtureError("E_ENCODING", f"{path}: not UTF-8 text (a byte-order mark or a NUL byte)")
+        raise FixtureError("E_ENCODING", f"{shown}: not UTF-8 text (a byte-order mark or a NUL byte)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise FixtureError("E_ENCODING", f"{path}: not UTF-8 text") from None
-    if re.search(r"(?<!\\)(?:\\\\)*\\u0000", text):  # an escaped NUL, which R's parser would cut at
-        raise FixtureError("E_ENCODING", f"{path}: not UTF-8 text (a byte-order mark or a NUL byte)")
+        raise FixtureError("E_ENCODING", f"{shown}: not UTF-8 text") from None
+    refusal = scan_json(raw, text)
+    if refusal is not None:
+        raise FixtureError(refusal[0], f"{shown}: {refusal[1]}")
     try:
         return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except ValueError as error:
-        raise FixtureError("E_JSON", f"{path}: not valid JSON: {error}") from None
+        raise FixtureError("E_JSON", f"{shown}: not valid JSON: {escape(str(error))}") from None
+
+
+def scan_json(raw: bytes, text: str) -> tuple[str, str] | None:
+    """What a linear scan finds wrong before any parser runs, as (code, words),
+    or None: an escaped NUL or a lone surrogate escape (E_ENCODING: R's parser
+    would cut or mangle the string), a comment, a backslash or a \\f or \\v
+    outside strings (E_JSON: beyond RFC 8259, which R's parser accepts),
+    nesting deeper than MAX_DEPTH (E_DEPTH: parsers recurse) and more than
+    MAX_DIGITS digits in a row (E_JSON). No recursion, no quadratic step: the R
+    twin does the same with the same vector operations. Offsets are 0-based bytes."""
+    # Escaped backslashes first, left to right: every backslash left starts an escape.
+    escapes = text.replace("\\\\", "..")
+    if "\\u0000" in escapes:
+        return "E_ENCODING", "not UTF-8 text (a byte-order mark or a NUL byte)"
+    if re.search(LONE_SURROGATE, escapes):
+        return "E_ENCODING", "not UTF-8 text (a lone surrogate escape)"
+    data = np.frombuffer(raw, dtype=np.uint8)
+    # Quotes that open or close strings: those not after an odd run of backslashes.
+    backslashes = np.flatnonzero(data == 0x5C)
+    quotes = np.flatnonzero(data == 0x22)
+    if len(backslashes):
+        breaks = np.flatnonzero(np.diff(backslashes) != 1)
+        run_ends = np.append(backslashes[breaks], backslashes[-1])
+        run_lengths = run_ends - np.insert(backslashes[breaks + 1], 0, backslashes[0]) + 1
+        k = np.minimum(np.searchsorted(run_ends, quotes - 1), len(run_ends) - 1)
+        quotes = quotes[(run_ends[k] != quotes - 1) | (run_lengths[k] % 2 == 0)]
+
+    def outside(positions):  # not a quote: outside a string when an even number of quotes comes before
+        return positions[np.searchsorted(quotes, positions) % 2 == 0]
+
+    foreign = outside(np.flatnonzero((data == 0x2F) | (data == 0x5C) | (data == 0x0B) | (data == 0x0C)))
+    if len(foreign):
+        return "E_JSON", (f"not valid JSON: unexpected character 0x{data[foreign[0]]:02x} at offset {foreign[0]} "
+                          "(JSON has no comments; its only whitespace is space, tab, line feed and carriage return)")
+    brackets = outside(np.flatnonzero((data == 0x5B) | (data == 0x7B) | (data == 0x5D) | (data == 0x7D)))
+    depth = np.cumsum(np.where((data[brackets] == 0x5B) | (data[brackets] == 0x7B), 1, -1))
+    deep = np.flatnonzero(depth > MAX_DEPTH)
+    if len(deep):
+        return "E_DEPTH", f"nested deeper than {MAX_DEPTH} levels at offset {brackets[deep[0]]}"
+    digit = np.concatenate(([False], (data >= 0x30) & (data <= 0x39), [False]))
+    edges = np.flatnonzero(digit[1:] != digit[:-1])  # starts and ends of runs of digits, in pairs
+    starts, ends = edges[0::2], edges[1::2]
+    long = outside(starts[ends - starts > MAX_DIGITS])
+    if len(long):
+        return "E_JSON", f"not valid JSON: a number of more than {MAX_DIGITS} digits at offset {long[0]}"
+    return None
+
+
+# An escape of a high surrogate not followed by a low one, or of a low one not
+# after a high one (with escaped backslashes already blanked out).
+LONE_SURROGATE = (r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                  r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def escape(text: str) -> str:
+    """Text for a one-line message: a line feed as \\n, every other control
+    character, line separator or lone surrogate as \\u0007; the same in R."""
+    return re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]",
+                  lambda match: "\\n" if match.group() == "\n" else f"\\u{ord(match.group()):04x}", text)
 
 
 def check_fixture(fixture: Any) -> dict[str, Any]:
@@ -128,6 +210,9 @@ def check_fixture(fixture: Any) -> dict[str, Any]:
     schema = _field(fixture, "schema", "schema")
     if schema != FIXTURE_SCHEMA:
         raise FixtureError("E_SCHEMA", f"schema: expected '{FIXTURE_SCHEMA}', got {_kind(schema)}")
+    unknown = sorted(set(fixture) - set(TOP_LEVEL_KEYS))
+    if unknown:  # schema.json: additionalProperties false
+        raise FixtureError("E_SCHEMA", f"{escape(unknown[0])}: not a key of {FIXTURE_SCHEMA}")
     if not isinstance(_field(fixture, "name", "name"), str):
         raise FixtureError("E_SCHEMA", f"name: expected a string, got {_kind(fixture['name'])}")
     variant = _field(fixture, "variant", "variant")
@@ -174,17 +259,20 @@ def train_variant(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hy
     return train(X, y, params, epochs, hyper["lr"])
 
 
-def train_fixture(path: str | Path, epochs: int | None = None) -> dict[str, Any]:
+def train_fixture(path: str | Path, epochs: int | None = None, max_memory: float = MAX_MEMORY_GIB) -> dict[str, Any]:
     """Train the fixture's variant and return a ``twinnet-result/1`` dict.
 
     ``epochs`` overrides ``hyper.epochs`` (the fixture's ``expected`` values
-    then no longer apply)."""
+    then no longer apply); ``max_memory`` is the budget in GiB (see
+    :func:`check_budget`)."""
     fixture = read_fixture(path)
     hyper = fixture["hyper"]
     epochs = int(hyper["epochs"]) if epochs is None else epochs
     if isinstance(epochs, bool) or not isinstance(epochs, int) or not 0 <= epochs <= MAX_EPOCHS:
         raise FixtureError("E_HYPER", f"epochs: expected a whole number from 0 to {MAX_EPOCHS}")
     data = fixture["data"]
+    n, d = data["X"].shape
+    check_budget(fixture["variant"], n, d, hyper, epochs, max_memory)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
         params, loss, output = train_variant(fixture["variant"], data["X"], data["y"], fixture["init"], hyper, epochs)
     _check_converging(loss, params)
@@ -196,6 +284,33 @@ def train_fixture(path: str | Path, epochs: int | None = None) -> dict[str, Any]
         "loss": loss,
         "output": output,
     }
+
+
+def estimate_cost(variant: str, n: int, d: int, hyper: dict, epochs: int) -> tuple[float, float]:
+    """(bytes, multiply-adds) a training run holds and does, roughly: the data
+    (X twice, as some variants transpose it), the parameters three times (initial,
+    current, gradient), eight n x units working arrays (pre-activations,
+    activations, deltas, temporaries; units counts every layer's neurons, the
+    output's too) and the loss; three passes over every parameter for each
+    sample and epoch. The same formula in R, so both refuse the same runs."""
+    parameters = sum(rows * columns for rows, columns in param_shapes(variant, d, hyper).values())
+    units = sum(int(size) for size in hyper["neurons"]) if variant == "layered" else int(hyper["hidden"]) + 1
+    doubles = 2.0 * n * d + 2.0 * n + 3.0 * parameters + 8.0 * n * units + epochs
+    return 8.0 * doubles, 3.0 * epochs * n * parameters
+
+
+def check_budget(variant: str, n: int, d: int, hyper: dict, epochs: int, max_memory: float = MAX_MEMORY_GIB) -> None:
+    """Refuse (E_BUDGET), before training, a run whose :func:`estimate_cost`
+    is past ``max_memory`` GiB or MAX_WORK multiply-adds."""
+    if isinstance(max_memory, bool) or not _is_number(max_memory) or max_memory <= 0:
+        raise FixtureError("E_HYPER", "max_memory: expected a finite number of GiB > 0")
+    memory, work = estimate_cost(variant, n, d, hyper, epochs)
+    if memory > max_memory * 2**30:
+        raise FixtureError("E_BUDGET", f"training needs about {memory / 2**30:.1f} GiB; the limit is "
+                                       f"{max_memory:g} GiB; raise it with --max-memory")
+    if work > MAX_WORK:
+        raise FixtureError("E_BUDGET", f"training needs about {work:.1e} multiply-adds, hours of computing; "
+                                       f"the limit is {MAX_WORK:.0e}; lower the epochs")
 
 
 def trace_fixture(path: str | Path, epoch: int = 1) -> dict[str, Any]:
@@ -226,34 +341,73 @@ def trace_fixture(path: str | Path, epoch: int = 1) -> dict[str, Any]:
 
 def check_output_path(path: str | Path) -> None:
     """Refuse (E_OUTPUT) to write a result anywhere under a directory named
-    shared_fixtures, over a file that is a fixture, or in a missing directory."""
-    if not Path(path).parent.is_dir():
-        raise FixtureError("E_OUTPUT", f"{path}: cannot write: No such directory")
-    if "shared_fixtures" in Path(path).parent.resolve().parts:
-        raise FixtureError("E_OUTPUT", f"{path}: refusing to write under shared_fixtures/")
-    if os.path.isfile(path):
+    shared_fixtures, over a file that is a fixture, over anything that is not
+    a regular file (a device, a FIFO, a directory), or where the directory is
+    missing or cannot be written in."""
+    shown = escape(str(path))
+    text = os.fspath(path)
+    if not text or text.endswith(("/", os.sep)):
+        raise FixtureError("E_OUTPUT", f"{shown}: cannot write: not a file name")
+    parent = os.path.dirname(text) or "."
+    if not os.path.isdir(parent):
+        raise FixtureError("E_OUTPUT", f"{shown}: cannot write: No such directory")
+    if "shared_fixtures" in Path(parent).resolve().parts:
+        raise FixtureError("E_OUTPUT", f"{shown}: refusing to write under shared_fixtures/")
+    _check_replaceable(text, shown)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise FixtureError("E_OUTPUT", f"{shown}: cannot write: its directory is not writable")
+    if os.path.isfile(text):
         try:
-            document = load_json(path)
+            document = load_json(text)
         except FixtureError:
             return
         if isinstance(document, dict) and document.get("schema") == FIXTURE_SCHEMA:
-            raise FixtureError("E_OUTPUT", f"{path}: refusing to overwrite a fixture")
+            raise FixtureError("E_OUTPUT", f"{shown}: refusing to overwrite a fixture")
 
 
 def write_result(result: dict[str, Any], path: str | Path) -> None:
     """Write a result with :func:`dumps` through a temporary file and a rename,
-    so an interrupted write leaves the old file or none, never half a file."""
+    so an interrupted write leaves the old file or none, never half a file.
+    The temporary file (``.NAME.twinnet-XXXXXXXX.tmp``, hidden, not ``*.json``;
+    NAME cut at 100 characters) is removed on any failure, which is E_OUTPUT;
+    the result gets mode 0644 less the umask."""
     check_output_path(path)
-    path = Path(path)
-    text = dumps(result)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    text = os.fspath(path)
+    shown = escape(str(path))
+    data = dumps(result).encode("utf-8")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    tmp = None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        prefix = f".{os.path.basename(text)[:100]}.twinnet-"
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(text) or ".", prefix=prefix, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o644 & ~umask)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _check_replaceable(text, shown)  # again: the path may have changed while training
+        os.replace(tmp, text)
+        tmp = None
+    except OSError as error:
+        raise FixtureError("E_OUTPUT", f"{shown}: cannot write: {error.strerror or error}") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _check_replaceable(text, shown):
+    """E_OUTPUT unless ``text`` is missing or a regular file (a symbolic link
+    is followed: one to /dev/null is refused)."""
+    try:
+        status = os.stat(text)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise FixtureError("E_OUTPUT", f"{shown}: cannot write: {error.strerror}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise FixtureError("E_OUTPUT", f"{shown}: refusing to replace something that is not a regular file")
 
 
 def dumps(document: Any, indent: int = 0, per_line: int = 4) -> str:
@@ -289,6 +443,10 @@ def _check_converging(loss, params):
         if not np.isfinite(value).all():
             raise FixtureError("E_DIVERGED", f"params.{name}: not finite after epoch {len(loss)}: "
                                              "training diverged (try a smaller hyper.lr)")
+    for name, value in params.items():  # finite but absurd: an lr of 1e308 moves nothing but the weights
+        if value.size and np.abs(value).max() > MAX_MAGNITUDE:
+            raise FixtureError("E_DIVERGED", f"params.{name}: larger than {MAX_MAGNITUDE:g} in magnitude after "
+                                             f"epoch {len(loss)}: training diverged (try a smaller hyper.lr)")
 
 
 def _refuse_constant(name):
@@ -296,11 +454,14 @@ def _refuse_constant(name):
 
 
 def _unique_keys(pairs):
-    keys = [key for key, _ in pairs]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate key '{duplicates[0]}'")
-    return dict(pairs)
+    document = dict(pairs)
+    if len(document) < len(pairs):  # linear: a set of keys seen, not a count per key
+        seen: set[str] = set()
+        duplicates: set[str] = set()
+        for key, _ in pairs:
+            (duplicates if key in seen else seen).add(key)
+        raise ValueError(f"duplicate key '{escape(min(duplicates))}'")
+    return document
 
 
 def _finite(value):
@@ -316,8 +477,8 @@ def _kind(value):
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):  # control characters and line breaks as "?": messages stay one line
-        return "'" + re.sub("[\x00-\x1f\x7f\x85\u2028\u2029]", "?", value) + "'"
+    if isinstance(value, str):  # control characters and line breaks escaped: messages stay one line
+        return "'" + escape(value) + "'"
     if isinstance(value, (int, float)):
         return "a number" if _finite(value) else "a non-finite number"
     return "a list" if isinstance(value, list) else "an object"
@@ -339,7 +500,7 @@ def _object(mapping, key):
 def _check_no_extra(mapping, field, allowed, variant):
     extra = sorted(set(mapping) - set(allowed))
     if extra:
-        raise FixtureError("E_SCHEMA", f"{field}.{extra[0]}: not a key of variant '{variant}'")
+        raise FixtureError("E_SCHEMA", f"{field}.{escape(extra[0])}: not a key of variant '{variant}'")
 
 
 def _is_number(value):

@@ -163,16 +163,23 @@ def fixture_error_from_r(error: Exception) -> FixtureError:
     return fixtures.FixtureError(match.group(1), match.group(2).strip())
 
 
-def train_fixture(path: str | Path, epochs: int | None = None) -> dict[str, Any]:
-    """Train a fixture with the R twin; returns a result dict like the Python one."""
+def train_fixture(path: str | Path, epochs: int | None = None, max_memory: float | None = None) -> dict[str, Any]:
+    """Train a fixture with the R twin; returns a result dict like the Python one.
+
+    ``epochs`` goes to R as a double, which R checks as a whole number: an R
+    integer would overflow past 2^31 - 1 before R could refuse it."""
     from . import fixtures
 
     r_package()  # before any rpy2 import: says what to install when R is missing
     from rpy2.rinterface_lib.embedded import RRuntimeError
 
-    args = [str(path)] if epochs is None else [str(path), int(epochs)]
+    kwargs = {}
+    if epochs is not None:
+        kwargs["epochs"] = _as_double(epochs)
+    if max_memory is not None:
+        kwargs["max_memory"] = _as_double(max_memory)
     try:
-        result = call("train_fixture", *args)
+        result = call("train_fixture", _r_path(path), **kwargs)
     except RRuntimeError as error:
         raise fixture_error_from_r(error) from None
     fixture = fixtures.read_fixture(path)
@@ -189,6 +196,29 @@ def train_fixture(path: str | Path, epochs: int | None = None) -> dict[str, Any]
     }
 
 
+def _r_path(path: str | Path) -> str:
+    """The path as an R string; a path that is not UTF-8 (bytes kept by Python
+    as lone surrogates) is refused in one line rather than failing in rpy2."""
+    from . import fixtures
+
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise fixtures.FixtureError("E_IO", f"{fixtures.escape(text)}: cannot read: the path is not UTF-8, "
+                                            "which R needs") from None
+    return text
+
+
+def _as_double(value: float) -> float:
+    """A number as a Python float for R; one too large for a double as infinity,
+    which R refuses as it refuses any other number out of range."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+
+
 def trace_fixture(path: str | Path, epoch: int = 1) -> dict[str, Any]:
     """The R twin's trace of one epoch of a fixture, as a dict like
     :func:`twinnet.fixtures.trace_fixture`'s, with every step, title, name and
@@ -199,7 +229,7 @@ def trace_fixture(path: str | Path, epoch: int = 1) -> dict[str, Any]:
     from rpy2.rinterface_lib.embedded import RRuntimeError
 
     try:
-        trace = call("trace_fixture", str(path), epoch if isinstance(epoch, bool) else _r_number(epoch))
+        trace = call("trace_fixture", _r_path(path), epoch if isinstance(epoch, bool) else _as_double(epoch))
     except RRuntimeError as error:
         raise fixture_error_from_r(error) from None
     expected = fixtures.trace_fixture(path, epoch)
@@ -216,11 +246,6 @@ def trace_fixture(path: str | Path, epoch: int = 1) -> dict[str, Any]:
         raise AssertionError(f"R traced {len(entries)} quantities, Python {len(expected['quantities'])}")
     return {**{key: expected[key] for key in ("schema", "fixture", "variant")}, "language": "r",
             "epoch": int(trace["epoch"][0]), "quantities": quantities}
-
-
-def _r_number(value: int) -> int | float:
-    """A Python int as R gets it: an integer within R's range, else a double (R then refuses it)."""
-    return int(value) if isinstance(value, int) and abs(value) < 2**31 else float(value)
 
 
 def _shaped(value, shape, name):

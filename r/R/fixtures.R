@@ -18,23 +18,32 @@ activation_names <- c("sigmoid", "tanh")
 
 # Limits on what a fixture may ask for, the same in both languages.
 max_fixture_bytes <- 16 * 1024 * 1024 # refused before parsing
+max_depth <- 64 # nesting of arrays and objects, found by a linear scan before parsing
+max_digits <- 4300 # digits in a row in a number (Python's int parsing limit)
 max_epochs <- 1000000
 max_neurons <- 4096 # hidden units in any layer
 max_layers <- 16 # layered variant
+max_memory_gib <- 2 # default memory budget of one training run
+max_work <- 1e13 # multiply-adds of one training run: hours of computing
+max_magnitude <- 1e150 # a parameter past this has diverged
+top_level_keys <- c("schema", "name", "description", "variant", "generator", "data", "hyper", "init", "expected")
 
 # Every refusal has one of these codes; the Python twin uses the same ones.
 error_codes <- c(
-  E_IO = "the file cannot be read",
+  E_IO = "the file cannot be read, or is not a regular file (a FIFO, a device, a directory)",
   E_SIZE = paste0("the file is larger than ", max_fixture_bytes, " bytes"),
-  E_ENCODING = "the file is not UTF-8 (or has a byte-order mark or a NUL byte)",
-  E_JSON = "the file is not valid JSON (NaN and Infinity are not JSON; keys must be unique)",
+  E_ENCODING = "the file is not UTF-8 (or has a byte-order mark, a NUL byte or a lone surrogate escape)",
+  E_JSON = "the file is not valid JSON (NaN, Infinity and comments are not JSON; keys must be unique)",
+  E_DEPTH = paste0("arrays and objects are nested deeper than ", max_depth, " levels"),
   E_SCHEMA = "a key is missing, unexpected, or of the wrong kind; or schema is not twinnet-fixture/1",
   E_VARIANT = "variant names no known variant",
   E_HYPER = "a hyperparameter is out of range",
   E_SHAPE = "a matrix is empty, ragged, or has the wrong shape",
   E_VALUE = "a matrix holds something other than finite numbers, or y lies outside [0, 1]",
-  E_DIVERGED = "training produced a non-finite loss or parameter",
-  E_OUTPUT = "the output path is refused (a fixture, or under shared_fixtures/)",
+  E_BUDGET = "training would need more memory or time than the budget allows",
+  E_DIVERGED = paste0("training produced a non-finite loss, or a parameter past ", format(max_magnitude),
+                      " in magnitude"),
+  E_OUTPUT = "the output path is refused (a fixture, under shared_fixtures/, not a regular file) or cannot be written",
   E_CHECKOUT = "the command needs the source tree: run it in a clone of the repository"
 )
 
@@ -75,9 +84,10 @@ twinnet_example <- function(name = NULL) {
 
 #' Read and check a fixture
 #'
-#' Refuses, in this order, an unreadable file (`E_IO`), one over 16 MiB
-#' (`E_SIZE`), bytes that are not UTF-8 (`E_ENCODING`), text that is not JSON
-#' (`E_JSON`), then anything that breaks the fixture rules (`E_SCHEMA`,
+#' Refuses, in this order, an unreadable file or one that is not a regular
+#' file (`E_IO`), one over 16 MiB (`E_SIZE`), bytes that are not UTF-8
+#' (`E_ENCODING`), text beyond strict JSON (`E_JSON`) or nested deeper than 64
+#' levels (`E_DEPTH`), text that is not JSON (`E_JSON`), then anything that breaks the fixture rules (`E_SCHEMA`,
 #' `E_VARIANT`, `E_HYPER`, `E_SHAPE`, `E_VALUE`). The error is a condition of
 #' class `twinnet_fixture_error` with fields `code` and `message`.
 #'
@@ -96,38 +106,129 @@ read_fixture <- function(path) {
 #' Parse a JSON file
 #'
 #' Without simplification, so every value is checked as written
-#' (`jsonlite::fromJSON()` would turn `true` into 1 inside a matrix). Duplicate
-#' keys are refused, as `NaN` and `Infinity` are by the parser.
+#' (`jsonlite::fromJSON()` would turn `true` into 1 inside a matrix). Refuses
+#' a path that is not a readable regular file (a FIFO would block, a device
+#' never end), and, before the parser runs, whatever [scan_json()] finds:
+#' jsonlite accepts comments, `\f` and `\v` and lone surrogates, which JSON does
+#' not, and would recurse over deep nesting. Duplicate keys are refused, as
+#' `NaN` and `Infinity` are by the parser.
 #'
 #' @inheritParams read_fixture
 #' @return The parsed JSON: named lists for objects, unnamed lists for arrays.
 #' @keywords internal
 load_json <- function(path) {
-  size <- file.size(path)
-  if (is.na(size) || dir.exists(path)) {
-    reason <- if (dir.exists(path)) "Is a directory" else "No such file or directory"
-    fixture_error("E_IO", path, ": cannot read: ", reason)
+  shown <- escape(path)
+  kind <- file_kind(path)
+  if (kind == "missing") {
+    not_dir <- grepl("/$", path) && file_kind(sub("/+$", "", path)) %in% c("regular", "special")
+    fixture_error("E_IO", shown, ": cannot read: ", if (not_dir) "Not a directory" else "No such file or directory")
   }
-  if (file.access(path, 4) != 0) fixture_error("E_IO", path, ": cannot read: Permission denied")
-  if (size > max_fixture_bytes) fixture_error("E_SIZE", path, ": larger than ", format(max_fixture_bytes), " bytes")
-  raw <- readBin(path, "raw", n = size)
+  if (kind == "directory") fixture_error("E_IO", shown, ": cannot read: Is a directory")
+  if (kind == "special") fixture_error("E_IO", shown, ": cannot read: not a regular file")
+  if (file.access(path, 4) != 0) fixture_error("E_IO", shown, ": cannot read: Permission denied")
+  size <- file.size(path)
+  if (size > max_fixture_bytes) fixture_error("E_SIZE", shown, ": larger than ", format(max_fixture_bytes), " bytes")
+  raw <- if (size > 0) readBin(path, "raw", n = size) else raw(0)
   if ((length(raw) >= 3 && identical(raw[1:3], as.raw(c(0xef, 0xbb, 0xbf)))) || any(raw == 0)) {
-    fixture_error("E_ENCODING", path, ": not UTF-8 text (a byte-order mark or a NUL byte)")
+    fixture_error("E_ENCODING", shown, ": not UTF-8 text (a byte-order mark or a NUL byte)")
   }
   text <- rawToChar(raw)
-  if (!validUTF8(text)) fixture_error("E_ENCODING", path, ": not UTF-8 text")
-  # an escaped NUL: jsonlite would cut the string there
-  if (grepl("(?<!\\\\)(?:\\\\\\\\)*\\\\u0000", text, perl = TRUE)) {
-    fixture_error("E_ENCODING", path, ": not UTF-8 text (a byte-order mark or a NUL byte)")
-  }
+  if (!validUTF8(text)) fixture_error("E_ENCODING", shown, ": not UTF-8 text")
   Encoding(text) <- "UTF-8"
+  refusal <- scan_json(raw, text)
+  if (!is.null(refusal)) fixture_error(refusal[1], shown, ": ", refusal[2])
   document <- tryCatch(
     jsonlite::parse_json(text, simplifyVector = FALSE),
-    error = function(e) fixture_error("E_JSON", path, ": not valid JSON: ", first_line(conditionMessage(e)))
+    error = function(e) fixture_error("E_JSON", shown, ": not valid JSON: ", escape(first_line(conditionMessage(e))))
   )
   duplicate <- first_duplicate_key(document)
-  if (!is.null(duplicate)) fixture_error("E_JSON", path, ": not valid JSON: duplicate key '", duplicate, "'")
+  if (!is.null(duplicate)) fixture_error("E_JSON", shown, ": not valid JSON: duplicate key '", escape(duplicate), "'")
   document
+}
+
+#' Scan JSON text before parsing it
+#'
+#' What a linear scan finds wrong before any parser runs: an escaped NUL or a
+#' lone surrogate escape (`E_ENCODING`: jsonlite would cut or mangle the
+#' string), a comment, a backslash or a `\f` or `\v` outside strings (`E_JSON`:
+#' beyond RFC 8259, which jsonlite accepts), nesting deeper than 64 levels
+#' (`E_DEPTH`: parsers recurse, and R inside Python has no stack check) and more
+#' than 4300 digits in a row (`E_JSON`). Vector operations only, no recursion,
+#' no loop over bytes: the Python twin does the same with numpy. Offsets are
+#' 0-based bytes.
+#'
+#' @param raw The file's bytes.
+#' @param text The same bytes as a UTF-8 string.
+#' @return `NULL`, or `c(code, words)`.
+#' @export
+scan_json <- function(raw, text) {
+  # Escaped backslashes first, left to right: every backslash left starts an escape.
+  escapes <- gsub("\\\\", "..", text, fixed = TRUE, useBytes = TRUE)
+  if (grepl("\\u0000", escapes, fixed = TRUE, useBytes = TRUE)) {
+    return(c("E_ENCODING", "not UTF-8 text (a byte-order mark or a NUL byte)"))
+  }
+  if (grepl(lone_surrogate, escapes, perl = TRUE, useBytes = TRUE)) {
+    return(c("E_ENCODING", "not UTF-8 text (a lone surrogate escape)"))
+  }
+  # Quotes that open or close strings: those not after an odd run of backslashes.
+  backslashes <- which(raw == as.raw(0x5c))
+  quotes <- which(raw == as.raw(0x22))
+  if (length(backslashes) > 0) {
+    breaks <- which(diff(backslashes) != 1)
+    run_ends <- c(backslashes[breaks], backslashes[length(backslashes)])
+    run_lengths <- run_ends - c(backslashes[1], backslashes[breaks + 1]) + 1
+    k <- match(quotes - 1L, run_ends)
+    quotes <- quotes[is.na(k) | run_lengths[k] %% 2 == 0]
+  }
+  # not a quote: outside a string when an even number of quotes comes before
+  outside <- function(positions) positions[findInterval(positions, quotes) %% 2 == 0]
+  foreign <- outside(which(raw == as.raw(0x2f) | raw == as.raw(0x5c) | raw == as.raw(0x0b) | raw == as.raw(0x0c)))
+  if (length(foreign) > 0) {
+    return(c("E_JSON", paste0("not valid JSON: unexpected character 0x", format(raw[foreign[1]]), " at offset ",
+                              foreign[1] - 1L, " (JSON has no comments; its only whitespace is space, tab, ",
+                              "line feed and carriage return)")))
+  }
+  brackets <- outside(which(raw == as.raw(0x5b) | raw == as.raw(0x7b) | raw == as.raw(0x5d) | raw == as.raw(0x7d)))
+  depth <- cumsum(ifelse(raw[brackets] == as.raw(0x5b) | raw[brackets] == as.raw(0x7b), 1L, -1L))
+  deep <- which(depth > max_depth)
+  if (length(deep) > 0) {
+    return(c("E_DEPTH", paste0("nested deeper than ", max_depth, " levels at offset ", brackets[deep[1]] - 1L)))
+  }
+  digit <- c(FALSE, raw >= as.raw(0x30) & raw <= as.raw(0x39), FALSE)
+  edges <- which(digit[-1] != digit[-length(digit)]) # starts and ends of runs of digits, in pairs
+  starts <- edges[seq_along(edges) %% 2 == 1]
+  ends <- edges[seq_along(edges) %% 2 == 0]
+  long <- outside(starts[ends - starts > max_digits])
+  if (length(long) > 0) {
+    return(c("E_JSON", paste0("not valid JSON: a number of more than ", max_digits, " digits at offset ",
+                              format(long[1] - 1L, scientific = FALSE))))
+  }
+  NULL
+}
+
+# An escape of a high surrogate not followed by a low one, or of a low one not
+# after a high one (with escaped backslashes already blanked out).
+lone_surrogate <- paste0("\\\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\\\u[dD][c-fC-F][0-9a-fA-F]{2})",
+                         "|(?<!\\\\u[dD][89abAB][0-9a-fA-F]{2})\\\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+#' Text for a one-line message
+#'
+#' A line feed as `\n`, every other control character or line separator as
+#' `\u0007`; the same as the Python twin's `escape()`.
+#'
+#' @param text A string.
+#' @return The string, escaped.
+#' @export
+escape <- function(text) {
+  text <- enc2utf8(as.character(text))
+  if (!validUTF8(text)) text <- iconv(text, "UTF-8", "UTF-8", sub = "byte")
+  codes <- utf8ToInt(text)
+  control <- codes < 0x20 | (codes >= 0x7f & codes <= 0x9f) | codes == 0x2028 | codes == 0x2029 |
+    (codes >= 0xd800 & codes <= 0xdfff)
+  if (!any(control)) return(text)
+  pieces <- intToUtf8(codes, multiple = TRUE)
+  pieces[control] <- ifelse(codes[control] == 10, "\\n", sprintf("\\u%04x", codes[control]))
+  paste(pieces, collapse = "")
 }
 
 #' Check a parsed fixture
@@ -142,6 +243,10 @@ check_fixture <- function(fixture) {
   schema <- field(fixture, "schema", "schema")
   if (!identical(schema, fixture_schema)) {
     fixture_error("E_SCHEMA", "schema: expected '", fixture_schema, "', got ", kind(schema))
+  }
+  unknown <- sort(setdiff(names(fixture), top_level_keys), method = "radix")
+  if (length(unknown) > 0) { # schema.json: additionalProperties false
+    fixture_error("E_SCHEMA", escape(unknown[1]), ": not a key of ", fixture_schema)
   }
   if (!is_string(field(fixture, "name", "name"))) {
     fixture_error("E_SCHEMA", "name: expected a string, got ", kind(fixture[["name"]]))
@@ -223,6 +328,8 @@ train_variant <- function(variant, X, y, params, hyper, epochs) {
 #' @param path Path to a `twinnet-fixture/1` JSON file.
 #' @param epochs Optional whole number that overrides `hyper.epochs` (the
 #'   fixture's `expected` values then no longer apply).
+#' @param max_memory The memory budget in GiB: a run that [check_budget()]
+#'   estimates to need more is refused with `E_BUDGET` before training.
 #' @return A list with `schema`, `fixture`, `language`, `params`, `loss` and
 #'   `output`.
 #' @export
@@ -234,13 +341,15 @@ train_variant <- function(variant, X, y, params, hyper, epochs) {
 #' # the Python twin's result, shipped in the fixture: equal within 1e-12
 #' expected <- read_fixture(twinnet_example("article"))$expected
 #' max(abs(fit$params$wout - unlist(expected$params$wout)))
-train_fixture <- function(path, epochs = NULL) {
+train_fixture <- function(path, epochs = NULL, max_memory = max_memory_gib) {
   fixture <- read_fixture(path)
   hyper <- fixture$hyper
   if (is.null(epochs)) epochs <- hyper$epochs
   if (!is_whole(epochs, 0, max_epochs)) {
     fixture_error("E_HYPER", "epochs: expected a whole number from 0 to ", format(max_epochs, scientific = FALSE))
   }
+  epochs <- as.integer(epochs) # a whole number up to max_epochs: no overflow
+  check_budget(fixture$variant, nrow(fixture$data$X), ncol(fixture$data$X), hyper, epochs, max_memory)
   fit <- train_variant(fixture$variant, fixture$data$X, fixture$data$y, fixture$init, hyper, epochs)
   check_converging(fit$loss, fit$params)
   list(
@@ -251,6 +360,54 @@ train_fixture <- function(path, epochs = NULL) {
     loss = fit$loss,
     output = fit$output
   )
+}
+
+#' Estimate what a training run costs
+#'
+#' Roughly: the data (X twice, as some variants transpose it), the parameters
+#' three times (initial, current, gradient), eight n x units working arrays
+#' (pre-activations, activations, deltas, temporaries; units counts every
+#' layer's neurons, the output's too) and the loss, 8 bytes a number; and three
+#' passes over every parameter for each sample and epoch. The same formula as
+#' the Python twin's, so both refuse the same runs.
+#'
+#' @param variant `"article"`, `"stepwise"` or `"layered"`.
+#' @param n,d Samples and features.
+#' @param hyper The fixture's checked `hyper` list.
+#' @param epochs Number of epochs.
+#' @return `c(bytes, multiply-adds)`.
+#' @export
+estimate_cost <- function(variant, n, d, hyper, epochs) {
+  parameters <- sum(vapply(param_shapes(variant, d, hyper), function(shape) prod(as.double(shape)), numeric(1)))
+  units <- if (variant == "layered") sum(as.double(hyper$neurons)) else as.double(hyper$hidden) + 1
+  n <- as.double(n)
+  doubles <- 2 * n * d + 2 * n + 3 * parameters + 8 * n * units + epochs
+  c(8 * doubles, 3 * as.double(epochs) * n * parameters)
+}
+
+#' Refuse a run past the budget
+#'
+#' Stops with `E_BUDGET`, before training, when [estimate_cost()] is past
+#' `max_memory` GiB or 1e13 multiply-adds.
+#'
+#' @inheritParams estimate_cost
+#' @param max_memory The memory budget in GiB.
+#' @return `NULL`, invisibly, when the run fits.
+#' @export
+check_budget <- function(variant, n, d, hyper, epochs, max_memory = max_memory_gib) {
+  if (!is_number(max_memory) || max_memory <= 0) {
+    fixture_error("E_HYPER", "max_memory: expected a finite number of GiB > 0")
+  }
+  cost <- estimate_cost(variant, n, d, hyper, epochs)
+  if (cost[1] > max_memory * 2^30) {
+    fixture_error("E_BUDGET", "training needs about ", sprintf("%.1f", cost[1] / 2^30), " GiB; the limit is ",
+                  sprintf("%g", max_memory), " GiB; raise it with --max-memory")
+  }
+  if (cost[2] > max_work) {
+    fixture_error("E_BUDGET", "training needs about ", sprintf("%.1e", cost[2]), " multiply-adds, hours of ",
+                  "computing; the limit is ", sprintf("%.0e", max_work), "; lower the epochs")
+  }
+  invisible(NULL)
 }
 
 #' Trace one epoch of a fixture
@@ -297,22 +454,29 @@ trace_fixture <- function(path, epoch = 1) {
 #' Refuse an output path
 #'
 #' Stops with `E_OUTPUT` for a path anywhere under a directory named
-#' `shared_fixtures`, for an existing file that is a fixture, or for a path
-#' in a missing directory.
+#' `shared_fixtures`, for an existing file that is a fixture, for anything
+#' that is not a regular file (a device, a FIFO, a directory), or for a path
+#' whose directory is missing or cannot be written in.
 #'
 #' @param path Where a result would be written.
 #' @return `path`, invisibly, when it may be written.
 #' @keywords internal
 check_output_path <- function(path) {
-  if (!dir.exists(dirname(path))) fixture_error("E_OUTPUT", path, ": cannot write: No such directory")
+  shown <- escape(path)
+  if (!nzchar(path) || grepl("/$", path)) fixture_error("E_OUTPUT", shown, ": cannot write: not a file name")
+  if (!dir.exists(dirname(path))) fixture_error("E_OUTPUT", shown, ": cannot write: No such directory")
   parent <- normalizePath(dirname(path), mustWork = FALSE)
   if ("shared_fixtures" %in% strsplit(parent, "/", fixed = TRUE)[[1]]) {
-    fixture_error("E_OUTPUT", path, ": refusing to write under shared_fixtures/")
+    fixture_error("E_OUTPUT", shown, ": refusing to write under shared_fixtures/")
   }
-  if (file.exists(path) && !dir.exists(path)) {
+  check_replaceable(path, shown)
+  if (file.access(dirname(path), 3) != 0) {
+    fixture_error("E_OUTPUT", shown, ": cannot write: its directory is not writable")
+  }
+  if (file_kind(path) == "regular") {
     document <- tryCatch(load_json(path), twinnet_fixture_error = function(e) NULL)
     if (is_object(document) && identical(document[["schema"]], fixture_schema)) {
-      fixture_error("E_OUTPUT", path, ": refusing to overwrite a fixture")
+      fixture_error("E_OUTPUT", shown, ": refusing to overwrite a fixture")
     }
   }
   invisible(path)
@@ -321,8 +485,11 @@ check_output_path <- function(path) {
 #' Write a result as JSON
 #'
 #' Numbers are written with 17 significant digits so they read back
-#' bit-exactly, through a temporary file and a rename, so an interrupted write
-#' leaves the old file or none. Refuses the paths [check_output_path()] refuses.
+#' bit-exactly, through a temporary file (`.NAME.twinnet-XXXX.tmp`, hidden,
+#' not `*.json`) and a rename, so an interrupted write leaves the old file or
+#' none. Refuses the paths [check_output_path()] refuses, checks the path
+#' again at the rename, and stops with `E_OUTPUT` when the file cannot be
+#' written. The result gets mode 0644 less the umask.
 #'
 #' @param result A list from [train_fixture()].
 #' @param path Where to write.
@@ -336,11 +503,35 @@ check_output_path <- function(path) {
 #' unlink(path)
 write_result <- function(result, path) {
   check_output_path(path)
+  shown <- escape(path)
   text <- dumps(result)
-  tmp <- tempfile(paste0(".", basename(path), "."), tmpdir = dirname(path), fileext = ".tmp")
+  prefix <- paste0(".", substr(basename(path), 1, 100), ".twinnet-")
+  tmp <- tempfile(prefix, tmpdir = dirname(path), fileext = ".tmp")
   on.exit(unlink(tmp))
-  writeLines(text, tmp, sep = "")
-  if (!file.rename(tmp, path)) stop("cannot write ", path, call. = FALSE)
+  failed <- function(e) { # R's warning ends in the system's words: "cannot open file '...': Permission denied"
+    reason <- trimws(sub(".*: ", "", first_line(conditionMessage(e))))
+    fixture_error("E_OUTPUT", shown, ": cannot write: ", escape(reason))
+  }
+  connection <- tryCatch(file(tmp, "wb"), warning = failed, error = failed)
+  # The first problem is kept while writing and closing go on to the end, so
+  # the connection is always closed (a full disk may show only at the close).
+  problem <- NULL
+  keep <- function(condition) if (is.null(problem)) problem <<- condition
+  for (step in list(function() writeBin(charToRaw(enc2utf8(text)), connection), function() close(connection))) {
+    withCallingHandlers(tryCatch(step(), error = keep),
+                        warning = function(w) {
+                          keep(w)
+                          invokeRestart("muffleWarning")
+                        })
+  }
+  if (!is.null(problem)) failed(problem)
+  if (!identical(file.size(tmp), as.double(nchar(text, type = "bytes")))) {
+    fixture_error("E_OUTPUT", shown, ": cannot write: short write (is the disk full?)")
+  }
+  Sys.chmod(tmp, "644", use_umask = TRUE)
+  check_replaceable(path, shown) # again: the path may have changed while training
+  renamed <- tryCatch(file.rename(tmp, path), warning = failed, error = failed)
+  if (!renamed) fixture_error("E_OUTPUT", shown, ": cannot write: the rename failed")
   invisible(path)
 }
 
@@ -369,6 +560,30 @@ dumps <- function(result) {
   )
 }
 
+# E_OUTPUT unless `path` is missing or a regular file (a symbolic link is
+# followed: one to /dev/null is refused).
+check_replaceable <- function(path, shown) {
+  kind <- file_kind(path)
+  if (kind != "missing" && kind != "regular") {
+    fixture_error("E_OUTPUT", shown, ": refusing to replace something that is not a regular file")
+  }
+}
+
+# "missing", "directory", "regular" or "special" (a FIFO, a device, a socket),
+# following symbolic links. file.info() has no file type (its mode is only the
+# permissions); a FIFO or a device has size 0, so only for size 0 is stat(1)
+# asked, with the path as one quoted argument. Where stat(1) cannot tell, a
+# size-0 file counts as special: it is never opened.
+file_kind <- function(path) {
+  info <- file.info(path, extra_cols = FALSE)
+  if (is.na(info$isdir)) return("missing")
+  if (info$isdir) return("directory")
+  if (info$size > 0) return("regular")
+  type <- tryCatch(suppressWarnings(system2("stat", c("-L", "-c", "%F", "--", shQuote(path)), stdout = TRUE,
+                                            stderr = FALSE)), error = function(e) character())
+  if (length(type) == 1 && startsWith(type, "regular")) "regular" else "special"
+}
+
 check_converging <- function(loss, params) {
   bad <- which(!is.finite(loss))
   if (length(bad) > 0) {
@@ -381,6 +596,12 @@ check_converging <- function(loss, params) {
                     ": training diverged (try a smaller hyper.lr)")
     }
   }
+  for (name in names(params)) { # finite but absurd: an lr of 1e308 moves nothing but the weights
+    if (length(params[[name]]) > 0 && max(abs(params[[name]])) > max_magnitude) {
+      fixture_error("E_DIVERGED", "params.", name, ": larger than ", sprintf("%g", max_magnitude),
+                    " in magnitude after epoch ", length(loss), ": training diverged (try a smaller hyper.lr)")
+    }
+  }
 }
 
 fixture_error <- function(code, ...) {
@@ -391,15 +612,41 @@ fixture_error <- function(code, ...) {
 
 first_line <- function(text) sub("\n.*", "", trimws(text))
 
-# Inner objects first, as Python's parser reports the first object to close.
-first_duplicate_key <- function(node) {
-  if (!is.list(node)) return(NULL)
-  for (child in node) {
-    duplicate <- first_duplicate_key(child)
-    if (!is.null(duplicate)) return(duplicate)
+# Inner objects first, as Python's parser reports the first object to close:
+# a walk in post-order with a stack of its own, no recursion (the nesting is at
+# most max_depth after scan_json(), but R inside Python has no stack check).
+first_duplicate_key <- function(document) {
+  if (!is.list(document)) return(NULL)
+  # The children worth a visit: objects, and arrays that hold lists; the rows
+  # of a matrix (arrays of numbers) are skipped in bulk, without a visit each.
+  lists <- function(node) {
+    kids <- which(vapply(node, is.list, logical(1), USE.NAMES = FALSE))
+    if (length(kids) == 0) return(kids)
+    named <- lengths(lapply(node[kids], names)) > 0
+    inner <- unlist(node[kids], recursive = FALSE, use.names = FALSE)
+    owner <- rep(seq_along(kids), lengths(node[kids]))
+    nested <- tabulate(owner[vapply(inner, is.list, logical(1), USE.NAMES = FALSE)], nbins = length(kids)) > 0
+    kids[named | nested]
   }
-  keys <- names(node)
-  if (!is.null(keys) && anyDuplicated(keys)) return(sort(keys[duplicated(keys)], method = "radix")[1])
+  nodes <- list(document)
+  children <- list(lists(document))
+  done <- 0L # children of the top node already walked
+  while (length(nodes) > 0) {
+    top <- length(nodes)
+    if (done[top] < length(children[[top]])) {
+      done[top] <- done[top] + 1L
+      child <- nodes[[top]][[children[[top]][done[top]]]]
+      nodes[[top + 1L]] <- child
+      children[[top + 1L]] <- lists(child)
+      done[top + 1L] <- 0L
+    } else {
+      keys <- names(nodes[[top]])
+      if (!is.null(keys) && anyDuplicated(keys)) return(sort(keys[duplicated(keys)], method = "radix")[1])
+      nodes[[top]] <- NULL
+      children[[top]] <- NULL
+      done <- done[-top]
+    }
+  }
   NULL
 }
 
@@ -421,8 +668,8 @@ is_whole <- function(value, minimum, maximum) {
 kind <- function(value) {
   if (is.null(value)) return("null")
   if (is.logical(value) && length(value) == 1) return(if (isTRUE(value)) "true" else "false")
-  if (is_string(value)) { # control characters and line breaks as "?": messages stay one line
-    return(paste0("'", gsub("[\u0001-\u001f\u007f\u0085\u2028\u2029]", "?", value), "'"))
+  if (is_string(value)) { # control characters and line breaks escaped: messages stay one line
+    return(paste0("'", escape(value), "'"))
   }
   if (is.numeric(value) && length(value) == 1) return(if (is.finite(value)) "a number" else "a non-finite number")
   if (is_object(value)) "an object" else "a list"
@@ -441,7 +688,9 @@ object <- function(mapping, key) {
 
 check_no_extra <- function(mapping, field, allowed, variant) {
   extra <- sort(setdiff(names(mapping), allowed), method = "radix")
-  if (length(extra) > 0) fixture_error("E_SCHEMA", field, ".", extra[1], ": not a key of variant '", variant, "'")
+  if (length(extra) > 0) {
+    fixture_error("E_SCHEMA", field, ".", escape(extra[1]), ": not a key of variant '", variant, "'")
+  }
 }
 
 check_hyper <- function(variant, hyper) {

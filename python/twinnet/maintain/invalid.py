@@ -90,7 +90,52 @@ def text_cases() -> list[tuple[str, str, bytes, str | None]]:
         ("E_JSON-duplicate-nested", "duplicate keys at two depths (name, and lr in hyper): the inner one is named",
          valid.replace('"schema"', '"name": "z", "schema"', 1).replace('"lr": 0.1', '"lr": 0.1, "lr": 0.2').encode(),
          "{path}: not valid JSON: duplicate key 'lr'"),
+        ("E_JSON-duplicate-key-newline", "a duplicate key with a line break in it: the message stays one line",
+         valid.replace('"lr": 0.1', '"lr": 0.1, "a\\nE_OK: b": 1, "a\\nE_OK: b": 2').encode(),
+         "{path}: not valid JSON: duplicate key 'a\\nE_OK: b'"),
+        *hostile_text_cases(valid),
     ]
+
+
+def hostile_text_cases(valid: str) -> list[tuple[str, str, bytes, str]]:
+    """Text that R's parser (jsonlite) would take but JSON does not, nesting
+    that parsers would recurse over, and numbers too long for Python's int:
+    refused by the readers' linear scan, with a message that names the offset."""
+    def at(content, marker, words):
+        return f"{{path}}: {words}".replace("OFFSET", str(content.index(marker)))
+
+    foreign = "not valid JSON: unexpected character 0x{:02x} at offset OFFSET (JSON has no comments; its only " \
+              "whitespace is space, tab, line feed and carriage return)"
+    cases = []
+    for stem, description, old, new, marker in (
+            ("E_JSON-comment-line", "a // comment, which jsonlite accepts", '"lr": 0.1', '"lr": 0.1 // the rate\n',
+             b"//"),
+            ("E_JSON-comment-block", "a /* */ comment, which jsonlite accepts", '"lr": 0.1', '"lr": /* rate */ 0.1',
+             b"/*"),
+            ("E_JSON-form-feed", "a form feed (\\f) as whitespace, which jsonlite accepts", '"lr": 0.1',
+             '"lr":\f0.1', b"\f"),
+            ("E_JSON-vertical-tab", "a vertical tab (\\v) as whitespace, which jsonlite accepts", '"lr": 0.1',
+             '"lr":\v0.1', b"\v"),
+            ("E_JSON-backslash-outside", "a backslash outside any string", '"lr": 0.1', '"lr": \\0.1', b"\\")):
+        content = valid.replace(old, new).encode()
+        cases.append((stem, description, content, at(content, marker, foreign.format(marker[0]))))
+    digits = valid.replace('"epochs": 10', '"epochs": 1' + "0" * 4300).encode()
+    cases.append(("E_JSON-long-integer", "an integer of 4301 digits (Python's parser refuses past 4300; R's "
+                  "would read infinity)", digits,
+                  at(digits, b"1" + b"0" * 4300, "not valid JSON: a number of more than 4300 digits at offset OFFSET")))
+    lone = "{path}: not UTF-8 text (a lone surrogate escape)"
+    cases.append(("E_ENCODING-lone-surrogate", "a lone high surrogate escape (\\ud800) in name",
+                  valid.replace('"invalid-base"', '"x\\ud800or"').encode(), lone))
+    cases.append(("E_ENCODING-lone-low-surrogate", "a lone low surrogate escape (\\udc00) in description",
+                  valid.replace("A valid", "A \\udc00valid").encode(), lone))
+    deep = edited(setter("data.y", "DEEP")).replace('"DEEP"', "[" * 100 + "]" * 100).encode()
+    cases.append(("E_DEPTH-nested-100", "data.y nested 100 deep (a parser recursing over it, or a checker, "
+                  "runs out of stack long before 1,000,000)", deep,
+                  "{path}: nested deeper than 64 levels at offset " + str(deep.index(b"[" * 100) + 62)))
+    extra = valid.replace('"schema"', '"padding": ' + "[" * 800 + "]" * 800 + ', "schema"', 1).encode()
+    cases.append(("E_DEPTH-extra-key-800", "a valid fixture with one extra top-level key holding 800-deep arrays",
+                  extra, "{path}: nested deeper than 64 levels at offset " + str(extra.index(b"[" * 800) + 63)))
+    return cases
 
 
 def document_cases() -> list[tuple[str, str, Callable[[dict[str, Any]], None] | None, Any, str | None]]:
@@ -121,7 +166,20 @@ def document_cases() -> list[tuple[str, str, Callable[[dict[str, Any]], None] | 
          "variant: expected 'article', 'stepwise' or 'layered', got 'perceptron'"),
         ("E_VARIANT-two-lines", "a variant name with a line break: the message stays one line",
          setter("variant", "deep\nE_OK: fine"), article,
-         "variant: expected 'article', 'stepwise' or 'layered', got 'deep?E_OK: fine'"),
+         "variant: expected 'article', 'stepwise' or 'layered', got 'deep\\nE_OK: fine'"),
+        ("E_VARIANT-bell", "a variant name with a control character, shown escaped", setter("variant", "x\a\x1b[2J"),
+         article, "variant: expected 'article', 'stepwise' or 'layered', got 'x\\u0007\\u001b[2J'"),
+        ("E_SCHEMA-top-level-unknown", "a top-level key schema.json does not allow (additionalProperties: false)",
+         setter("comment", "x"), article, "comment: not a key of twinnet-fixture/1"),
+        ("E_SCHEMA-top-level-newline", "an unknown top-level key with a line break: the message stays one line",
+         setter("a\nE_OK: b", 1), article, "a\\nE_OK: b: not a key of twinnet-fixture/1"),
+        ("E_HYPER-hidden-int-overflow", "hidden of 2^31, one past R's largest integer", setter("hyper.hidden", 2**31),
+         article, f"hyper.hidden: {RANGE} 1 to {fixtures.MAX_NEURONS}"),
+        ("E_HYPER-epochs-int-overflow", "epochs of 2^31, one past R's largest integer", setter("hyper.epochs", 2**31),
+         article, f"hyper.epochs: {RANGE} 0 to {fixtures.MAX_EPOCHS}"),
+        ("E_HYPER-neurons-int-overflow", "a layer of 2^31 neurons", setter("hyper.neurons", [2**31, 1]), layered,
+         f"hyper.neurons: expected 1 to {fixtures.MAX_LAYERS} whole numbers from 1 to {fixtures.MAX_NEURONS}, "
+         "one per layer, the last 1"),
         ("E_VARIANT-number", "variant is a number", setter("variant", 1), article,
          "variant: expected 'article', 'stepwise' or 'layered', got a number"),
         ("E_HYPER-epochs-negative", "epochs below 0", setter("hyper.epochs", -1), article,

@@ -20,8 +20,12 @@ import functools
 import glob
 import json
 import os
+import re
+import signal
 import subprocess
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +40,13 @@ DERIVED_EPOCHS = (0, 1, 2)
 TIMEOUT = 600
 """Seconds one run of the port may take."""
 REPORT_SCHEMA = "twinnet-conform/1"
+OUTPUT_TAIL = 8000
+"""Characters of a port run's stdout and of its stderr kept (the last ones), in
+the report and next to its result under the work directory."""
+ERROR_LINE = re.compile(r"^(?:[\w.$]*(?:Error|Exception)\b|error\b|fatal\b|panic\b|Error in\b|thread '.*' panicked)"
+                        r"|\bE_[A-Z]+: ", re.IGNORECASE)
+"""A line of stderr that looks like the port's own error: ``Error: boom`` (Node.js),
+``ValueError: x`` (Python), ``Error in f(): x`` (R), ``panic: x`` (Go), a twinnet code."""
 RATIO_TOLERANCE = 1e-6
 """How close two step ratios must be to count as one common factor."""
 
@@ -111,6 +122,8 @@ class Run:
     port: dict[str, Any] | None = None
     error: str | None = None
     divergences: list[Divergence] = field(default_factory=list)
+    stdout: str | None = None
+    stderr: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -142,7 +155,8 @@ class Run:
             for name, reference in parity.quantities(self.reference).items()}
         return {"label": self.label, "epochs": self.epochs, "fixture": str(self.fixture), "status": self.status,
                 "error": self.error, "max_abs": max_abs,
-                "divergences": [divergence.as_json() for divergence in self.divergences]}
+                "divergences": [divergence.as_json() for divergence in self.divergences],
+                "stdout": self.stdout, "stderr": self.stderr}
 
 
 @dataclass
@@ -189,28 +203,98 @@ class Verdict:
 
 # --- running the port ---------------------------------------------------------
 
+# The ports' processes running now, so that a signal to conform can stop them.
+_RUNNING: set[subprocess.Popen[str]] = set()
+_RUNNING_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM reached conform: the ports are stopped, the run ends."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 def command_port(command: Sequence[str], timeout: float = TIMEOUT) -> Port:
     """A port from a command line: ``port(fixture, result)`` calls
-    ``COMMAND... FIXTURE RESULT`` and returns None, or one line saying why it failed."""
+    ``COMMAND... FIXTURE RESULT`` and returns None, or one line saying why it failed.
+
+    The port runs in a session of its own, so that a timeout or a signal to
+    conform stops its whole process group; what it writes to stdout and stderr
+    is kept (the last OUTPUT_TAIL characters) next to ``result``, as
+    ``RESULT.stdout`` and ``RESULT.stderr``."""
     def port(fixture: Path, result: Path) -> str | None:
+        with _RUNNING_LOCK:
+            if _STOPPING.is_set():
+                return "conform was interrupted"
+            try:
+                process = subprocess.Popen([*command, str(fixture), str(result)], stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                           errors="replace", start_new_session=True)
+            except OSError as error:
+                return f"cannot run {command[0]!r}: {error.strerror}"
+            _RUNNING.add(process)
         try:
-            done = subprocess.run([*command, str(fixture), str(result)], stdin=subprocess.DEVNULL,
-                                  capture_output=True, text=True, errors="replace", timeout=timeout)
-        except OSError as error:
-            return f"cannot run {command[0]!r}: {error.strerror}"
+            stdout, stderr = process.communicate(timeout=timeout)
+            failure = None if process.returncode == 0 else _exit_words(process.returncode) + _stderr_line(stderr)
         except subprocess.TimeoutExpired:
-            return f"the port did not finish within {timeout:g} s"
-        if done.returncode != 0:
-            return f"the port exited with status {done.returncode}" + _stderr_line(done.stderr)
-        return None
+            _kill_group(process)
+            stdout, stderr = process.communicate()
+            failure = f"the port did not finish within {timeout:g} s"
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(process)
+        _keep_output(result, stdout, stderr)
+        return failure
     return port
 
 
+def _exit_words(status: int) -> str:
+    if status < 0:
+        return f"the port was killed by signal {-status}"
+    return f"the port exited with status {status}"
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL to the port's process group: the port and whatever it started."""
+    with contextlib.suppress(OSError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _tail(text: str) -> str:
+    return text if len(text) <= OUTPUT_TAIL else "..." + text[-OUTPUT_TAIL:]
+
+
+def _keep_output(result: Path, stdout: str, stderr: str) -> None:
+    result = Path(result)
+    with contextlib.suppress(OSError):
+        result.parent.mkdir(parents=True, exist_ok=True)
+        Path(f"{result}.stdout").write_text(_tail(stdout or ""), encoding="utf-8")
+        Path(f"{result}.stderr").write_text(_tail(stderr or ""), encoding="utf-8")
+
+
+def _read_output(result: Path) -> tuple[str | None, str | None]:
+    """The port run's kept (stdout, stderr), or (None, None) for a port that is a function."""
+    def read(path: str) -> str | None:
+        with contextlib.suppress(OSError):
+            return Path(path).read_text(encoding="utf-8", errors="replace")
+        return None
+    return read(f"{result}.stdout"), read(f"{result}.stderr")
+
+
 def _stderr_line(stderr: str) -> str:
-    """': ' and the last line the port wrote to stderr (R's closing
-    'Execution halted' is skipped), or '' when it wrote nothing."""
+    """': ' and the port's own error line from its stderr: the first line that
+    looks like an error (ERROR_LINE), else the last line (R's closing 'Execution
+    halted' is skipped); '' when it wrote nothing. Shown escaped, at most 300
+    characters: the FAIL line stays one line."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip() and line.strip() != "Execution halted"]
-    return f": {lines[-1]}" if lines else ""
+    if not lines:
+        return ""
+    line = next((line for line in lines if ERROR_LINE.search(line)), lines[-1])
+    line = fixtures.escape(line)
+    return f": {line[:300] + '...' if len(line) > 300 else line}"
 
 
 def derive(path: str | Path, epochs: int, directory: str | Path) -> Path:
@@ -235,6 +319,7 @@ def run_port(port: Port, label: str, fixture_path: Path, result_path: Path) -> R
     result_path.parent.mkdir(parents=True, exist_ok=True)
     result_path.unlink(missing_ok=True)
     run.error = port(fixture_path, result_path)
+    run.stdout, run.stderr = _read_output(result_path)
     if run.error is None:
         try:
             run.port = read_result(result_path, reference)
@@ -592,19 +677,48 @@ def fixture_directories(paths: Sequence[str | Path], directory: str | Path) -> l
             for number, stem in enumerate(stems, start=1)]
 
 
+def _stop(signum: int, frame: Any) -> None:
+    """On SIGINT or SIGTERM: no new port run starts, the running ones are killed
+    with their process groups, and the main thread unwinds (removing the
+    temporary work directory)."""
+    _STOPPING.set()
+    with _RUNNING_LOCK:
+        for process in list(_RUNNING):
+            _kill_group(process)
+    raise Interrupted(signum)
+
+
 def check_port(paths: Sequence[str | Path], command: Sequence[str], report_path: str | Path,
                work_dir: str | Path | None = None, timeout: float = TIMEOUT, jobs: int | None = None) -> int:
     """Check the port ``command`` on every fixture, ``jobs`` fixtures at a time
     (default: one per CPU): print one line each, in order, and a summary, and
-    write the report; returns the exit status, 0 only when all pass."""
+    write the report; returns the exit status, 0 only when all pass, 130 or 143
+    when SIGINT or SIGTERM stopped it."""
     port = command_port(command, timeout)
     verdicts = []
-    with work_directory(work_dir) as directory, ThreadPoolExecutor(max(1, jobs or os.cpu_count() or 1)) as pool:
-        checks = pool.map(lambda path, where: run_port_on_fixture(path, port, where),
-                          paths, fixture_directories(paths, directory))
-        for verdict in checks:
-            print(verdict.line(), flush=True)
-            verdicts.append(verdict)
+    handled = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
+    previous = {signum: signal.signal(signum, _stop) for signum in handled}
+    _STOPPING.clear()
+    try:
+        with work_directory(work_dir) as directory:
+            pool = ThreadPoolExecutor(max(1, jobs or os.cpu_count() or 1))
+            try:
+                checks = pool.map(lambda path, where: run_port_on_fixture(path, port, where),
+                                  paths, fixture_directories(paths, directory))
+                for verdict in checks:
+                    print(verdict.line(), flush=True)
+                    verdicts.append(verdict)
+            finally:  # after a signal, _stop has set _STOPPING: the checks left end at once
+                pool.shutdown(wait=True, cancel_futures=True)
+    except Interrupted as stop:
+        kept = f"the work directory {work_dir} is kept" if work_dir else "its temporary directory is removed"
+        print(f"twinnet: conform stopped by {signal.Signals(stop.signum).name}: the port's processes are killed, "
+              f"{kept}", file=sys.stderr, flush=True)
+        return 128 + stop.signum
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _STOPPING.clear()
     report_path = Path(report_path)
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(json.dumps(report(command, verdicts), indent=2, ensure_ascii=False) + "\n",

@@ -57,7 +57,8 @@ def raised_codes(pattern, paths):
 
 
 def test_every_error_code_raised_is_listed_and_every_listed_code_is_raised():
-    python = raised_codes(r'FixtureError\(\s*"(E_[A-Z]+)"', (ROOT / "python" / "twinnet").rglob("*.py"))
+    # FixtureError("E_...", ...) or, from the JSON scan, return "E_...", message
+    python = raised_codes(r'(?:FixtureError\(\s*|return )"(E_[A-Z]+)"', (ROOT / "python" / "twinnet").rglob("*.py"))
     r = raised_codes(r'fixture_error\(\s*"(E_[A-Z]+)"', [*R_DIR.glob("*.R"), *(ROOT / "r" / "inst").rglob("*.R")])
     assert python - set(fixtures.ERROR_CODES) == set(), "raised in Python but not in fixtures.ERROR_CODES"
     assert r - set(fixtures.ERROR_CODES) == set(), "raised in R but not in fixtures.ERROR_CODES"

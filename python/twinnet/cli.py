@@ -271,8 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         package = (error.name or "").split(".")[0]
         if package not in EXTRAS:
             raise
-        print(f"twinnet: E_EXTRA: {args.command} needs {package}: pip install 'twinnet[{EXTRAS[package]}]'",
-              file=sys.stderr)
+        missing = fixtures.FixtureError("E_EXTRA", f"{args.command} needs {package}: "
+                                                   f"pip install 'twinnet[{EXTRAS[package]}]'")
+        print(f"twinnet: {missing}", file=sys.stderr)
         return 2
     except rbridge.RUnavailable as error:
         print(f"twinnet: {error}", file=sys.stderr)

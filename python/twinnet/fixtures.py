@@ -62,6 +62,7 @@ ERROR_CODES = {
     "E_OUTPUT": "the output path is refused (a fixture, under shared_fixtures/, not a regular file) or "
                 "cannot be written",
     "E_CHECKOUT": "the command needs the source tree: run it in a clone of the repository",
+    "E_EXTRA": "the command needs an optional dependency that is not installed (a pip extra)",
 }
 
 
@@ -168,7 +169,8 @@ def scan_json(raw: bytes, text: str) -> tuple[str, str] | None:
         k = np.minimum(np.searchsorted(run_ends, quotes - 1), len(run_ends) - 1)
         quotes = quotes[(run_ends[k] != quotes - 1) | (run_lengths[k] % 2 == 0)]
 
-    def outside(positions):  # not a quote: outside a string when an even number of quotes comes before
+    # not a quote: outside a string when an even number of quotes comes before
+    def outside(positions: np.ndarray) -> np.ndarray:
         return positions[np.searchsorted(quotes, positions) % 2 == 0]
 
     foreign = outside(np.flatnonzero((data == 0x2F) | (data == 0x5C) | (data == 0x0B) | (data == 0x0C)))

@@ -44,7 +44,8 @@ error_codes <- c(
   E_DIVERGED = paste0("training produced a non-finite loss, or a parameter past ", format(max_magnitude),
                       " in magnitude"),
   E_OUTPUT = "the output path is refused (a fixture, under shared_fixtures/, not a regular file) or cannot be written",
-  E_CHECKOUT = "the command needs the source tree: run it in a clone of the repository"
+  E_CHECKOUT = "the command needs the source tree: run it in a clone of the repository",
+  E_EXTRA = "the command needs an optional dependency that is not installed (a pip extra)"
 )
 
 #' The fixture files in a directory

@@ -101,7 +101,7 @@ def hostile_text_cases(valid: str) -> list[tuple[str, str, bytes, str]]:
     """Text that R's parser (jsonlite) would take but JSON does not, nesting
     that parsers would recurse over, and numbers too long for Python's int:
     refused by the readers' linear scan, with a message that names the offset."""
-    def at(content, marker, words):
+    def at(content: bytes, marker: bytes, words: str) -> str:
         return f"{{path}}: {words}".replace("OFFSET", str(content.index(marker)))
 
     foreign = "not valid JSON: unexpected character 0x{:02x} at offset OFFSET (JSON has no comments; its only " \

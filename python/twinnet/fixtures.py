@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from . import article, layered, stepwise
+from . import fast as fast_paths
 
 FIXTURE_SCHEMA = "twinnet-fixture/1"
 RESULT_SCHEMA = "twinnet-result/1"
@@ -136,11 +137,17 @@ def param_shapes(variant, d, hyper):
     return {"wh": (d, h), "bh": (1, h), "wout": (h, 1), "bout": (1, 1)}
 
 
-def train_variant(variant, X, y, params, hyper, epochs):
-    """(params, loss, output) from the variant's own training loop."""
+def train_variant(variant, X, y, params, hyper, epochs, fast=False):
+    """(params, loss, output) from the variant's own training loop, or with
+    ``fast=True`` from its fast path (``fast.py``: within the parity tolerance
+    of the readable twin, not bit for bit)."""
     if variant == "layered":
-        return layered.train_layered(X, y, params, hyper["activations"], epochs, hyper["lr"])
-    train = stepwise.train_stepwise if variant == "stepwise" else article.train
+        train_layered = fast_paths.train_layered_fast if fast else layered.train_layered
+        return train_layered(X, y, params, hyper["activations"], epochs, hyper["lr"])
+    if variant == "stepwise":
+        train = fast_paths.train_stepwise_fast if fast else stepwise.train_stepwise
+    else:
+        train = fast_paths.train_fast if fast else article.train
     return train(X, y, params, epochs, hyper["lr"])
 
 

@@ -170,12 +170,12 @@ def worker(spec_path, result_path):
     params = {name: read(matrix) for name, matrix in spec["params"].items()}
     hyper = {"lr": spec["lr"], "activations": spec["activations"]}
     load_seconds = time.perf_counter() - started
-    train = fast.train_variant_fast if spec["implementation"] == "fast" else fixtures.train_variant
+    is_fast = spec["implementation"] == "fast"
 
     def run(epochs):
         with np.errstate(over="ignore", invalid="ignore"):  # as train_fixture does
             start = time.perf_counter()
-            train(spec["variant"], X, y, params, hyper, epochs)
+            fixtures.train_variant(spec["variant"], X, y, params, hyper, epochs, fast=is_fast)
             return time.perf_counter() - start
 
     epochs, seconds = calibrated_runs(run, spec["epochs"], spec["min_seconds"], spec["repeats"])

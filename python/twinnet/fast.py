@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -128,7 +128,7 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
             np.add(theta, descent, out=theta)
         np.negative(theta[:d * h + h], out=negated)
         _run(workers, blocks, lambda sums, rows: block(sums, rows, backward=False))
-    params = {name: value.copy() for name, value in zip(article.PARAM_NAMES, (wh, bh, wout, bout))}
+    params = {name: value.copy() for name, value in zip(article.PARAM_NAMES, (wh, bh, wout, bout), strict=True)}
     return params, loss_history, output
 
 
@@ -216,7 +216,7 @@ def train_stepwise_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
             # Step 11: update the weights, w ← w − lr·∂E/∂w
             np.multiply(gradient, lr, out=gradient)
             np.subtract(weights, gradient, out=weights)
-    params = {name: value.copy() for name, value in zip(stepwise.WEIGHT_NAMES, (w_ih, w_ho))}
+    params = {name: value.copy() for name, value in zip(stepwise.WEIGHT_NAMES, (w_ih, w_ho), strict=True)}
     del H, slope_hidden, delta_hidden  # freed before the last forward pass allocates its own
     return params, loss_history, stepwise.forward_propagation(X, params)["output"].T
 
@@ -248,7 +248,7 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
         pass, its contributions added to ``sums``."""
         X_block, size = X[rows], rows.stop - rows.start
         A_in = X_block
-        for layer, (w, bias) in enumerate(zip(W, b)):
+        for layer, (w, bias) in enumerate(zip(W, b, strict=True)):
             # Step 1: feed forward: Z = A_in·Wᵀ + bᵀ, A = act(Z), in place
             A = sums.A[layer][:size]
             np.matmul(A_in, w.T, out=A)
@@ -282,14 +282,14 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
             total = _run(workers, blocks, block)
             costs[epoch] = total.cost / n  # the mean log-loss over the n samples
             # the gradients averaged over the samples; every layer updated
-            for layer, (d_W, d_b) in enumerate(zip(total.d_W, total.d_b)):
+            for layer, (d_W, d_b) in enumerate(zip(total.d_W, total.d_b, strict=True)):
                 np.copyto(gradient_views[2 * layer], d_W)
                 np.copyto(gradient_views[2 * layer + 1], d_b.T)
             np.multiply(gradient, lr / n, out=gradient)
             np.subtract(theta, gradient, out=theta)
         # Step 4: predictions of the trained network
         _run(workers, blocks, lambda sums, rows: block(sums, rows, backward=False))
-    trained = {name: value.copy() for name, value in zip(names, views)}
+    trained = {name: value.copy() for name, value in zip(names, views, strict=True)}
     return trained, costs, output
 
 
@@ -302,8 +302,8 @@ class _LayeredSums:
         self.dZ = [np.empty((rows, size)) for size in neurons]
         self.clipped = np.empty((rows, 1))
         inputs = [d, *neurons[:-1]]
-        self.d_W = [np.zeros((size, fan_in)) for size, fan_in in zip(neurons, inputs)]
-        self.d_W_block = [np.empty((size, fan_in)) for size, fan_in in zip(neurons, inputs)]
+        self.d_W = [np.zeros((size, fan_in)) for size, fan_in in zip(neurons, inputs, strict=True)]
+        self.d_W_block = [np.empty((size, fan_in)) for size, fan_in in zip(neurons, inputs, strict=True)]
         self.d_b = [np.zeros((1, size)) for size in neurons]
         self.d_b_block = [np.empty((1, size)) for size in neurons]
         self.cost = 0.0
@@ -317,7 +317,7 @@ class _LayeredSums:
 
     def add(self, other: _LayeredSums) -> None:
         """Add another worker's sums to this one's."""
-        for mine, theirs in zip(self.d_W + self.d_b, other.d_W + other.d_b):
+        for mine, theirs in zip(self.d_W + self.d_b, other.d_W + other.d_b, strict=True):
             mine += theirs
         self.cost += other.cost
 
@@ -381,7 +381,7 @@ def _flat_views(params: dict, names: Sequence[str], copy: bool = True) -> tuple[
     sizes = [int(np.prod(shape)) for shape in shapes]
     flat = np.empty(sum(sizes))
     views, start = [], 0
-    for name, shape, size in zip(names, shapes, sizes):
+    for name, shape, size in zip(names, shapes, sizes, strict=True):
         view = flat[start:start + size].reshape(shape)
         if copy:
             view[...] = params[name]

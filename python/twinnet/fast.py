@@ -32,7 +32,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import numpy as np
 
@@ -70,19 +69,20 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
     h = np.shape(params["wh"])[1]
     # Step 1: initialize weights and biases, as views into one flat vector
     theta, (wh, bh, wout, bout) = _flat_views(params, article.PARAM_NAMES)
-    descent, (d_wh, d_bh, d_wout, d_bout) = _flat_views(params, article.PARAM_NAMES, copy=False)
-    negated = np.empty(d * h + h)  # −wh and −bh, so the sigmoid's e^(−x) needs no negation
-    neg_wh, neg_bh = negated[:d * h].reshape(d, h), negated[d * h:].reshape(1, h)
+    negated = np.empty_like(theta)  # −θ, so the sigmoids' e^(−x) need no negation
+    neg_wh, neg_bh, neg_wout, neg_bout = _article_views(negated, d, h)
     blocks = _blocks(n, block_rows)
-    workers = [_ArticleSums(min(block_rows, n), d, h) for _ in range(_worker_count(n, h, threads, blocks))]
+    count = _worker_count(n, h, threads, blocks)
     output = np.empty((n, 1))
+    # one worker per thread; the first one sums straight into the descent vector
+    workers = [_ArticleSums(X, y, output, blocks[index::count], d, h) for index in range(count)]
+    descent = workers[0].sums[:-1]  # the first worker's sums, but the last: Σ (y − output)²
+    d_whb = descent[:d * h + h].reshape(d + 1, h)  # the slopes of wh and, in its last row, of bh
 
-    def block(sums: _ArticleSums, rows: slice, backward: bool = True) -> None:
-        """One block's forward pass, and unless told otherwise its backward
-        pass, its contributions added to ``sums``."""
-        X_block, size = X[rows], rows.stop - rows.start
-        H, delta = sums.H[:size], sums.delta[:size]
-        o, E, d_output = sums.output[:size], sums.E[:size], sums.d_output[:size]
+    def block(sums: _ArticleSums, plan: tuple, first: bool, backward: bool) -> None:
+        """One block's forward pass, and when ``backward`` its backward pass,
+        its contributions added to ``sums`` (written, for its ``first`` block)."""
+        X_block, y_block, H, delta, o, E, d_output, out = plan
         # Step 2: hidden layer input, rows×h, negated: X·(−wh) + (−bh)
         np.matmul(X_block, neg_wh, out=H)
         np.add(H, neg_bh, out=H)
@@ -90,16 +90,17 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
         np.exp(H, out=H)
         np.add(H, ONE, out=H)
         np.reciprocal(H, out=H)
-        # Step 4: output layer, rows×1
-        np.matmul(H, wout, out=o)
-        np.add(o, bout, out=o)
-        _sigmoid_in_place(o)
+        # Step 4: output layer, rows×1, its input negated too
+        np.matmul(H, neg_wout, out=o)
+        np.add(o, neg_bout, out=o)
+        np.exp(o, out=o)
+        np.add(o, ONE, out=o)
+        np.reciprocal(o, out=o)
         if not backward:
-            np.copyto(output[rows], o)
+            np.copyto(out, o)
             return
         # Step 5: error at the output layer, and the loss from it
-        np.subtract(y[rows], o, out=E)
-        sums.half_square += float(np.vdot(E, E))
+        np.subtract(y_block, o, out=E)
         # Step 6: slopes at the output layer, o·(1 − o)
         np.subtract(ONE, o, out=d_output)
         np.multiply(o, d_output, out=d_output)
@@ -110,64 +111,74 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
         np.subtract(ONE, H, out=delta)
         np.multiply(delta, H, out=delta)
         np.multiply(delta, d_output, out=delta)
-        sums.add_products(X_block, H, delta, d_output)
+        sums.add_products(X_block, H, delta, E, d_output, first)
+
+    def share(index: int, backward: bool = True) -> None:
+        sums = workers[index]
+        sums.start()
+        for number, plan in enumerate(sums.plans):
+            block(sums, plan, number == 0, backward)
 
     loss_history = np.empty(epochs)
     with np.errstate(over="ignore"):
         for epoch in range(epochs):
-            np.negative(theta[:d * h + h], out=negated)
-            total = _run(workers, blocks, block)
+            np.negative(theta, out=negated)
+            _share_out(count, share)
+            for other in workers[1:]:
+                np.add(workers[0].sums, other.sums, out=workers[0].sums)
             # Step 10: weight slopes, Xᵀ·(H(1 − H) ⊙ d_output) scaled by woutᵀ, and Hᵀ·d_output
-            np.multiply(total.x_delta, wout.T, out=d_wh)
-            np.copyto(d_wout, total.h_delta)
-            # Step 11: bias slopes, then every parameter: θ ← θ + descent·lr
-            np.multiply(total.delta_sum, wout.T, out=d_bh)
-            d_bout[...] = total.output_delta_sum
-            loss_history[epoch] = total.half_square / 2 / n
+            # Step 11: bias slopes (scaled by woutᵀ with the weight slopes), then every parameter: θ ← θ + descent·lr
+            np.multiply(d_whb, wout.T, out=d_whb)
+            loss_history[epoch] = workers[0].sums[-1] / 2 / n
             np.multiply(descent, lr, out=descent)
             np.add(theta, descent, out=theta)
-        np.negative(theta[:d * h + h], out=negated)
-        _run(workers, blocks, lambda sums, rows: block(sums, rows, backward=False))
+        np.negative(theta, out=negated)
+        _share_out(count, lambda index: share(index, backward=False))
     params = {name: value.copy() for name, value in zip(article.PARAM_NAMES, (wh, bh, wout, bout), strict=True)}
     return params, loss_history, output
 
 
 class _ArticleSums:
-    """One worker's block buffers (rows×h, rows×1) and its share of the
-    epoch's sums: Xᵀ·δ (d×h, before the woutᵀ scaling), Σδ (1×h), Hᵀ·d_output
-    (h×1), Σ d_output and Σ (y − output)²."""
+    """One worker: its blocks (views of X, y and the output, with its buffers:
+    rows×h for H and the delta, rows×1), and its share of the epoch's sums in
+    one flat vector laid out like the parameters: Xᵀ·δ (d×h, before the woutᵀ
+    scaling), Σδ (1×h), Hᵀ·d_output (h×1), Σ d_output (1×1), then Σ (y − output)²."""
 
-    def __init__(self, rows: int, d: int, h: int) -> None:
-        self.H, self.delta = np.empty((rows, h)), np.empty((rows, h))
-        self.output, self.E, self.d_output = np.empty((rows, 1)), np.empty((rows, 1)), np.empty((rows, 1))
-        self.x_delta, self.x_delta_block = np.zeros((d, h)), np.empty((d, h))
-        self.delta_sum, self.delta_sum_block = np.zeros((1, h)), np.empty((1, h))
-        self.h_delta, self.h_delta_block = np.zeros((h, 1)), np.empty((h, 1))
-        self.output_delta_sum = self.half_square = 0.0
+    def __init__(self, X: np.ndarray, y: np.ndarray, output: np.ndarray, blocks: list[slice], d: int, h: int) -> None:
+        rows = max((block.stop - block.start for block in blocks), default=0)
+        H, delta = np.empty((rows, h)), np.empty((rows, h))
+        o, E, d_output = np.empty((rows, 1)), np.empty((rows, 1)), np.empty((rows, 1))
+        self.plans = []
+        for block in blocks:
+            size = block.stop - block.start
+            self.plans.append((X[block], y[block], H[:size], delta[:size], o[:size], E[:size], d_output[:size],
+                               output[block]))
+        self.sums, self.block_sums = np.empty(d * h + 2 * h + 2), np.empty(d * h + 2 * h + 2)
+        self.views = (*_article_views(self.sums[:-1], d, h), self.sums[-1:].reshape(1, 1))
+        self.block_views = (*_article_views(self.block_sums[:-1], d, h), self.block_sums[-1:].reshape(1, 1))
 
-    def add_products(self, X: np.ndarray, H: np.ndarray, delta: np.ndarray, d_output: np.ndarray) -> None:
-        """Add one block's Xᵀ·δ, Σδ, Hᵀ·d_output and Σ d_output."""
-        np.matmul(X.T, delta, out=self.x_delta_block)
-        np.add(self.x_delta, self.x_delta_block, out=self.x_delta)
-        np.add.reduce(delta, axis=0, keepdims=True, out=self.delta_sum_block)
-        np.add(self.delta_sum, self.delta_sum_block, out=self.delta_sum)
-        np.matmul(H.T, d_output, out=self.h_delta_block)
-        np.add(self.h_delta, self.h_delta_block, out=self.h_delta)
-        self.output_delta_sum += float(np.add.reduce(d_output, axis=None))
+    def start(self) -> None:
+        """Before an epoch: zero sums for a worker without blocks."""
+        if not self.plans:
+            self.sums.fill(0.0)
 
-    def add(self, other: _ArticleSums) -> None:
-        """Add another worker's sums to this one's."""
-        self.x_delta += other.x_delta
-        self.delta_sum += other.delta_sum
-        self.h_delta += other.h_delta
-        self.output_delta_sum += other.output_delta_sum
-        self.half_square += other.half_square
+    def add_products(self, X: np.ndarray, H: np.ndarray, delta: np.ndarray, E: np.ndarray, d_output: np.ndarray,
+                     first: bool) -> None:
+        """Add one block's Xᵀ·δ, Σδ, Hᵀ·d_output, Σ d_output and Eᵀ·E (write them, for the first block)."""
+        x_delta, delta_sum, h_delta, output_delta_sum, square = self.views if first else self.block_views
+        np.matmul(X.T, delta, out=x_delta)
+        np.add.reduce(delta, axis=0, keepdims=True, out=delta_sum)
+        np.matmul(H.T, d_output, out=h_delta)
+        np.add.reduce(d_output, axis=0, keepdims=True, out=output_delta_sum)
+        np.matmul(E.T, E, out=square)
+        if not first:
+            np.add(self.sums, self.block_sums, out=self.sums)
 
-    def reset(self) -> None:
-        self.x_delta.fill(0.0)
-        self.delta_sum.fill(0.0)
-        self.h_delta.fill(0.0)
-        self.output_delta_sum = self.half_square = 0.0
+
+def _article_views(flat: np.ndarray, d: int, h: int) -> tuple[np.ndarray, ...]:
+    """d×h, 1×h, h×1 and 1×1 views of a flat vector laid out like the article's parameters."""
+    return (flat[:d * h].reshape(d, h), flat[d * h:d * h + h].reshape(1, h),
+            flat[d * h + h:d * h + 2 * h].reshape(h, 1), flat[d * h + 2 * h:].reshape(1, 1))
 
 
 def train_stepwise_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
@@ -234,97 +245,132 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
     names = [name for layer in range(1, len(activations) + 1) for name in (f"W{layer}", f"b{layer}")]
     # Step 0: the layers, as views into one flat vector, and which use tanh
     theta, views = _flat_views(params, names)
-    gradient, gradient_views = _flat_views(params, names, copy=False)
     W, b = views[0::2], views[1::2]
     is_tanh = [activation == "tanh" for activation in activations]
     neurons = [w.shape[0] for w in W]
     blocks = _blocks(n, block_rows)
-    workers = [_LayeredSums(min(block_rows, n), X.shape[1], neurons)
-               for _ in range(_worker_count(n, max(neurons), threads, blocks))]
+    count = _worker_count(n, max(neurons), threads, blocks)
     output = np.empty((n, 1))
+    # one worker per thread; the first one sums straight into the gradient vector
+    workers = [_LayeredSums(X, y, output, blocks[index::count], neurons) for index in range(count)]
+    gradient = workers[0].sums[:-2]  # the first worker's sums, but the last two: the log-loss's two sums
+    epsilon = layered.LOG_LOSS_EPSILON
 
-    def block(sums: _LayeredSums, rows: slice, backward: bool = True) -> None:
-        """One block's forward pass, and unless told otherwise its backward
-        pass, its contributions added to ``sums``."""
-        X_block, size = X[rows], rows.stop - rows.start
+    def block(sums: _LayeredSums, plan: tuple, first: bool, backward: bool) -> None:
+        """One block's forward pass, and when ``backward`` its backward pass,
+        its contributions added to ``sums`` (written, for its ``first`` block)."""
+        X_block, y_block, y_complement, A, dZ, S, a, log_a, complement, log_complement, out = plan
         A_in = X_block
-        for layer, (w, bias) in enumerate(zip(W, b, strict=True)):
+        for layer in range(len(W)):
             # Step 1: feed forward: Z = A_in·Wᵀ + bᵀ, A = act(Z), in place
-            A = sums.A[layer][:size]
-            np.matmul(A_in, w.T, out=A)
-            np.add(A, bias.T, out=A)
+            np.matmul(A_in, W_T[layer], out=A[layer])
+            np.add(A[layer], b_T[layer], out=A[layer])
             if is_tanh[layer]:
-                np.tanh(A, out=A)
+                np.tanh(A[layer], out=A[layer])
             else:
-                _sigmoid_in_place(A)
-            A_in = A
+                _sigmoid_in_place(A[layer])
+            A_in = A[layer]
         if not backward:
-            np.copyto(output[rows], A_in)
+            np.copyto(out, A_in)
             return
-        # Step 2: cost: the log-loss of the clipped output, summed
-        a, y_block = sums.clipped[:size], y[rows]
-        np.clip(A_in, layered.LOG_LOSS_EPSILON, 1 - layered.LOG_LOSS_EPSILON, out=a)
-        sums.cost -= float(np.sum(y_block * np.log(a) + (1 - y_block) * np.log(1 - a)))
+        # Step 2: cost: the log-loss of the clipped output, yᵀ·log a + (1 − y)ᵀ·log(1 − a), summed with the sums
+        cost = sums.cost_slots[0 if first else 1]
+        np.clip(A_in, epsilon, 1 - epsilon, out=a)
+        np.log(a, out=log_a)
+        np.subtract(ONE, a, out=complement)
+        np.log(complement, out=log_complement)
+        np.matmul(y_block.T, log_a, out=cost[0])
+        np.matmul(y_complement.T, log_complement, out=cost[1])
         # Step 3: backpropagation: dA = ∂logloss/∂a, then per layer dZ = act'(A)⊙dA, from the activation
-        dA = sums.dZ[-1][:size]
-        np.divide(a - y_block, a * (1 - a), out=dA)
+        np.multiply(a, complement, out=complement)
+        np.subtract(a, y_block, out=dZ[-1])
+        np.divide(dZ[-1], complement, out=dZ[-1])
         for layer in range(len(W) - 1, -1, -1):
-            A, dZ = sums.A[layer][:size], sums.dZ[layer][:size]
-            slope = 1 - np.square(A) if is_tanh[layer] else (1 - A) * A  # tanh' = 1 − A², σ' = (1 − A)·A
-            np.multiply(dZ, slope, out=dZ)
-            sums.add_products(layer, dZ, X_block if layer == 0 else sums.A[layer - 1][:size])
+            slope = S[layer]
+            if is_tanh[layer]:  # tanh' = 1 − A²
+                np.square(A[layer], out=slope)
+                np.subtract(ONE, slope, out=slope)
+            else:  # σ' = (1 − A)·A
+                np.subtract(ONE, A[layer], out=slope)
+                np.multiply(slope, A[layer], out=slope)
+            np.multiply(dZ[layer], slope, out=dZ[layer])
+            sums.add_products(layer, dZ[layer], X_block if layer == 0 else A[layer - 1], first)
             if layer > 0:  # dA of the layer before: dZ·W, with W before its update
-                np.matmul(dZ, W[layer], out=sums.dZ[layer - 1][:size])
+                np.matmul(dZ[layer], W[layer], out=dZ[layer - 1])
+        if not first:
+            np.add(sums.sums, sums.block_sums, out=sums.sums)
 
+    def share(index: int, backward: bool = True) -> None:
+        sums = workers[index]
+        sums.start()
+        for number, plan in enumerate(sums.plans):
+            block(sums, plan, number == 0, backward)
+
+    W_T = [w.T for w in W]
+    b_T = [bias.T for bias in b]
     costs = np.empty(epochs)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         for epoch in range(epochs):
-            total = _run(workers, blocks, block)
-            costs[epoch] = total.cost / n  # the mean log-loss over the n samples
+            _share_out(count, share)
+            for other in workers[1:]:
+                np.add(workers[0].sums, other.sums, out=workers[0].sums)
+            costs[epoch] = -(workers[0].sums[-2] + workers[0].sums[-1]) / n  # the mean log-loss over the n samples
             # the gradients averaged over the samples; every layer updated
-            for layer, (d_W, d_b) in enumerate(zip(total.d_W, total.d_b, strict=True)):
-                np.copyto(gradient_views[2 * layer], d_W)
-                np.copyto(gradient_views[2 * layer + 1], d_b.T)
             np.multiply(gradient, lr / n, out=gradient)
             np.subtract(theta, gradient, out=theta)
         # Step 4: predictions of the trained network
-        _run(workers, blocks, lambda sums, rows: block(sums, rows, backward=False))
+        _share_out(count, lambda index: share(index, backward=False))
     trained = {name: value.copy() for name, value in zip(names, views, strict=True)}
     return trained, costs, output
 
 
 class _LayeredSums:
-    """One worker's block buffers (rows×neurons per layer: A and dZ) and its
-    share of the epoch's sums: dZᵀ·A_in and Σ dZ per layer, Σ log-loss."""
+    """One worker: its blocks (views of X, y and the output, 1 − y, with its
+    buffers: rows×neurons per layer for A, dZ and the slope, rows×1 for the
+    log-loss), and its share of the epoch's sums in one flat vector laid out
+    like the parameters: dZᵀ·A_in and Σ dZ per layer, then yᵀ·log a and
+    (1 − y)ᵀ·log(1 − a)."""
 
-    def __init__(self, rows: int, d: int, neurons: list[int]) -> None:
-        self.A = [np.empty((rows, size)) for size in neurons]
-        self.dZ = [np.empty((rows, size)) for size in neurons]
-        self.clipped = np.empty((rows, 1))
-        inputs = [d, *neurons[:-1]]
-        self.d_W = [np.zeros((size, fan_in)) for size, fan_in in zip(neurons, inputs, strict=True)]
-        self.d_W_block = [np.empty((size, fan_in)) for size, fan_in in zip(neurons, inputs, strict=True)]
-        self.d_b = [np.zeros((1, size)) for size in neurons]
-        self.d_b_block = [np.empty((1, size)) for size in neurons]
-        self.cost = 0.0
+    def __init__(self, X: np.ndarray, y: np.ndarray, output: np.ndarray, blocks: list[slice],
+                 neurons: list[int]) -> None:
+        rows = max((block.stop - block.start for block in blocks), default=0)
+        A, dZ, S = ([np.empty((rows, size)) for size in neurons] for _ in range(3))
+        a, log_a, complement, log_complement = (np.empty((rows, 1)) for _ in range(4))
+        self.plans = []
+        for block in blocks:
+            size = block.stop - block.start
+            self.plans.append((X[block], y[block], 1 - y[block], [each[:size] for each in A],
+                               [each[:size] for each in dZ], [each[:size] for each in S], a[:size], log_a[:size],
+                               complement[:size], log_complement[:size], output[block]))
+        inputs = [X.shape[1], *neurons[:-1]]
+        total = sum(size * fan_in + size for size, fan_in in zip(neurons, inputs, strict=True)) + 2
+        self.sums, self.block_sums = np.empty(total), np.empty(total)
+        self.views, self.block_views = (_layered_views(flat, neurons, inputs) for flat in (self.sums, self.block_sums))
+        self.cost_slots = [(flat[-2:-1].reshape(1, 1), flat[-1:].reshape(1, 1))
+                           for flat in (self.sums, self.block_sums)]
 
-    def add_products(self, layer: int, dZ: np.ndarray, A_in: np.ndarray) -> None:
-        """Add one block's dZᵀ·A_in and Σ dZ of one layer."""
-        np.matmul(dZ.T, A_in, out=self.d_W_block[layer])
-        np.add(self.d_W[layer], self.d_W_block[layer], out=self.d_W[layer])
-        np.add.reduce(dZ, axis=0, keepdims=True, out=self.d_b_block[layer])
-        np.add(self.d_b[layer], self.d_b_block[layer], out=self.d_b[layer])
+    def start(self) -> None:
+        """Before an epoch: zero sums for a worker without blocks."""
+        if not self.plans:
+            self.sums.fill(0.0)
 
-    def add(self, other: _LayeredSums) -> None:
-        """Add another worker's sums to this one's."""
-        for mine, theirs in zip(self.d_W + self.d_b, other.d_W + other.d_b, strict=True):
-            mine += theirs
-        self.cost += other.cost
+    def add_products(self, layer: int, dZ: np.ndarray, A_in: np.ndarray, first: bool) -> None:
+        """One block's dZᵀ·A_in and Σ dZ of one layer, written into the sums
+        (first block) or into the block's sums, added after its last layer."""
+        d_W, d_b = (self.views if first else self.block_views)[layer]
+        np.matmul(dZ.T, A_in, out=d_W)
+        np.add.reduce(dZ, axis=0, keepdims=True, out=d_b)
 
-    def reset(self) -> None:
-        for total in self.d_W + self.d_b:
-            total.fill(0.0)
-        self.cost = 0.0
+
+def _layered_views(flat: np.ndarray, neurons: list[int], inputs: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per layer, (neurons×inputs, 1×neurons) views of a flat vector laid out
+    like the Layer-class parameters (W1, b1, W2, b2, …; a neurons×1 b is a 1×neurons row)."""
+    views, start = [], 0
+    for size, fan_in in zip(neurons, inputs, strict=True):
+        views.append((flat[start:start + size * fan_in].reshape(size, fan_in),
+                      flat[start + size * fan_in:start + size * fan_in + size].reshape(1, size)))
+        start += size * fan_in + size
+    return views
 
 
 def _blocks(n: int, block_rows: int) -> list[slice]:
@@ -340,30 +386,17 @@ def _worker_count(n: int, h: int, threads: int | None, blocks: list[slice]) -> i
     return max(1, min(wanted, len(blocks)))
 
 
-def _run(workers: list, blocks: list[slice], task: Callable) -> Any:
-    """Reset every worker's sums, run ``task(worker, rows)`` for every block,
-    the blocks dealt to the workers in turn (threads when there are several);
-    returns the first worker, holding every worker's sums."""
-    for worker in workers:
-        worker.reset()
-    if len(workers) == 1:
-        for rows in blocks:
-            task(workers[0], rows)
-        return workers[0]
-
-    def share(index: int) -> None:
-        for rows in blocks[index::len(workers)]:
-            task(workers[index], rows)
-
-    pool = _POOLS.get(len(workers))
+def _share_out(count: int, task: Callable[[int], None]) -> None:
+    """Run ``task(index)`` for every worker index: inline for one worker, in
+    the thread pool for several (numpy and OpenBLAS release the GIL)."""
+    if count == 1:
+        task(0)
+        return
+    pool = _POOLS.get(count)
     if pool is None:
-        pool = _POOLS[len(workers)] = ThreadPoolExecutor(len(workers), thread_name_prefix="twinnet-fast")
-    for future in [pool.submit(share, index) for index in range(len(workers))]:
+        pool = _POOLS[count] = ThreadPoolExecutor(count, thread_name_prefix="twinnet-fast")
+    for future in [pool.submit(task, index) for index in range(count)]:
         future.result()
-    first, *others = workers
-    for other in others:
-        first.add(other)
-    return first
 
 
 def _sigmoid_in_place(a: np.ndarray) -> None:

@@ -40,11 +40,14 @@ from . import article, layered, stepwise
 ONE = np.array(1.0)
 TWO = np.array(2.0)
 
-BLOCK_ROWS = 512
-"""Rows per block: 512×64 doubles is 256 KiB, so a block's two hidden arrays
-stay in a 1 MiB L2 cache.  Measured on this machine (README, Benchmark): 256
-to 1024 are within a few per cent at h = 64; smaller blocks pay numpy's
-per-call overhead, larger ones spill to L3."""
+BLOCK_ROWS = 256
+"""Rows per block: 256×64 doubles is 128 KiB, so a block's two hidden arrays
+stay in the 1 MiB L2 cache, and a block's products (256×32 by 32×64) are
+small enough that OpenBLAS runs them on the calling thread.  Measured here
+(README, Benchmark): at n = 1e4 and 1e5, 256 rows beat 128 (numpy's per-call
+overhead) and were 10× faster than 512 or 1024 on a busy machine, where
+OpenBLAS's own threads, woken for the larger products, spin against the
+other processes."""
 
 THREAD_MIN_ELEMENTS = 1 << 18
 """Below this many hidden elements (n·h) per epoch one thread is faster: a

@@ -70,32 +70,33 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
     blocks (default :func:`threads_for`)."""
     n, d = X.shape
     h = np.shape(params["wh"])[1]
-    # Step 1: initialize weights and biases, as views into one flat vector
+    # Step 1: initialize weights and biases, as views into one flat vector: [wh; bh] is (d+1)×h, [wout; bout] (h+1)×1
     theta, (wh, bh, wout, bout) = _flat_views(params, article.PARAM_NAMES)
     negated = np.empty_like(theta)  # −θ, so the sigmoids' e^(−x) need no negation
-    neg_wh, neg_bh, neg_wout, neg_bout = _article_views(negated, d, h)
+    neg_whb, neg_woutb = negated[:(d + 1) * h].reshape(d + 1, h), negated[(d + 1) * h:].reshape(h + 1, 1)
     blocks = _blocks(n, block_rows)
     count = _worker_count(n, h, threads, blocks)
     output = np.empty((n, 1))
     # one worker per thread; the first one sums straight into the descent vector
-    workers = [_ArticleSums(X, y, output, blocks[index::count], d, h) for index in range(count)]
-    descent = workers[0].sums[:-1]  # the first worker's sums, but the last: Σ (y − output)²
-    d_whb = descent[:d * h + h].reshape(d + 1, h)  # the slopes of wh and, in its last row, of bh
+    workers = [_ArticleSums(X, y, output, blocks[index::count], h) for index in range(count)]
+    sums = workers[0].sums
+    descent = sums[:-1]  # the first worker's sums, but the last: Σ (y − output)²
+    d_whb = descent[:(d + 1) * h].reshape(d + 1, h)  # the slopes of wh and, in its last row, of bh
 
-    def block(sums: _ArticleSums, plan: tuple, first: bool, backward: bool) -> None:
+    def block(worker: _ArticleSums, plan: tuple, first: bool, backward: bool) -> None:
         """One block's forward pass, and when ``backward`` its backward pass,
-        its contributions added to ``sums`` (written, for its ``first`` block)."""
-        X_block, y_block, H, delta, o, E, d_output, out = plan
-        # Step 2: hidden layer input, rows×h, negated: X·(−wh) + (−bh)
-        np.matmul(X_block, neg_wh, out=H)
-        np.add(H, neg_bh, out=H)
+        its contributions added to the worker's sums (written, for its ``first`` block)."""
+        X_block, X1_head, X1, y_block, H1, H, delta, o, E, d_output, out = plan
+        if X1_head is not None:  # the block's rows of X, beside the column of ones
+            np.copyto(X1_head, X_block)
+        # Step 2: hidden layer input, rows×h, negated: [X 1]·(−[wh; bh])
+        np.matmul(X1, neg_whb, out=H)
         # Step 3: sigmoid of the hidden layer input, in place: 1 / (1 + e^(−x))
         np.exp(H, out=H)
         np.add(H, ONE, out=H)
         np.reciprocal(H, out=H)
-        # Step 4: output layer, rows×1, its input negated too
-        np.matmul(H, neg_wout, out=o)
-        np.add(o, neg_bout, out=o)
+        # Step 4: output layer, rows×1, its input negated too: [H 1]·(−[wout; bout])
+        np.matmul(H1, neg_woutb, out=o)
         np.exp(o, out=o)
         np.add(o, ONE, out=o)
         np.reciprocal(o, out=o)
@@ -114,13 +115,19 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
         np.subtract(ONE, H, out=delta)
         np.multiply(delta, H, out=delta)
         np.multiply(delta, d_output, out=delta)
-        sums.add_products(X_block, H, delta, E, d_output, first)
+        d_x1, d_h1, square = worker.views if first else worker.block_views
+        np.matmul(X1.T, delta, out=d_x1)  # [Xᵀ·δ; Σδ]: the column of ones sums the deltas
+        np.matmul(H1.T, d_output, out=d_h1)  # [Hᵀ·d_output; Σ d_output]
+        np.matmul(E.T, E, out=square)
+        if not first:
+            np.add(worker.sums, worker.block_sums, out=worker.sums)
 
     def share(index: int, backward: bool = True) -> None:
-        sums = workers[index]
-        sums.start()
-        for number, plan in enumerate(sums.plans):
-            block(sums, plan, number == 0, backward)
+        worker = workers[index]
+        if not worker.plans:
+            worker.sums.fill(0.0)
+        for number, plan in enumerate(worker.plans):
+            block(worker, plan, number == 0, backward)
 
     loss_history = np.empty(epochs)
     with np.errstate(over="ignore"):
@@ -128,13 +135,14 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
             np.negative(theta, out=negated)
             _share_out(count, share)
             for other in workers[1:]:
-                np.add(workers[0].sums, other.sums, out=workers[0].sums)
+                np.add(sums, other.sums, out=sums)
             # Step 10: weight slopes, Xᵀ·(H(1 − H) ⊙ d_output) scaled by woutᵀ, and Hᵀ·d_output
             # Step 11: bias slopes (scaled by woutᵀ with the weight slopes), then every parameter: θ ← θ + descent·lr
             np.multiply(d_whb, wout.T, out=d_whb)
-            loss_history[epoch] = workers[0].sums[-1] / 2 / n
+            loss_history[epoch] = sums[-1]
             np.multiply(descent, lr, out=descent)
             np.add(theta, descent, out=theta)
+        np.divide(loss_history, 2 * n, out=loss_history)
         np.negative(theta, out=negated)
         _share_out(count, lambda index: share(index, backward=False))
     params = {name: value.copy() for name, value in zip(article.PARAM_NAMES, (wh, bh, wout, bout), strict=True)}
@@ -142,46 +150,32 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
 
 
 class _ArticleSums:
-    """One worker: its blocks (views of X, y and the output, with its buffers:
-    rows×h for H and the delta, rows×1), and its share of the epoch's sums in
-    one flat vector laid out like the parameters: Xᵀ·δ (d×h, before the woutᵀ
-    scaling), Σδ (1×h), Hᵀ·d_output (h×1), Σ d_output (1×1), then Σ (y − output)²."""
+    """One worker: its blocks (views of X, y and the output) with its buffers
+    (the block of X beside a column of ones, rows×(d+1); H beside a column of
+    ones, rows×(h+1); the delta, rows×h; rows×1), and its share of the epoch's
+    sums in one flat vector laid out like the parameters: [Xᵀ·δ; Σδ] ((d+1)×h,
+    before the woutᵀ scaling), [Hᵀ·d_output; Σ d_output] ((h+1)×1), then
+    Σ (y − output)²."""
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, output: np.ndarray, blocks: list[slice], d: int, h: int) -> None:
+    def __init__(self, X: np.ndarray, y: np.ndarray, output: np.ndarray, blocks: list[slice], h: int) -> None:
+        d = X.shape[1]
         rows = max((block.stop - block.start for block in blocks), default=0)
-        H, delta = np.empty((rows, h)), np.empty((rows, h))
+        X1, H1, delta = np.ones((rows, d + 1)), np.ones((rows, h + 1)), np.empty((rows, h))
         o, E, d_output = np.empty((rows, 1)), np.empty((rows, 1)), np.empty((rows, 1))
         self.plans = []
         for block in blocks:
             size = block.stop - block.start
-            self.plans.append((X[block], y[block], H[:size], delta[:size], o[:size], E[:size], d_output[:size],
-                               output[block]))
-        self.sums, self.block_sums = np.empty(d * h + 2 * h + 2), np.empty(d * h + 2 * h + 2)
-        self.views = (*_article_views(self.sums[:-1], d, h), self.sums[-1:].reshape(1, 1))
-        self.block_views = (*_article_views(self.block_sums[:-1], d, h), self.block_sums[-1:].reshape(1, 1))
-
-    def start(self) -> None:
-        """Before an epoch: zero sums for a worker without blocks."""
-        if not self.plans:
-            self.sums.fill(0.0)
-
-    def add_products(self, X: np.ndarray, H: np.ndarray, delta: np.ndarray, E: np.ndarray, d_output: np.ndarray,
-                     first: bool) -> None:
-        """Add one block's Xᵀ·δ, Σδ, Hᵀ·d_output, Σ d_output and Eᵀ·E (write them, for the first block)."""
-        x_delta, delta_sum, h_delta, output_delta_sum, square = self.views if first else self.block_views
-        np.matmul(X.T, delta, out=x_delta)
-        np.add.reduce(delta, axis=0, keepdims=True, out=delta_sum)
-        np.matmul(H.T, d_output, out=h_delta)
-        np.add.reduce(d_output, axis=0, keepdims=True, out=output_delta_sum)
-        np.matmul(E.T, E, out=square)
-        if not first:
-            np.add(self.sums, self.block_sums, out=self.sums)
-
-
-def _article_views(flat: np.ndarray, d: int, h: int) -> tuple[np.ndarray, ...]:
-    """d×h, 1×h, h×1 and 1×1 views of a flat vector laid out like the article's parameters."""
-    return (flat[:d * h].reshape(d, h), flat[d * h:d * h + h].reshape(1, h),
-            flat[d * h + h:d * h + 2 * h].reshape(h, 1), flat[d * h + 2 * h:].reshape(1, 1))
+            head = X1[:size, :d]
+            if len(blocks) == 1:  # one block: X is copied beside its column of ones once, not every epoch
+                np.copyto(head, X[block])
+                head = None
+            self.plans.append((X[block], head, X1[:size], y[block], H1[:size], H1[:size, :h], delta[:size],
+                               o[:size], E[:size], d_output[:size], output[block]))
+        size = (d + 1) * h + (h + 1) + 1
+        self.sums, self.block_sums = np.empty(size), np.empty(size)
+        self.views, self.block_views = (
+            (flat[:(d + 1) * h].reshape(d + 1, h), flat[(d + 1) * h:-1].reshape(h + 1, 1), flat[-1:].reshape(1, 1))
+            for flat in (self.sums, self.block_sums))
 
 
 def train_stepwise_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int,

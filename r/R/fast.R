@@ -50,15 +50,15 @@ train_fast <- function(X, y, params, epochs, lr, block_rows = fast_block_rows) {
   wout <- params$wout
   bout <- params$bout[1]
   blocks <- row_blocks(n, block_rows)
+  # one block: its copy with a column of ones is made once, not every epoch
+  X1_whole <- if (length(blocks) == 1) cbind(X, 1) else NULL
   loss_history <- numeric(epochs)
   for (epoch in seq_len(epochs)) {
     neg_whb <- -whb # so the sigmoid's exp(-x) needs no negation
-    x_delta <- matrix(0, d + 1, h)
-    h_delta <- matrix(0, h, 1)
-    output_delta_sum <- 0
-    half_square_sum <- 0
+    x_delta <- h_delta <- output_delta_sum <- half_square_sum <- 0
     for (rows in blocks) {
-      X1 <- cbind(X[rows, , drop = FALSE], 1) # the block, with a column of ones for the biases
+      # the block, with a column of ones for the biases
+      X1 <- if (is.null(X1_whole)) cbind(X[rows, , drop = FALSE], 1) else X1_whole
       # Step 2: hidden layer input, rows x h, negated: X1 %*% -rbind(wh, bh)
       # Step 3: sigmoid of the hidden layer input, in one temporary
       H <- 1 / (1 + exp(X1 %*% neg_whb))
@@ -156,13 +156,16 @@ train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows
   Wb <- lapply(seq_len(layers), function(i) cbind(params[[paste0("W", i)]], params[[paste0("b", i)]]))
   is_tanh <- activations == "tanh"
   blocks <- row_blocks(n, block_rows)
-  A <- vector("list", layers) # each layer's activations of one block, rows x neurons (with a column of ones)
+  # one block: its copy with a column of ones is made once, not every epoch
+  X1_whole <- if (length(blocks) == 1) cbind(X, 1) else NULL
+  A <- vector("list", layers) # each layer's activations of one block, rows x neurons
   costs <- numeric(epochs)
   for (epoch in seq_len(epochs)) {
-    d_Wb <- lapply(Wb, function(w) w * 0)
+    d_Wb <- as.list(numeric(layers)) # each layer's sum, 0 until its first block
     cost_sum <- 0
     for (rows in blocks) {
-      A_in <- cbind(X[rows, , drop = FALSE], 1)
+      X1 <- if (is.null(X1_whole)) cbind(X[rows, , drop = FALSE], 1) else X1_whole
+      A_in <- X1
       for (i in seq_len(layers)) {
         # Step 1: feed forward: Z = cbind(A_in, 1) %*% t(cbind(W, b)), A = act(Z)
         Z <- tcrossprod(A_in, Wb[[i]])
@@ -177,7 +180,7 @@ train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows
       dA <- (a - yb) / (a * (1 - a))
       for (i in rev(seq_len(layers))) {
         dZ <- if (is_tanh[i]) (1 - A[[i]]^2) * dA else (1 - A[[i]]) * A[[i]] * dA
-        A_prev <- if (i > 1) cbind(A[[i - 1]], 1) else cbind(X[rows, , drop = FALSE], 1)
+        A_prev <- if (i > 1) cbind(A[[i - 1]], 1) else X1
         d_Wb[[i]] <- d_Wb[[i]] + crossprod(dZ, A_prev)
         if (i > 1) dA <- dZ %*% Wb[[i]][, -ncol(Wb[[i]]), drop = FALSE] # with W before its update
       }

@@ -24,14 +24,22 @@ What makes them fast, in numpy:
   two calls.
 - **Threads.**  numpy and OpenBLAS release the GIL, so at large n the blocks
   are shared among ``threads`` workers, each with its own buffers and
-  accumulators, added at the end of the epoch.
+  accumulators, added at the end of the epoch.  While a fast path runs,
+  numpy's OpenBLAS is held to one thread (and given back its count after):
+  the fast path does its own threading, over blocks, and OpenBLAS's threads,
+  woken for a block's product, spin against it and against other processes
+  (measured: 10× slower on a busy machine).
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import glob
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -130,7 +138,7 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
             block(worker, plan, number == 0, backward)
 
     loss_history = np.empty(epochs)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"), _one_blas_thread():
         for epoch in range(epochs):
             np.negative(theta, out=negated)
             _share_out(count, share)
@@ -306,7 +314,7 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
     W_T = [w.T for w in W]
     b_T = [bias.T for bias in b]
     costs = np.empty(epochs)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"), _one_blas_thread():
         for epoch in range(epochs):
             _share_out(count, share)
             for other in workers[1:]:
@@ -394,6 +402,41 @@ def _share_out(count: int, task: Callable[[int], None]) -> None:
         pool = _POOLS[count] = ThreadPoolExecutor(count, thread_name_prefix="twinnet-fast")
     for future in [pool.submit(task, index) for index in range(count)]:
         future.result()
+
+
+@functools.cache
+def _openblas_thread_functions() -> tuple[Callable, Callable] | None:
+    """(get, set) of the thread count of numpy's bundled OpenBLAS, through
+    ctypes, or None when numpy is built otherwise."""
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*"))):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "64_"),
+                               ("openblas", "")):
+            get = getattr(library, f"{prefix}_get_num_threads{suffix}", None)
+            set_ = getattr(library, f"{prefix}_set_num_threads{suffix}", None)
+            if get is not None and set_ is not None:
+                get.restype, set_.argtypes = ctypes.c_int, [ctypes.c_int]
+                return get, set_
+    return None
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """numpy's OpenBLAS on one thread inside, its own count restored after."""
+    functions = _openblas_thread_functions()
+    if functions is None:
+        yield
+        return
+    get, set_ = functions
+    before = get()
+    set_(1)
+    try:
+        yield
+    finally:
+        set_(before)
 
 
 def _sigmoid_in_place(a: np.ndarray) -> None:

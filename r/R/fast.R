@@ -27,10 +27,13 @@
 
 #' Rows per block of the fast paths
 #'
-#' 512 rows x 64 hidden units is 256 KiB per block array, which stays in a
-#' 1 MiB L2 cache; measured in the README's Benchmark section.
+#' 256 rows x 64 hidden units is 128 KiB per block array, which stays in a
+#' 1 MiB L2 cache, and a block's products are small enough that OpenBLAS runs
+#' them on the calling thread (its own threads, woken for larger products,
+#' spin against other processes on a busy machine); the same as the Python
+#' twin's `BLOCK_ROWS`. Measured in the README's Benchmark section.
 #' @export
-fast_block_rows <- 512L
+fast_block_rows <- 256L
 
 #' Train the article network, fast
 #'

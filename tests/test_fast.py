@@ -179,3 +179,15 @@ def test_fast_twins_have_the_same_step_markers():
     python, r = (steps.find_markers(steps.read_lines(FAST_TWINS[language])) for language in steps.LANGUAGES)
     assert steps.marker_problems(python, r, FAST_TWINS["python"], FAST_TWINS["r"]) == []
     assert len(python) == 11 + 12 + 5  # article Steps 1-11, walk-through Steps 0-11, Layer-class Steps 0-4
+
+
+def test_numpy_blas_threads_are_given_back_after_a_fast_path():
+    functions = fast._openblas_thread_functions()
+    assert functions is not None, "numpy's bundled OpenBLAS was not found"
+    get, _ = functions
+    before = get()
+    with fast._one_blas_thread():
+        assert get() == 1
+    problem = random_article(np.random.RandomState(1), 5, 2, 3)
+    fast.train_fast(np.ones((5, 2)), np.ones((5, 1)), problem, 2, 0.1)
+    assert get() == before

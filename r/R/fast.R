@@ -172,7 +172,8 @@ train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows
       for (i in seq_len(layers)) {
         # Step 1: feed forward: Z = cbind(A_in, 1) %*% t(cbind(W, b)), A = act(Z)
         Z <- tcrossprod(A_in, Wb[[i]])
-        A[[i]] <- if (is_tanh[i]) tanh(Z) else 1 / (1 + exp(-Z))
+        # tanh(z) = 2 / (1 + exp(-2 z)) - 1: R's exp() is twice as fast as its tanh()
+        A[[i]] <- if (is_tanh[i]) 2 / (1 + exp(-2 * Z)) - 1 else 1 / (1 + exp(-Z))
         A_in <- if (i < layers) cbind(A[[i]], 1) else A[[i]]
       }
       # Step 2: cost: the log-loss of the clipped output, summed
@@ -198,7 +199,7 @@ train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows
     A_in <- cbind(X[rows, , drop = FALSE], 1)
     for (i in seq_len(layers)) {
       Z <- tcrossprod(A_in, Wb[[i]])
-      A_in <- if (is_tanh[i]) tanh(Z) else 1 / (1 + exp(-Z))
+      A_in <- if (is_tanh[i]) 2 / (1 + exp(-2 * Z)) - 1 else 1 / (1 + exp(-Z))
       if (i < layers) A_in <- cbind(A_in, 1)
     }
     output[rows] <- A_in

@@ -162,9 +162,11 @@ train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows
   # one block: its copy with a column of ones is made once, not every epoch
   X1_whole <- if (length(blocks) == 1) cbind(X, 1) else NULL
   A <- vector("list", layers) # each layer's activations of one block, rows x neurons
+  A1 <- vector("list", layers) # the same beside a column of ones: the next layer's input
   costs <- numeric(epochs)
   for (epoch in seq_len(epochs)) {
     d_Wb <- as.list(numeric(layers)) # each layer's sum, 0 until its first block
+    W <- lapply(Wb, function(w) w[, -ncol(w), drop = FALSE]) # without the biases: for dA of the layer before
     cost_sum <- 0
     for (rows in blocks) {
       X1 <- if (is.null(X1_whole)) cbind(X[rows, , drop = FALSE], 1) else X1_whole
@@ -174,7 +176,7 @@ train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows
         Z <- tcrossprod(A_in, Wb[[i]])
         # tanh(z) = 2 / (1 + exp(-2 z)) - 1: R's exp() is twice as fast as its tanh()
         A[[i]] <- if (is_tanh[i]) 2 / (1 + exp(-2 * Z)) - 1 else 1 / (1 + exp(-Z))
-        A_in <- if (i < layers) cbind(A[[i]], 1) else A[[i]]
+        A_in <- if (i < layers) A1[[i]] <- cbind(A[[i]], 1) else A[[i]]
       }
       # Step 2: cost: the log-loss of the clipped output, summed
       a <- pmin(pmax(A_in, log_loss_epsilon), 1 - log_loss_epsilon)
@@ -184,9 +186,8 @@ train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows
       dA <- (a - yb) / (a * (1 - a))
       for (i in rev(seq_len(layers))) {
         dZ <- if (is_tanh[i]) (1 - A[[i]]^2) * dA else (1 - A[[i]]) * A[[i]] * dA
-        A_prev <- if (i > 1) cbind(A[[i - 1]], 1) else X1
-        d_Wb[[i]] <- d_Wb[[i]] + crossprod(dZ, A_prev)
-        if (i > 1) dA <- dZ %*% Wb[[i]][, -ncol(Wb[[i]]), drop = FALSE] # with W before its update
+        d_Wb[[i]] <- d_Wb[[i]] + crossprod(dZ, if (i > 1) A1[[i - 1]] else X1)
+        if (i > 1) dA <- dZ %*% W[[i]] # with W before its update
       }
     }
     costs[epoch] <- cost_sum / n # the mean log-loss over the n samples

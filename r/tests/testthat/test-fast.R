@@ -61,8 +61,8 @@ test_that("every fast path agrees with its reference along the training of every
                                     epochs, name, every = 20)
     expect_equal(checked, min(epochs, 100) + ceiling(max(epochs - 100, 0) / 20))
     # the whole run too: gradient descent is contractive, the differences stay at the rounding level
-    expect_close_fit(do.call(train_variant, c(args, list(epochs, fast = TRUE))), do.call(train_variant, c(args, epochs)),
-                     paste(name, "whole run"))
+    expect_close_fit(do.call(train_variant, c(args, list(epochs, fast = TRUE))),
+                     do.call(train_variant, c(args, epochs)), paste(name, "whole run"))
   }
 })
 

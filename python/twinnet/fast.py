@@ -1,101 +1,195 @@
-"""Fast paths: the twins' training loops, bit for bit, without their overhead.
+"""Fast paths: the twins' training loops in cache-sized row blocks.
 
-Twin of ``r/R/fast.R``: the same functions in the same order.  The readable
-twins (``article.py``, ``stepwise.py``) stay the reference; each function here
-computes exactly what its reference computes, the same operations on the same
-values in the same order, so the results are bit-identical, not merely close
-(``tests/test_fast.py`` checks every shipped fixture).  ``python -m twinnet
-bench`` times both.
+Twin of ``r/R/fast.R``: the same functions in the same order, the same step
+markers.  The readable twins (``article.py``, ``stepwise.py``, ``layered.py``)
+stay the reference.  A fast path computes the same quantities, reassociated:
+it equals its reference within the parity tolerance, not bit for bit, and the
+proof is epoch by epoch (``tests/test_fast.py``): from the same parameters,
+one epoch of each agrees within 1e-12·max(1, |value|) on every shipped
+fixture and on random problems.  ``python -m twinnet bench`` times both.
 
 What makes them fast, in numpy:
-- every array the loop writes is allocated once, before the loop, and
-  overwritten in place (``out=``): no temporaries, so memory stays at the
-  arrays the loop needs and a large n pays no page faults;
-- the parameters are views into one flat vector and their descent into
-  another, so the whole update is two calls;
-- numpy's overflow warning of ``exp`` is silenced once around the loop, not
-  in every sigmoid;
-- the constants are 0-d arrays, which numpy combines with an array faster
-  than Python numbers.
+- **Row blocks.**  The samples are processed ``block_rows`` at a time: the
+  forward pass, the slopes and the deltas of one block, whose arrays (block ×
+  h) stay in the L2 cache, then the block's contributions are added to the
+  gradients.  The n×h arrays of the reference never exist whole, so memory
+  stays at X, y, the parameters and one block per thread, and no pass over an
+  n×h array goes out to main memory.
+- **Fewer passes.**  The hidden delta is (H·(1 − H) ⊙ d_output) ⊙ woutᵀ; woutᵀ
+  scales columns, so it is applied once per epoch to the d×h and 1×h column
+  sums, not to every element; the minus of e^(−x) is folded into the weights
+  (−wh, −bh are formed once per epoch, d×h).
+- **Preallocated arrays**, overwritten in place (``out=``); the parameters are
+  views into one flat vector and their descent into another, so the update is
+  two calls.
+- **Threads.**  numpy and OpenBLAS release the GIL, so at large n the blocks
+  are shared among ``threads`` workers, each with its own buffers and
+  accumulators, added at the end of the epoch.  While a fast path runs,
+  numpy's OpenBLAS is held to one thread (and given back its count after):
+  the fast path does its own threading, over blocks, and OpenBLAS's threads,
+  woken for a block's product, spin against it and against other processes
+  (measured: 10× slower on a busy machine).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import ctypes
+import functools
+import glob
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 
 from . import article, layered, stepwise
-from .types import Params, Trained
 
 ONE = np.array(1.0)
 TWO = np.array(2.0)
 
+BLOCK_ROWS = 256
+"""Rows per block: 256×64 doubles is 128 KiB, so a block's two hidden arrays
+stay in the 1 MiB L2 cache, and a block's products (256×32 by 32×64) are
+small enough that OpenBLAS runs them on the calling thread.  Measured here
+(README, Benchmark): at n = 1e4 and 1e5, 256 rows beat 128 (numpy's per-call
+overhead) and were 10× faster than 512 or 1024 on a busy machine, where
+OpenBLAS's own threads, woken for the larger products, spin against the
+other processes."""
 
-def train_variant_fast(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: dict[str, Any],
-                       epochs: int) -> Trained:
-    """(params, loss, output) from the variant's fast path; like
-    ``fixtures.train_variant``.  The layered variant has no fast path: its
-    reference loop is returned."""
-    if variant == "layered":
-        return layered.train_layered(X, y, params, hyper["activations"], epochs, hyper["lr"])
-    train = train_stepwise_fast if variant == "stepwise" else train_fast
-    return train(X, y, params, epochs, hyper["lr"])
+THREAD_MIN_ELEMENTS = 1 << 18
+"""Below this many hidden elements (n·h) per epoch one thread is faster: a
+thread pool's hand-off costs tens of µs per epoch."""
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
-def train_fast(X: np.ndarray, y: np.ndarray, params: Params, epochs: int, lr: float) -> Trained:
-    """``article.train``, bit for bit: (params, loss, output)."""
-    n, h = X.shape[0], params["wh"].shape[1]
-    # Step 1: initialize weights and biases, as views into one flat vector
+def threads_for(n: int, h: int) -> int:
+    """The worker threads a fast path uses for n samples and h hidden units:
+    every core (at most 2, set by ``TWINNET_THREADS``) when n·h is large, else 1."""
+    wanted = int(os.environ.get("TWINNET_THREADS", min(2, os.cpu_count() or 1)))
+    return max(1, wanted) if n * h >= THREAD_MIN_ELEMENTS else 1
+
+
+def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: float,
+               block_rows: int = BLOCK_ROWS, threads: int | None = None) -> tuple[dict, np.ndarray, np.ndarray]:
+    """``article.train`` in row blocks: (params, loss, output), within the
+    parity tolerance of the reference.  ``threads``: the workers sharing the
+    blocks (default :func:`threads_for`)."""
+    n, d = X.shape
+    h = np.shape(params["wh"])[1]
+    # Step 1: initialize weights and biases, as views into one flat vector: [wh; bh] is (d+1)×h, [wout; bout] (h+1)×1
     theta, (wh, bh, wout, bout) = _flat_views(params, article.PARAM_NAMES)
-    descent, (d_wh, d_bh, d_wout, d_bout) = _flat_views(params, article.PARAM_NAMES, copy=False)
-    bout_scalar = bout.reshape(())  # the 1×1 bout as a 0-d view: numpy adds it faster than broadcasting
-    H, slope_hidden_layer, d_hiddenlayer = np.empty((n, h)), np.empty((n, h)), np.empty((n, h))
-    output, E, d_output, half_square = np.empty((n, 1)), np.empty((n, 1)), np.empty((n, 1)), np.empty((n, 1))
+    negated = np.empty_like(theta)  # −θ, so the sigmoids' e^(−x) need no negation
+    neg_whb, neg_woutb = negated[:(d + 1) * h].reshape(d + 1, h), negated[(d + 1) * h:].reshape(h + 1, 1)
+    blocks = _blocks(n, block_rows)
+    count = _worker_count(n, h, threads, blocks)
+    output = np.empty((n, 1))
+    # one worker per thread; the first one sums straight into the descent vector
+    workers = [_ArticleSums(X, y, output, blocks[index::count], h) for index in range(count)]
+    sums = workers[0].sums
+    descent = sums[:-1]  # the first worker's sums, but the last: Σ (y − output)²
+    d_whb = descent[:(d + 1) * h].reshape(d + 1, h)  # the slopes of wh and, in its last row, of bh
+
+    def block(worker: _ArticleSums, plan: tuple, first: bool, backward: bool) -> None:
+        """One block's forward pass, and when ``backward`` its backward pass,
+        its contributions added to the worker's sums (written, for its ``first`` block)."""
+        X_block, X1_head, X1, y_block, H1, H, delta, o, E, d_output, out = plan
+        if X1_head is not None:  # the block's rows of X, beside the column of ones
+            np.copyto(X1_head, X_block)
+        # Step 2: hidden layer input, rows×h, negated: [X 1]·(−[wh; bh])
+        np.matmul(X1, neg_whb, out=H)
+        # Step 3: sigmoid of the hidden layer input, in place: 1 / (1 + e^(−x))
+        np.exp(H, out=H)
+        np.add(H, ONE, out=H)
+        np.reciprocal(H, out=H)
+        # Step 4: output layer, rows×1, its input negated too: [H 1]·(−[wout; bout])
+        np.matmul(H1, neg_woutb, out=o)
+        np.exp(o, out=o)
+        np.add(o, ONE, out=o)
+        np.reciprocal(o, out=o)
+        if not backward:
+            np.copyto(out, o)
+            return
+        # Step 5: error at the output layer, and the loss from it
+        np.subtract(y_block, o, out=E)
+        # Step 6: slopes at the output layer, o·(1 − o)
+        np.subtract(ONE, o, out=d_output)
+        np.multiply(o, d_output, out=d_output)
+        # Step 7: delta at the output layer
+        np.multiply(E, d_output, out=d_output)
+        # Step 8: error at the hidden layer, d_output·woutᵀ: woutᵀ is applied to the sums, once per epoch
+        # Step 9: delta at the hidden layer, without woutᵀ: H·(1 − H) ⊙ d_output, and the block's sums
+        np.subtract(ONE, H, out=delta)
+        np.multiply(delta, H, out=delta)
+        np.multiply(delta, d_output, out=delta)
+        d_x1, d_h1, square = worker.views if first else worker.block_views
+        np.matmul(X1.T, delta, out=d_x1)  # [Xᵀ·δ; Σδ]: the column of ones sums the deltas
+        np.matmul(H1.T, d_output, out=d_h1)  # [Hᵀ·d_output; Σ d_output]
+        np.matmul(E.T, E, out=square)
+        if not first:
+            np.add(worker.sums, worker.block_sums, out=worker.sums)
+
+    def share(index: int, backward: bool = True) -> None:
+        worker = workers[index]
+        if not worker.plans:
+            worker.sums.fill(0.0)
+        for number, plan in enumerate(worker.plans):
+            block(worker, plan, number == 0, backward)
+
     loss_history = np.empty(epochs)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"), _one_blas_thread():
         for epoch in range(epochs):
-            # Step 2: hidden layer input, n×h: X·wh + bh
-            np.matmul(X, wh, out=H)
-            np.add(H, bh, out=H)
-            # Step 3: sigmoid of the hidden layer input, in place: 1 / (1 + e^(−x))
-            _sigmoid_in_place(H)
-            # Step 4: output layer, n×1
-            np.matmul(H, wout, out=output)
-            np.add(output, bout_scalar, out=output)
-            _sigmoid_in_place(output)
-            # Step 5: error at the output layer, and the loss from it
-            np.subtract(y, output, out=E)
-            np.multiply(E, E, out=half_square)
-            np.divide(half_square, TWO, out=half_square)
-            loss_history[epoch] = np.add.reduce(half_square, axis=None) / n
-            # Step 6: slopes at the output layer, o·(1 − o)
-            np.subtract(ONE, output, out=d_output)
-            np.multiply(output, d_output, out=d_output)
-            # Step 7: delta at the output layer
-            np.multiply(E, d_output, out=d_output)
-            # Step 8: error at the hidden layer, n×h
-            np.matmul(d_output, wout.T, out=d_hiddenlayer)
-            # Step 9: delta at the hidden layer, with the slope H·(1 − H)
-            np.subtract(ONE, H, out=slope_hidden_layer)
-            np.multiply(H, slope_hidden_layer, out=slope_hidden_layer)
-            np.multiply(d_hiddenlayer, slope_hidden_layer, out=d_hiddenlayer)
-            # Step 10: weight slopes
-            np.matmul(X.T, d_hiddenlayer, out=d_wh)
-            np.matmul(H.T, d_output, out=d_wout)
-            # Step 11: bias slopes, then every parameter: θ ← θ + descent·lr
-            np.add.reduce(d_hiddenlayer, axis=0, keepdims=True, out=d_bh)
-            np.add.reduce(d_output, axis=0, keepdims=True, out=d_bout)
+            np.negative(theta, out=negated)
+            _share_out(count, share)
+            for other in workers[1:]:
+                np.add(sums, other.sums, out=sums)
+            # Step 10: weight slopes, Xᵀ·(H(1 − H) ⊙ d_output) scaled by woutᵀ, and Hᵀ·d_output
+            # Step 11: bias slopes (scaled by woutᵀ with the weight slopes), then every parameter: θ ← θ + descent·lr
+            np.multiply(d_whb, wout.T, out=d_whb)
+            loss_history[epoch] = sums[-1]
             np.multiply(descent, lr, out=descent)
             np.add(theta, descent, out=theta)
+        np.divide(loss_history, 2 * n, out=loss_history)
+        np.negative(theta, out=negated)
+        _share_out(count, lambda index: share(index, backward=False))
     params = {name: value.copy() for name, value in zip(article.PARAM_NAMES, (wh, bh, wout, bout), strict=True)}
-    del H, slope_hidden_layer, d_hiddenlayer  # freed before the last forward pass allocates its own
-    _, output = article.forward(X, params)
     return params, loss_history, output
 
 
-def train_stepwise_fast(X: np.ndarray, y: np.ndarray, params: Params, epochs: int, lr: float) -> Trained:
-    """``stepwise.train_stepwise``, bit for bit: (params, loss, output)."""
+class _ArticleSums:
+    """One worker: its blocks (views of X, y and the output) with its buffers
+    (the block of X beside a column of ones, rows×(d+1); H beside a column of
+    ones, rows×(h+1); the delta, rows×h; rows×1), and its share of the epoch's
+    sums in one flat vector laid out like the parameters: [Xᵀ·δ; Σδ] ((d+1)×h,
+    before the woutᵀ scaling), [Hᵀ·d_output; Σ d_output] ((h+1)×1), then
+    Σ (y − output)²."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, output: np.ndarray, blocks: list[slice], h: int) -> None:
+        d = X.shape[1]
+        rows = max((block.stop - block.start for block in blocks), default=0)
+        X1, H1, delta = np.ones((rows, d + 1)), np.ones((rows, h + 1)), np.empty((rows, h))
+        o, E, d_output = np.empty((rows, 1)), np.empty((rows, 1)), np.empty((rows, 1))
+        self.plans: list[tuple[np.ndarray | None, ...]] = []
+        for block in blocks:
+            size = block.stop - block.start
+            head: np.ndarray | None = X1[:size, :d]
+            if len(blocks) == 1:  # one block: X is copied beside its column of ones once, not every epoch
+                np.copyto(X1[:size, :d], X[block])
+                head = None
+            self.plans.append((X[block], head, X1[:size], y[block], H1[:size], H1[:size, :h], delta[:size],
+                               o[:size], E[:size], d_output[:size], output[block]))
+        size = (d + 1) * h + (h + 1) + 1
+        self.sums, self.block_sums = np.empty(size), np.empty(size)
+        self.views, self.block_views = (
+            (flat[:(d + 1) * h].reshape(d + 1, h), flat[(d + 1) * h:-1].reshape(h + 1, 1), flat[-1:].reshape(1, 1))
+            for flat in (self.sums, self.block_sums))
+
+
+def train_stepwise_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
+                        lr: float) -> tuple[dict, np.ndarray, np.ndarray]:
+    """``stepwise.train_stepwise`` with preallocated arrays: (params, loss, output).
+    The walk-through's fixtures are tiny, so it is not blocked."""
     # Step 0: transpose the input and output, so samples are columns
     X, y = X.T, y.T
     d, n = X.shape
@@ -143,15 +237,217 @@ def train_stepwise_fast(X: np.ndarray, y: np.ndarray, params: Params, epochs: in
     return params, loss_history, stepwise.forward_propagation(X, params)["output"].T
 
 
-def _sigmoid_in_place(a):
-    """a ← 1 / (1 + e^(−a)), the reference's operations in its order, with no new array."""
+def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: Sequence[str], epochs: int,
+                       lr: float, block_rows: int = BLOCK_ROWS,
+                       threads: int | None = None) -> tuple[dict, np.ndarray, np.ndarray]:
+    """``layered.train_layered`` in row blocks, without Layer objects: (params,
+    loss, output), within the parity tolerance of the reference.  Inside,
+    samples are rows (a block's activations are rows×neurons), so a layer's
+    input is A·Wᵀ + bᵀ; every layer's gradient comes from the same forward
+    pass, so updating them all at the end of the epoch is the reference's
+    update."""
+    n = X.shape[0]
+    names = [name for layer in range(1, len(activations) + 1) for name in (f"W{layer}", f"b{layer}")]
+    # Step 0: the layers, as views into one flat vector, and which use tanh
+    theta, views = _flat_views(params, names)
+    W, b = views[0::2], views[1::2]
+    is_tanh = [activation == "tanh" for activation in activations]
+    neurons = [w.shape[0] for w in W]
+    blocks = _blocks(n, block_rows)
+    count = _worker_count(n, max(neurons), threads, blocks)
+    output = np.empty((n, 1))
+    # one worker per thread; the first one sums straight into the gradient vector
+    workers = [_LayeredSums(X, y, output, blocks[index::count], neurons) for index in range(count)]
+    gradient = workers[0].sums[:-2]  # the first worker's sums, but the last two: the log-loss's two sums
+    epsilon = layered.LOG_LOSS_EPSILON
+
+    def block(sums: _LayeredSums, plan: tuple, first: bool, backward: bool) -> None:
+        """One block's forward pass, and when ``backward`` its backward pass,
+        its contributions added to ``sums`` (written, for its ``first`` block)."""
+        X_block, y_block, y_complement, A, dZ, S, a, log_a, complement, log_complement, out = plan
+        A_in = X_block
+        for layer in range(len(W)):
+            # Step 1: feed forward: Z = A_in·Wᵀ + bᵀ, A = act(Z), in place
+            np.matmul(A_in, W_T[layer], out=A[layer])
+            np.add(A[layer], b_T[layer], out=A[layer])
+            if is_tanh[layer]:
+                np.tanh(A[layer], out=A[layer])
+            else:
+                _sigmoid_in_place(A[layer])
+            A_in = A[layer]
+        if not backward:
+            np.copyto(out, A_in)
+            return
+        # Step 2: cost: the log-loss of the clipped output, yᵀ·log a + (1 − y)ᵀ·log(1 − a), summed with the sums
+        cost = sums.cost_slots[0 if first else 1]
+        np.clip(A_in, epsilon, 1 - epsilon, out=a)
+        np.log(a, out=log_a)
+        np.subtract(ONE, a, out=complement)
+        np.log(complement, out=log_complement)
+        np.matmul(y_block.T, log_a, out=cost[0])
+        np.matmul(y_complement.T, log_complement, out=cost[1])
+        # Step 3: backpropagation: dA = ∂logloss/∂a, then per layer dZ = act'(A)⊙dA, from the activation
+        np.multiply(a, complement, out=complement)
+        np.subtract(a, y_block, out=dZ[-1])
+        np.divide(dZ[-1], complement, out=dZ[-1])
+        for layer in range(len(W) - 1, -1, -1):
+            slope = S[layer]
+            if is_tanh[layer]:  # tanh' = 1 − A²
+                np.square(A[layer], out=slope)
+                np.subtract(ONE, slope, out=slope)
+            else:  # σ' = (1 − A)·A
+                np.subtract(ONE, A[layer], out=slope)
+                np.multiply(slope, A[layer], out=slope)
+            np.multiply(dZ[layer], slope, out=dZ[layer])
+            sums.add_products(layer, dZ[layer], X_block if layer == 0 else A[layer - 1], first)
+            if layer > 0:  # dA of the layer before: dZ·W, with W before its update
+                np.matmul(dZ[layer], W[layer], out=dZ[layer - 1])
+        if not first:
+            np.add(sums.sums, sums.block_sums, out=sums.sums)
+
+    def share(index: int, backward: bool = True) -> None:
+        sums = workers[index]
+        sums.start()
+        for number, plan in enumerate(sums.plans):
+            block(sums, plan, number == 0, backward)
+
+    W_T = [w.T for w in W]
+    b_T = [bias.T for bias in b]
+    costs = np.empty(epochs)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"), _one_blas_thread():
+        for epoch in range(epochs):
+            _share_out(count, share)
+            for other in workers[1:]:
+                np.add(workers[0].sums, other.sums, out=workers[0].sums)
+            costs[epoch] = -(workers[0].sums[-2] + workers[0].sums[-1]) / n  # the mean log-loss over the n samples
+            # the gradients averaged over the samples; every layer updated
+            np.multiply(gradient, lr / n, out=gradient)
+            np.subtract(theta, gradient, out=theta)
+        # Step 4: predictions of the trained network
+        _share_out(count, lambda index: share(index, backward=False))
+    trained = {name: value.copy() for name, value in zip(names, views, strict=True)}
+    return trained, costs, output
+
+
+class _LayeredSums:
+    """One worker: its blocks (views of X, y and the output, 1 − y, with its
+    buffers: rows×neurons per layer for A, dZ and the slope, rows×1 for the
+    log-loss), and its share of the epoch's sums in one flat vector laid out
+    like the parameters: dZᵀ·A_in and Σ dZ per layer, then yᵀ·log a and
+    (1 − y)ᵀ·log(1 − a)."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, output: np.ndarray, blocks: list[slice],
+                 neurons: list[int]) -> None:
+        rows = max((block.stop - block.start for block in blocks), default=0)
+        A, dZ, S = ([np.empty((rows, size)) for size in neurons] for _ in range(3))
+        a, log_a, complement, log_complement = (np.empty((rows, 1)) for _ in range(4))
+        self.plans = []
+        for block in blocks:
+            size = block.stop - block.start
+            self.plans.append((X[block], y[block], 1 - y[block], [each[:size] for each in A],
+                               [each[:size] for each in dZ], [each[:size] for each in S], a[:size], log_a[:size],
+                               complement[:size], log_complement[:size], output[block]))
+        inputs = [X.shape[1], *neurons[:-1]]
+        total = sum(size * fan_in + size for size, fan_in in zip(neurons, inputs, strict=True)) + 2
+        self.sums, self.block_sums = np.empty(total), np.empty(total)
+        self.views, self.block_views = (_layered_views(flat, neurons, inputs) for flat in (self.sums, self.block_sums))
+        self.cost_slots = [(flat[-2:-1].reshape(1, 1), flat[-1:].reshape(1, 1))
+                           for flat in (self.sums, self.block_sums)]
+
+    def start(self) -> None:
+        """Before an epoch: zero sums for a worker without blocks."""
+        if not self.plans:
+            self.sums.fill(0.0)
+
+    def add_products(self, layer: int, dZ: np.ndarray, A_in: np.ndarray, first: bool) -> None:
+        """One block's dZᵀ·A_in and Σ dZ of one layer, written into the sums
+        (first block) or into the block's sums, added after its last layer."""
+        d_W, d_b = (self.views if first else self.block_views)[layer]
+        np.matmul(dZ.T, A_in, out=d_W)
+        np.add.reduce(dZ, axis=0, keepdims=True, out=d_b)
+
+
+def _layered_views(flat: np.ndarray, neurons: list[int], inputs: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per layer, (neurons×inputs, 1×neurons) views of a flat vector laid out
+    like the Layer-class parameters (W1, b1, W2, b2, …; a neurons×1 b is a 1×neurons row)."""
+    views, start = [], 0
+    for size, fan_in in zip(neurons, inputs, strict=True):
+        views.append((flat[start:start + size * fan_in].reshape(size, fan_in),
+                      flat[start + size * fan_in:start + size * fan_in + size].reshape(1, size)))
+        start += size * fan_in + size
+    return views
+
+
+def _blocks(n: int, block_rows: int) -> list[slice]:
+    """The row blocks of n samples, ``block_rows`` each (the last one shorter)."""
+    if block_rows < 1:
+        raise ValueError("block_rows must be at least 1")
+    return [slice(start, min(start + block_rows, n)) for start in range(0, n, block_rows)]
+
+
+def _worker_count(n: int, h: int, threads: int | None, blocks: list[slice]) -> int:
+    """How many workers share the blocks: ``threads`` or the default, never more than the blocks."""
+    wanted = threads_for(n, h) if threads is None else threads
+    return max(1, min(wanted, len(blocks)))
+
+
+def _share_out(count: int, task: Callable[[int], None]) -> None:
+    """Run ``task(index)`` for every worker index: inline for one worker, in
+    the thread pool for several (numpy and OpenBLAS release the GIL)."""
+    if count == 1:
+        task(0)
+        return
+    pool = _POOLS.get(count)
+    if pool is None:
+        pool = _POOLS[count] = ThreadPoolExecutor(count, thread_name_prefix="twinnet-fast")
+    for future in [pool.submit(task, index) for index in range(count)]:
+        future.result()
+
+
+@functools.cache
+def _openblas_thread_functions() -> tuple[Callable, Callable] | None:
+    """(get, set) of the thread count of numpy's bundled OpenBLAS, through
+    ctypes, or None when numpy is built otherwise."""
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*"))):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "64_"),
+                               ("openblas", "")):
+            get = getattr(library, f"{prefix}_get_num_threads{suffix}", None)
+            set_ = getattr(library, f"{prefix}_set_num_threads{suffix}", None)
+            if get is not None and set_ is not None:
+                get.restype, set_.argtypes = ctypes.c_int, [ctypes.c_int]
+                return get, set_
+    return None
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """numpy's OpenBLAS on one thread inside, its own count restored after."""
+    functions = _openblas_thread_functions()
+    if functions is None:
+        yield
+        return
+    get, set_ = functions
+    before = get()
+    set_(1)
+    try:
+        yield
+    finally:
+        set_(before)
+
+
+def _sigmoid_in_place(a: np.ndarray) -> None:
+    """a ← 1 / (1 + e^(−a)), with no new array."""
     np.negative(a, out=a)
     np.exp(a, out=a)
     np.add(a, ONE, out=a)
     np.reciprocal(a, out=a)
 
 
-def _flat_views(params, names, copy=True):
+def _flat_views(params: dict, names: Sequence[str], copy: bool = True) -> tuple[np.ndarray, list[np.ndarray]]:
     """One flat float vector and, in ``names`` order, a view of it shaped like
     each parameter; filled with the parameters' values, or left unset."""
     shapes = [np.shape(params[name]) for name in names]

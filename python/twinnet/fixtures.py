@@ -26,6 +26,7 @@ from typing import Any, overload
 import numpy as np
 
 from . import article, layered, stepwise, trace
+from . import fast as fast_paths
 from .types import Params, Trained
 
 FIXTURE_SCHEMA = "twinnet-fixture/1"
@@ -253,11 +254,17 @@ def param_shapes(variant: str, d: int, hyper: dict[str, Any]) -> dict[str, tuple
 
 
 def train_variant(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: dict[str, Any],
-                  epochs: int) -> Trained:
-    """(params, loss, output) from the variant's own training loop."""
+                  epochs: int, fast: bool = False) -> Trained:
+    """(params, loss, output) from the variant's own training loop, or with
+    ``fast=True`` from its fast path (``fast.py``: within the parity tolerance
+    of the readable twin, not bit for bit)."""
     if variant == "layered":
-        return layered.train_layered(X, y, params, hyper["activations"], epochs, hyper["lr"])
-    train = stepwise.train_stepwise if variant == "stepwise" else article.train
+        train_layered = fast_paths.train_layered_fast if fast else layered.train_layered
+        return train_layered(X, y, params, hyper["activations"], epochs, hyper["lr"])
+    if variant == "stepwise":
+        train = fast_paths.train_stepwise_fast if fast else stepwise.train_stepwise
+    else:
+        train = fast_paths.train_fast if fast else article.train
     return train(X, y, params, epochs, hyper["lr"])
 
 

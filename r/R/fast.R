@@ -1,87 +1,106 @@
-# Fast paths: the twins' training loops, bit for bit, without their overhead.
+# Fast paths: the twins' training loops in cache-sized row blocks.
 #
-# Twin of python/twinnet/fast.py: the same functions in the same order. The
-# readable twins (article.R, stepwise.R) stay the reference; each function
-# here computes exactly what its reference computes, the same operations on
-# the same values in the same order, so the results are bit-identical, not
-# merely close (tests/testthat/test-fast.R checks every shipped fixture).
-# `python -m twinnet bench` times both.
+# Twin of python/twinnet/fast.py: the same functions in the same order, the
+# same step markers. The readable twins (article.R, stepwise.R, layered.R)
+# stay the reference. A fast path computes the same quantities, reassociated:
+# it equals its reference within the parity tolerance, not bit for bit, and
+# the proof is epoch by epoch (tests/testthat/test-fast.R): from the same
+# parameters, one epoch of each agrees within 1e-12 * max(1, |value|) on every
+# shipped fixture and on random problems. `python -m twinnet bench` times both.
 #
 # What makes them fast, in R:
-# - one loop body, no function call, list or Map() per epoch;
-# - no sweep(): `ones %*% bh` is bh in every row (1 * bh is exact), so
-#   `X %*% wh + ones %*% bh` is sweep's sum, one BLAS call and one addition;
-# - expressions are nested rather than named, so R computes each chain of
-#   elementwise operations in one temporary that it reuses in place
-#   (1 / (1 + exp(-x)) allocates once, not four times);
-# - .colSums() and sum() instead of t(colSums()): the same long double sums.
+# - row blocks: the samples are processed block_rows at a time (forward pass,
+#   slopes, deltas of one block, then its contributions added to the
+#   gradients), so the n x h arrays never exist whole: R allocates small
+#   block-sized vectors that malloc reuses, instead of several n x h vectors
+#   per epoch that page-fault in and wake the garbage collector;
+# - biases folded into the products: a block of X gets a column of ones, so
+#   X1 %*% rbind(wh, bh) is the hidden layer input and crossprod(X1, delta)
+#   gives the weight slopes and, in its last row, the bias slopes: BLAS does
+#   the column sums;
+# - the hidden delta is (H (1 - H) * d_output) scaled by wout per column;
+#   the scaling is applied once per epoch to the (d + 1) x h sums, not to
+#   every element, and the minus of exp(-x) is folded into the weights;
+# - one loop body with no function calls, lists or Map() per block.
+# R has no threads of its own for elementwise work, and its exp() is the C
+# library's, one element at a time: see the README's Benchmark section.
 
-#' Train with a variant's fast path
+#' Rows per block of the fast paths
 #'
-#' Like [train_variant()], bit for bit, faster. The layered variant has no
-#' fast path: its reference loop is returned.
-#'
-#' @inheritParams train_variant
-#' @return A list with `params`, `loss` and `output` (n x 1).
+#' 256 rows x 64 hidden units is 128 KiB per block array, which stays in a
+#' 1 MiB L2 cache, and a block's products are small enough that OpenBLAS runs
+#' them on the calling thread (its own threads, woken for larger products,
+#' spin against other processes on a busy machine); the same as the Python
+#' twin's `BLOCK_ROWS`. Measured in the README's Benchmark section.
 #' @export
-train_variant_fast <- function(variant, X, y, params, hyper, epochs) {
-  if (variant == "layered") {
-    return(train_layered(X, y, params, unlist(hyper$activations), epochs, hyper$lr))
-  }
-  train_fn <- if (variant == "stepwise") train_stepwise_fast else train_fast
-  train_fn(X, y, params, epochs, hyper$lr)
-}
+fast_block_rows <- 256L
 
 #' Train the article network, fast
 #'
-#' [train()], bit for bit, without its per-epoch function calls, lists and
-#' sweep().
+#' [train()] in row blocks, within the parity tolerance of it (not bit for
+#' bit): the n x h arrays never exist whole.
 #'
 #' @inheritParams train
+#' @param block_rows Rows per block.
 #' @return A list with `params`, `loss` (length `epochs`) and `output` (n x 1).
 #' @export
-train_fast <- function(X, y, params, epochs, lr) {
+train_fast <- function(X, y, params, epochs, lr, block_rows = fast_block_rows) {
   n <- nrow(X)
-  h <- ncol(params$wh)
-  # Step 1: initialize weights and biases
-  wh <- params$wh
-  bh <- params$bh
+  d <- ncol(X)
+  # Step 1: initialize weights and biases, bh as the last row of whb ((d + 1) x h)
+  whb <- rbind(params$wh, params$bh)
   wout <- params$wout
-  bout <- params$bout
-  ones <- rep(1, n) # ones %*% bh: bh in every row
+  bout <- params$bout[1]
+  blocks <- row_blocks(n, block_rows)
+  # one block: its copy with a column of ones is made once, not every epoch
+  X1all <- if (length(blocks) == 1) cbind(X, 1) else NULL
   loss_history <- numeric(epochs)
   for (epoch in seq_len(epochs)) {
-    # Step 2: hidden layer input, n x h: X %*% wh + bh in every row
-    # Step 3: sigmoid of the hidden layer input, in one temporary
-    H <- 1 / (1 + exp(-(X %*% wh + ones %*% bh)))
-    # Step 4: output layer, n x 1 (bout is 1 x 1: added to every row)
-    output <- 1 / (1 + exp(-(H %*% wout + bout[1])))
-    # Step 5: error at the output layer, and the loss from it
-    E <- y - output
-    loss_history[epoch] <- mean(E^2 / 2)
-    # Step 6: slopes at the output layer, o (1 - o)
-    # Step 7: delta at the output layer
-    d_output <- E * (output * (1 - output))
-    # Step 8: error at the hidden layer, n x h: d_output %*% t(wout)
-    # Step 9: delta at the hidden layer, with the slope H (1 - H)
-    d_hiddenlayer <- tcrossprod(d_output, wout) * (H * (1 - H))
-    # Step 10: weight slopes
+    neg_whb <- -whb # so the sigmoid's exp(-x) needs no negation
+    x_delta <- h_delta <- output_delta_sum <- half_square_sum <- 0
+    for (rows in blocks) {
+      # the block, with a column of ones for the biases
+      X1 <- if (is.null(X1all)) cbind(X[rows, , drop = FALSE], 1) else X1all
+      # Step 2: hidden layer input, rows x h, negated: X1 %*% -rbind(wh, bh)
+      # Step 3: sigmoid of the hidden layer input, in one temporary
+      H <- 1 / (1 + exp(X1 %*% neg_whb))
+      # Step 4: output layer, a vector of the block's rows
+      output <- 1 / (1 + exp(-(drop(H %*% wout) + bout)))
+      # Step 5: error at the output layer, and the loss from it
+      E <- y[rows] - output
+      half_square_sum <- half_square_sum + sum(E * E)
+      # Step 6: slopes at the output layer, o (1 - o)
+      # Step 7: delta at the output layer
+      d_output <- E * (output * (1 - output))
+      # Step 8: error at the hidden layer, d_output %*% t(wout): wout is applied to the sums, once per epoch
+      # Step 9: delta at the hidden layer, without wout: H (1 - H) * d_output (a vector: one value per row)
+      delta <- H * (1 - H) * d_output
+      x_delta <- x_delta + crossprod(X1, delta)
+      h_delta <- h_delta + crossprod(H, d_output)
+      output_delta_sum <- output_delta_sum + sum(d_output)
+    }
+    # Step 10: weight slopes, t(X1) %*% delta scaled by wout per column (its last row: the bias slopes)
     # Step 11: bias slopes, then every parameter: theta <- theta + descent * lr
-    wh <- wh + crossprod(X, d_hiddenlayer) * lr
-    bh <- bh + .colSums(d_hiddenlayer, n, h) * lr
-    wout <- wout + crossprod(H, d_output) * lr
-    bout <- bout + sum(d_output) * lr
-    # let go of the n x h arrays: the collector may free them before the next epoch allocates its own
-    H <- d_hiddenlayer <- NULL
+    whb <- whb + x_delta * rep(wout, each = d + 1) * lr
+    wout <- wout + h_delta * lr
+    bout <- bout + output_delta_sum * lr
+    loss_history[epoch] <- half_square_sum / 2 / n
   }
-  params <- list(wh = wh, bh = bh, wout = wout, bout = bout)
-  list(params = params, loss = loss_history, output = forward(X, params)$output)
+  neg_whb <- -whb
+  output <- matrix(0, n, 1)
+  for (rows in blocks) {
+    H <- 1 / (1 + exp(cbind(X[rows, , drop = FALSE], 1) %*% neg_whb))
+    output[rows] <- 1 / (1 + exp(-(H %*% wout + bout)))
+  }
+  params <- list(wh = whb[seq_len(d), , drop = FALSE], bh = whb[d + 1, , drop = FALSE], wout = wout,
+                 bout = matrix(bout, 1, 1))
+  list(params = params, loss = loss_history, output = output)
 }
 
 #' Train the bias-free walk-through network, fast
 #'
-#' [train_stepwise()], bit for bit, without its per-epoch function calls and
-#' lists of named factors.
+#' [train_stepwise()] without its per-epoch function calls and lists of named
+#' factors. The walk-through's fixtures are tiny, so it is not blocked.
 #'
 #' @inheritParams train_stepwise
 #' @return A list with `params`, `loss` and `output` (n x 1).
@@ -117,4 +136,86 @@ train_stepwise_fast <- function(X, y, params, epochs, lr) {
   }
   params <- list(weights_input_hidden = w_ih, weights_hidden_output = w_ho)
   list(params = params, loss = loss_history, output = t(forward_propagation(X, params)$output))
+}
+
+#' Train the Layer-class network, fast
+#'
+#' [train_layered()] in row blocks, without [Layer] objects: no Reference
+#' Class method is called in the epoch loop. Within the parity tolerance of
+#' the reference (not bit for bit). Inside, samples are rows, so a layer's
+#' input is `cbind(Ain, 1) %*% t(cbind(W, b))`; every layer's gradient comes
+#' from the same forward pass, so updating them all at the end of the epoch
+#' is the reference's update.
+#'
+#' @inheritParams train_layered
+#' @param block_rows Rows per block.
+#' @return A list with `params`, `loss` and `output` (n x 1).
+#' @export
+train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows = fast_block_rows) {
+  n <- nrow(X)
+  layers <- length(activations)
+  # Step 0: the layers, as cbind(W, b) (neurons x (inputs + 1)), and which use tanh
+  Wb <- lapply(seq_len(layers), function(i) cbind(params[[paste0("W", i)]], params[[paste0("b", i)]]))
+  is_tanh <- activations == "tanh"
+  blocks <- row_blocks(n, block_rows)
+  # one block: its copy with a column of ones is made once, not every epoch
+  X1all <- if (length(blocks) == 1) cbind(X, 1) else NULL
+  A <- vector("list", layers) # each layer's activations of one block, rows x neurons
+  A1 <- vector("list", layers) # the same beside a column of ones: the next layer's input
+  costs <- numeric(epochs)
+  for (epoch in seq_len(epochs)) {
+    dWb <- as.list(numeric(layers)) # each layer's sum, 0 until its first block
+    W <- lapply(Wb, function(w) w[, -ncol(w), drop = FALSE]) # without the biases: for dA of the layer before
+    cost_sum <- 0
+    for (rows in blocks) {
+      X1 <- if (is.null(X1all)) cbind(X[rows, , drop = FALSE], 1) else X1all
+      Ain <- X1
+      for (i in seq_len(layers)) {
+        # Step 1: feed forward: Z = cbind(Ain, 1) %*% t(cbind(W, b)), A = act(Z)
+        Z <- tcrossprod(Ain, Wb[[i]])
+        # tanh(z) = 2 / (1 + exp(-2 z)) - 1: R's exp() is twice as fast as its tanh()
+        A[[i]] <- if (is_tanh[i]) 2 / (1 + exp(-2 * Z)) - 1 else 1 / (1 + exp(-Z))
+        Ain <- if (i < layers) A1[[i]] <- cbind(A[[i]], 1) else A[[i]]
+      }
+      # Step 2: cost: the log-loss of the clipped output, summed
+      a <- pmin(pmax(Ain, log_loss_epsilon), 1 - log_loss_epsilon)
+      yb <- y[rows]
+      cost_sum <- cost_sum - sum(yb * log(a) + (1 - yb) * log(1 - a))
+      # Step 3: backpropagation: dA = dlogloss/da, then per layer dZ = act'(A) * dA, from the activation
+      dA <- (a - yb) / (a * (1 - a))
+      for (i in rev(seq_len(layers))) {
+        dZ <- if (is_tanh[i]) (1 - A[[i]]^2) * dA else (1 - A[[i]]) * A[[i]] * dA
+        dWb[[i]] <- dWb[[i]] + crossprod(dZ, if (i > 1) A1[[i - 1]] else X1)
+        if (i > 1) dA <- dZ %*% W[[i]] # with W before its update
+      }
+    }
+    costs[epoch] <- cost_sum / n # the mean log-loss over the n samples
+    # the gradients averaged over the samples; every layer updated
+    for (i in seq_len(layers)) Wb[[i]] <- Wb[[i]] - dWb[[i]] * (lr / n)
+  }
+  # Step 4: predictions of the trained network
+  output <- matrix(0, n, 1)
+  for (rows in blocks) {
+    Ain <- cbind(X[rows, , drop = FALSE], 1)
+    for (i in seq_len(layers)) {
+      Z <- tcrossprod(Ain, Wb[[i]])
+      Ain <- if (is_tanh[i]) 2 / (1 + exp(-2 * Z)) - 1 else 1 / (1 + exp(-Z))
+      if (i < layers) Ain <- cbind(Ain, 1)
+    }
+    output[rows] <- Ain
+  }
+  trained <- list()
+  for (i in seq_len(layers)) {
+    inputs <- ncol(Wb[[i]]) - 1
+    trained[[paste0("W", i)]] <- Wb[[i]][, seq_len(inputs), drop = FALSE]
+    trained[[paste0("b", i)]] <- Wb[[i]][, inputs + 1, drop = FALSE]
+  }
+  list(params = trained, loss = costs, output = output)
+}
+
+# The row blocks of n samples, block_rows each (the last one shorter), as index vectors.
+row_blocks <- function(n, block_rows) {
+  if (block_rows < 1) stop("block_rows must be at least 1", call. = FALSE)
+  if (n == 0) return(list())
+  lapply(seq.int(1L, n, by = block_rows), function(start) start:min(start + block_rows - 1L, n))
 }

@@ -298,7 +298,7 @@ param_shapes <- function(variant, d, hyper) {
   list(wh = c(d, h), bh = c(1, h), wout = c(h, 1), bout = c(1, 1))
 }
 
-#' Train with a variant's own loop
+#' Train with a variant's own loop, or its fast path
 #'
 #' @param variant `"article"`, `"stepwise"` or `"layered"`.
 #' @param X Input matrix, n x d.
@@ -306,6 +306,8 @@ param_shapes <- function(variant, d, hyper) {
 #' @param params Named list of initial parameters, shaped as [param_shapes()] says.
 #' @param hyper List with `lr`, and `activations` for `"layered"`.
 #' @param epochs Number of epochs, a whole number >= 0.
+#' @param fast `TRUE` for the variant's fast path (R/fast.R: within the parity
+#'   tolerance of the readable twin, not bit for bit).
 #' @return A list with `params`, `loss` and `output` (n x 1).
 #' @export
 #' @examples
@@ -313,11 +315,17 @@ param_shapes <- function(variant, d, hyper) {
 #' fit <- train_variant("article", fixture$data$X, fixture$data$y, fixture$init,
 #'                      fixture$hyper, epochs = 200)
 #' fit$loss[c(1, 200)]
-train_variant <- function(variant, X, y, params, hyper, epochs) {
+train_variant <- function(variant, X, y, params, hyper, epochs, fast = FALSE) {
+
   if (variant == "layered") {
-    return(train_layered(X, y, params, unlist(hyper$activations), epochs, hyper$lr))
+    train_fn <- if (fast) train_layered_fast else train_layered
+    return(train_fn(X, y, params, unlist(hyper$activations), epochs, hyper$lr))
   }
-  train_fn <- if (variant == "stepwise") train_stepwise else train
+  train_fn <- if (variant == "stepwise") {
+    if (fast) train_stepwise_fast else train_stepwise
+  } else {
+    if (fast) train_fast else train
+  }
   train_fn(X, y, params, epochs, hyper$lr)
 }
 

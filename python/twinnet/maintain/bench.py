@@ -15,11 +15,20 @@ run lasts at least ``min_seconds``, runs once more to warm up, then
 ``repeats`` times; the row reports the median.  Both languages of a row train
 the same number of epochs.
 
-Cases: every shipped fixture, and synthetic article-variant data with
-n in {1e2, 1e3, 1e4, 1e5}, d = 32, h = 64; each timed with the readable
-reference twin and with its fast path (``fast.py`` / ``fast.R``; the layered
-variant has none).  The result is ``out/bench.json`` (see :data:`ROW_KEYS`),
-``out/bench.png`` and a table on stdout.
+Cases: every shipped fixture, synthetic article-variant data with n in
+{1e2, 1e3, 1e4, 1e5}, d = 32, h = 64, and a synthetic Layer-class network
+(d = 32, 64 tanh units, 1 sigmoid, n = 1e4); each timed with the readable
+reference twin and with its fast path (``fast.py`` / ``fast.R``).
+
+The floor: at start the orchestrator measures this machine's GEMM rate, copy
+bandwidth and numpy ``exp`` throughput (:func:`machine_rates`), and each row
+gets the time the article network's epoch cannot beat on this machine
+(:func:`floor_seconds`): 4·n·d·h + 6·n·h flops at the GEMM rate, X read twice
+at the copy bandwidth, one ``exp`` per hidden element.  With
+``TWINNET_TORCH_PYTHON`` set to a Python that has torch (a throwaway virtual
+environment, never a dependency), the same loop in PyTorch is timed too
+(``torch_loop.py``).  The result is ``out/bench.json`` (see
+:data:`ROW_KEYS`), ``out/bench.png`` and a table on stdout.
 """
 
 from __future__ import annotations
@@ -41,18 +50,23 @@ import numpy as np
 from .. import fixtures, rbridge, resources
 
 ROW_KEYS = ("case", "variant", "n", "d", "h", "epochs", "python_us_per_epoch", "r_us_per_epoch", "r_over_python",
-            "python_ns_per_sample_epoch", "r_ns_per_sample_epoch", "python_peak_mb", "r_peak_mb")
+            "python_ns_per_sample_epoch", "r_ns_per_sample_epoch", "python_peak_mb", "r_peak_mb",
+            "floor_us_per_epoch", "python_over_floor")
 IMPLEMENTATIONS = ("reference", "fast")
 SYNTHETIC_SIZES = (100, 1_000, 10_000, 100_000)
 SYNTHETIC_D, SYNTHETIC_H = 32, 64
 SEED = 20170502
 MIB = 1024 * 1024
 
-# The targets of issue 6; they apply to the fast paths.
+LAYERED_SIZE, LAYERED_NEURONS, LAYERED_ACTIVATIONS = 10_000, (64, 1), ("tanh", "sigmoid")
+
+# The targets of issue 14; they apply to the fast paths.
 TARGET_ARTICLE_US = 15.0
 TARGET_RATIO = 1.5
-TARGET_SCALING = 2.0
-TARGET_MEMORY = 3.0
+TARGET_FLOOR = 1.5
+TARGET_FLOOR_FROM_N = 10_000
+TARGET_LAYERED_SPEEDUP = 3.0
+TARGET_MEMORY = 1.5
 
 
 class Settings:
@@ -91,6 +105,36 @@ def synthetic_case(n: int, d: int = SYNTHETIC_D, h: int = SYNTHETIC_H, seed: int
               "wout": random.uniform(-1, 1, (h, 1)) / np.sqrt(h), "bout": random.uniform(-1, 1, (1, 1)) / np.sqrt(h)}
     return {"case": f"synthetic-{n:.0e}".replace("e+0", "e"), "variant": "article", "n": n, "d": d, "h": h,
             "X": X, "y": y, "params": params, "lr": 0.5 / n, "activations": []}
+
+
+def synthetic_layered_case(n: int = LAYERED_SIZE, d: int = SYNTHETIC_D, seed: int = SEED) -> dict[str, Any]:
+    """A Layer-class problem of any size: X standard normal, y from a random
+    teacher, 64 tanh units and one sigmoid output, weights randn/√fan-in,
+    biases zero, lr 0.5 (its gradients are averaged over the samples)."""
+    random = np.random.RandomState(seed + 1)
+    X = random.standard_normal((n, d))
+    y = (X @ random.standard_normal((d, 1)) > 0).astype(float)
+    params, inputs = {}, d
+    for layer, size in enumerate(LAYERED_NEURONS, start=1):
+        params[f"W{layer}"] = random.standard_normal((size, inputs)) / np.sqrt(inputs)
+        params[f"b{layer}"] = np.zeros((size, 1))
+        inputs = size
+    return {"case": f"synthetic-layered-{n:.0e}".replace("e+0", "e"), "variant": "layered", "n": n, "d": d,
+            "h": LAYERED_NEURONS[0], "X": X, "y": y, "params": params, "lr": 0.5,
+            "activations": list(LAYERED_ACTIVATIONS)}
+
+
+def fast_arrays_mib(case: dict[str, Any], threads: int = 1, block_rows: int | None = None) -> float:
+    """What the fast path cannot do without, in MiB: X (n×d), y and the output
+    (n×1 each), the parameters and their descent, and one block's arrays per
+    thread: the block of X with its column of ones, two rows×h arrays (H and
+    the delta) and three rows×1."""
+    from .. import fast
+
+    n, d, h = case["n"], case["d"], case["h"]
+    rows = min(n, block_rows or fast.BLOCK_ROWS)
+    parameters = d * h + 2 * h + 1
+    return 8 * (n * d + 2 * n + 2 * parameters + threads * rows * (d + 1 + 2 * h + 3)) / MIB
 
 
 def loop_arrays_mib(case: dict[str, Any]) -> float:
@@ -176,12 +220,14 @@ def worker(spec_path: str | Path, result_path: str | Path) -> None:
     params = {name: read(matrix) for name, matrix in spec["params"].items()}
     hyper = {"lr": spec["lr"], "activations": spec["activations"]}
     load_seconds = time.perf_counter() - started
-    train = fast.train_variant_fast if spec["implementation"] == "fast" else fixtures.train_variant
+    is_fast = spec["implementation"] == "fast"
+    h = {"article": lambda: params["wh"].shape[1], "stepwise": lambda: 0,  # the walk-through is not threaded
+         "layered": lambda: max(value.shape[0] for value in params.values())}[spec["variant"]]()
 
     def run(epochs: int) -> float:
         with np.errstate(over="ignore", invalid="ignore"):  # as train_fixture does
             start = time.perf_counter()
-            train(spec["variant"], X, y, params, hyper, epochs)
+            fixtures.train_variant(spec["variant"], X, y, params, hyper, epochs, fast=is_fast)
             return time.perf_counter() - start
 
     epochs, seconds = calibrated_runs(run, spec["epochs"], spec["min_seconds"], spec["repeats"])
@@ -190,7 +236,8 @@ def worker(spec_path: str | Path, result_path: str | Path) -> None:
         raise RuntimeError("the bench worker reads its memory from /proc/self/status, which this system lacks")
     result = {"epochs": epochs, "seconds": seconds, "load_seconds": load_seconds,
               "baseline_mb": baseline / 1024, "peak_mb": peak / 1024,
-              "threads": proc_status("Threads")}
+              "threads": proc_status("Threads"), "fast_threads": fast.threads_for(X.shape[0], h) if is_fast else 1,
+              "block_rows": fast.BLOCK_ROWS}
     Path(result_path).write_text(json.dumps(result))
 
 
@@ -224,7 +271,7 @@ def run_worker(language: str, spec_path: str | Path) -> dict[str, Any]:
 
 
 def measure(case: dict[str, Any], implementation: str, directory: str | Path,
-            settings: Settings) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+            settings: Settings, rates: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Time one case with one implementation in both languages, with the same
     number of epochs; returns (row, details, the R worker's result)."""
     py = run_worker("python", write_spec(case, implementation, directory, 1, settings.min_seconds, settings.repeats))
@@ -242,13 +289,91 @@ def measure(case: dict[str, Any], implementation: str, directory: str | Path,
            "python_ns_per_sample_epoch": round(python_us * 1000 / n, 3),
            "r_ns_per_sample_epoch": round(r_us * 1000 / n, 3),
            "python_peak_mb": round(py["peak_mb"], 1), "r_peak_mb": round(r["peak_mb"], 1)}
+    floor_us = floor_seconds(n, case["d"], case["h"], rates) * 1e6
+    row.update(floor_us_per_epoch=round(floor_us, 3), python_over_floor=round(python_us / floor_us, 3))
     details = {"case": row["case"], "python_seconds": py["seconds"], "r_seconds": r["seconds"],
                "python_load_seconds": py["load_seconds"], "r_load_seconds": r["load_seconds"],
                "python_baseline_mb": round(py["baseline_mb"], 1), "r_baseline_mb": round(r["baseline_mb"], 1),
                "r_gc_share": round(r["gc_seconds"] / sum(r["seconds"]), 3) if sum(r["seconds"]) > 0 else None,
                "loop_arrays_mb": round(loop_arrays_mib(case), 1), "python_threads": py["threads"],
-               "r_threads": r["threads"]}
+               "r_threads": r["threads"], "python_fast_threads": py["fast_threads"], "block_rows": py["block_rows"],
+               "fast_arrays_mb": round(fast_arrays_mib(case, py["fast_threads"], py["block_rows"]), 1)}
     return row, details, r
+
+
+# The floor ---------------------------------------------------------------------------------------
+
+FLOOR_MODEL = ("4·n·d·h + 6·n·h flops at the GEMM rate, + X (8·n·d bytes) read twice at the copy bandwidth, "
+               "+ n·h exps at numpy's exp throughput")
+
+
+def machine_rates(quick=False):
+    """This machine's rates, measured now (best of a few runs, numpy's own
+    threads): the GEMM rate of a large product (GFLOP/s), the copy bandwidth
+    of a 64 MiB array (GB/s, bytes read plus bytes written), numpy's ``exp``
+    over 8192 doubles in cache (ns per element), and R's (``Rscript``)."""
+    repeats = 2 if quick else 7
+
+    def best(task, times=repeats):
+        task()
+        seconds = []
+        for _ in range(times):
+            start = time.perf_counter()
+            task()
+            seconds.append(time.perf_counter() - start)
+        return min(seconds)
+
+    random = np.random.RandomState(0)
+    a, b = random.standard_normal((2048, 512)), random.standard_normal((512, 512))
+    product = np.empty((2048, 512))
+    gemm = 2 * 2048 * 512 * 512 / best(lambda: np.matmul(a, b, out=product)) / 1e9
+    source = random.standard_normal(8 * MIB)
+    target = np.empty_like(source)
+    copy = 2 * source.nbytes / best(lambda: np.copyto(target, source)) / 1e9
+    x, e = random.uniform(-5, 5, 8192), np.empty(8192)
+
+    def exps():
+        for _ in range(100):
+            np.exp(x, out=e)
+
+    exp_ns = best(exps) / (100 * x.size) * 1e9
+    return {"gemm_gflops": round(gemm, 2), "copy_gb_s": round(copy, 2), "exp_ns": round(exp_ns, 3),
+            "r_exp_ns": _r_exp_ns(), "model": FLOOR_MODEL}
+
+
+def _r_exp_ns():
+    """R's exp() over 8192 doubles, ns per element (best of 5 runs of 200), or None."""
+    script = ("x <- runif(8192, -5, 5); t <- min(sapply(1:5, function(i) system.time(for (j in 1:200) exp(x))"
+              "[['elapsed']])); cat(t / (200 * 8192) * 1e9)")
+    done = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True)
+    try:
+        return round(float(done.stdout.strip()), 3)
+    except ValueError:
+        return None
+
+
+def floor_seconds(n, d, h, rates):
+    """The time one epoch of the article network cannot beat here (see FLOOR_MODEL)."""
+    flops = 4 * n * d * h + 6 * n * h
+    return flops / (rates["gemm_gflops"] * 1e9) + 2 * 8 * n * d / (rates["copy_gb_s"] * 1e9) + \
+        n * h * rates["exp_ns"] * 1e-9
+
+
+def pytorch_rows(sizes, log=print):
+    """The same loop in PyTorch (``torch_loop.py``), run by the Python named in
+    ``TWINNET_TORCH_PYTHON`` (a throwaway virtual environment with torch and
+    numpy); None when it is not set or fails."""
+    python = os.environ.get("TWINNET_TORCH_PYTHON")
+    if not python:
+        return None
+    with tempfile.TemporaryDirectory(prefix="twinnet-torch-") as scratch:
+        result = Path(scratch) / "torch.json"
+        done = subprocess.run([python, str(Path(__file__).with_name("torch_loop.py")), str(result),
+                               *map(str, sizes)], capture_output=True, text=True)
+        if done.returncode != 0:
+            log(f"  PyTorch comparison failed: {done.stderr.strip().splitlines()[-1:]}")
+            return None
+        return json.loads(result.read_text())
 
 
 # Start-up and the machine -----------------------------------------------------------------------
@@ -312,51 +437,59 @@ def _read_lines(path: str | Path) -> list[str]:
 
 # Targets, table, plot -------------------------------------------------------------------------------
 
-def targets(rows: list[dict[str, Any]], details: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each target of issue 6 against the fast paths: what was measured, met or
-    not, and by how much it misses."""
+def targets(rows: list[dict[str, Any]], details: list[dict[str, Any]],
+            pytorch: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Each target of issue 14 against the fast paths: what was measured, met
+    or not, and by how much it misses."""
     fast = {row["case"].rsplit("/", 1)[0]: row for row in rows if row["case"].endswith("/fast")}
+    reference = {row["case"].rsplit("/", 1)[0]: row for row in rows if row["case"].endswith("/reference")}
     extra = {item["case"]: item for item in details}
     checks = []
 
-    def check(name: str, value: float, limit: float, unit: str = "") -> None:
-        checks.append({"target": name, "measured": round(value, 3), "limit": limit, "met": bool(value <= limit),
-                       "miss": None if value <= limit else f"{value / limit:.2f}x the limit{unit}"})
+    def check(name: str, value: float, limit: float, at_least: bool = False) -> None:
+        met = value >= limit if at_least else value <= limit
+        miss = None if met else (f"{limit / value:.2f}x short" if at_least else f"{value / limit:.2f}x the limit")
+        checks.append({"target": name, "measured": round(value, 3), "limit": limit, "met": bool(met), "miss": miss})
 
     if "article" in fast:
         check("article fixture: Python µs/epoch ≤ 15", fast["article"]["python_us_per_epoch"], TARGET_ARTICLE_US)
-        check("article fixture: R/Python ≤ 1.5", fast["article"]["r_over_python"], TARGET_RATIO)
-    synthetic = sorted((row for name, row in fast.items() if name.startswith("synthetic-")), key=lambda r: r["n"])
+    for name, row in fast.items():
+        check(f"{name}: R/Python ≤ 1.5", row["r_over_python"], TARGET_RATIO)
+    synthetic = sorted((row for name, row in fast.items() if name.startswith("synthetic-1e")), key=lambda r: r["n"])
     for row in synthetic:
-        check(f"n={row['n']}: R/Python ≤ 1.5", row["r_over_python"], TARGET_RATIO)
-    scaling = [row for row in synthetic if 1_000 <= row["n"] <= 100_000]
-    if len(scaling) >= 2:
-        for language in ("python", "r"):
-            costs = [row[f"{language}_ns_per_sample_epoch"] for row in scaling]
-            check(f"{language}: ns per sample-epoch, max/min over n=1e3..1e5 ≤ 2", max(costs) / min(costs),
-                  TARGET_SCALING)
+        if row["n"] >= TARGET_FLOOR_FROM_N:
+            check(f"n={row['n']}: Python / floor ≤ 1.5", row["python_over_floor"], TARGET_FLOOR)
+    torch_us = {item["n"]: item["us_per_epoch"] for item in (pytorch or {}).get("rows", [])}
+    for row in synthetic:
+        if row["n"] in torch_us:
+            check(f"n={row['n']}: Python / PyTorch < 1", row["python_us_per_epoch"] / torch_us[row["n"]], 1.0)
+    for name in fast:
+        if fast[name]["variant"] == "layered" and name in reference:
+            for language in ("python", "r"):
+                speedup = reference[name][f"{language}_us_per_epoch"] / fast[name][f"{language}_us_per_epoch"]
+                check(f"{name}: {language} reference / fast ≥ 3", speedup, TARGET_LAYERED_SPEEDUP, at_least=True)
     largest = synthetic[-1] if synthetic and synthetic[-1]["n"] >= 100_000 else None
     if largest is not None:
-        arrays = extra[largest["case"]]["loop_arrays_mb"]
+        arrays = extra[largest["case"]]["fast_arrays_mb"]
         for language in ("python", "r"):
             peak = largest[f"{language}_peak_mb"]
             baseline = extra[largest["case"]][f"{language}_baseline_mb"]
-            check(f"n={largest['n']}: {language} peak memory above start-up ≤ 3× the loop's arrays "
-                  f"({arrays:.0f} MiB)", (peak - baseline) / arrays, TARGET_MEMORY)
+            check(f"n={largest['n']}: {language} peak memory above start-up ≤ 1.5× X, y, the parameters and "
+                  f"a block ({arrays:.0f} MiB)", (peak - baseline) / arrays, TARGET_MEMORY)
     return checks
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The rows as a Markdown table (also readable in a terminal)."""
     header = ("| case | n×d, h | epochs | Python µs/epoch | R µs/epoch | R/Python | Python ns/sample-epoch "
-              "| R ns/sample-epoch | peak MiB Python, R |")
-    lines = [header, "|" + "---|" * 9]
+              "| R ns/sample-epoch | peak MiB Python, R | floor µs/epoch | Python/floor |")
+    lines = [header, "|" + "---|" * 11]
     for row in rows:
         lines.append(f"| {row['case']} | {row['n']}×{row['d']}, {row['h']} | {row['epochs']} "
                      f"| {_figure(row['python_us_per_epoch'])} | {_figure(row['r_us_per_epoch'])} "
                      f"| {row['r_over_python']:.2f} | {_figure(row['python_ns_per_sample_epoch'])} "
-                     f"| {_figure(row['r_ns_per_sample_epoch'])} "
-                     f"| {row['python_peak_mb']:.0f}, {row['r_peak_mb']:.0f} |")
+                     f"| {_figure(row['r_ns_per_sample_epoch'])} | {row['python_peak_mb']:.0f}, {row['r_peak_mb']:.0f} "
+                     f"| {_figure(row['floor_us_per_epoch'])} | {row['python_over_floor']:.1f} |")
     return "\n".join(lines)
 
 
@@ -367,9 +500,10 @@ def _figure(value: float) -> str:
     return f"{value:.3g}"
 
 
-def plot(rows: list[dict[str, Any]], target: str | Path) -> Path:
+def plot(rows: list[dict[str, Any]], target: str | Path, pytorch: dict[str, Any] | None = None) -> Path:
     """Log-log µs per epoch against n for the synthetic cases, both languages,
-    reference and fast path; returns the PNG path."""
+    reference and fast path, with this machine's floor (and PyTorch, when
+    measured); returns the PNG path."""
     from matplotlib.figure import Figure
 
     from ..reading.plots import save_figure
@@ -380,10 +514,19 @@ def plot(rows: list[dict[str, Any]], target: str | Path) -> Path:
               ("python", "reference"): ("C0", ":", "o"), ("r", "reference"): ("C3", ":", "s")}
     for (language, implementation), (color, line, marker) in styles.items():
         points = sorted((row["n"], row[f"{language}_us_per_epoch"]) for row in rows
-                        if row["case"].startswith("synthetic-") and row["case"].endswith("/" + implementation))
+                        if row["case"].startswith("synthetic-1e") and row["case"].endswith("/" + implementation))
         if points:
             label = f"{'Python (numpy)' if language == 'python' else 'R (base R)'}, {implementation}"
             axes.plot(*zip(*points, strict=True), color=color, linestyle=line, marker=marker, label=label)
+    floor = sorted((row["n"], row["floor_us_per_epoch"]) for row in rows
+                   if row["case"].startswith("synthetic-1e") and row["case"].endswith("/fast"))
+    if floor:
+        axes.plot(*zip(*floor, strict=True), color="black", linestyle="--",
+                  label="floor (this machine's GEMM, copy, exp)")
+    torch_points = sorted((item["n"], item["us_per_epoch"]) for item in (pytorch or {}).get("rows", []))
+    if torch_points:
+        axes.plot(*zip(*torch_points, strict=True), color="C2", linestyle="-.", marker="^",
+                  label="PyTorch CPU, same loop")
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel(f"n (samples; d = {SYNTHETIC_D}, h = {SYNTHETIC_H})")
@@ -406,26 +549,34 @@ def run(out_dir: str | Path = Path("out"), quick: bool = False, fixture_dir: str
     if quick:
         paths = [path for path in paths if path.stem == "article"]
     cases = [fixture_case(path) for path in paths] + [synthetic_case(n) for n in settings.sizes]
+    if not quick:
+        cases.append(synthetic_layered_case())
+    log("Measuring this machine's GEMM rate, copy bandwidth and exp throughput (the floor)")
+    rates = machine_rates(quick)
+    log(f"  GEMM {rates['gemm_gflops']} GFLOP/s, copy {rates['copy_gb_s']} GB/s, exp {rates['exp_ns']} ns "
+        f"(R's exp {rates['r_exp_ns']} ns)")
     rows, details, r_info = [], [], None
     with tempfile.TemporaryDirectory(prefix="twinnet-bench-") as scratch:
         for index, case in enumerate(cases):
             for implementation in IMPLEMENTATIONS:
-                if implementation == "fast" and case["variant"] == "layered":
-                    continue  # no fast path: its reference row is the figure
-                row, extra, r_info = measure(case, implementation, Path(scratch) / str(index), settings)
+                row, extra, r_info = measure(case, implementation, Path(scratch) / str(index), settings, rates)
                 rows.append(row)
                 details.append(extra)
                 log(f"  {row['case']:<28} Python {_figure(row['python_us_per_epoch']):>8} µs/epoch   "
                     f"R {_figure(row['r_us_per_epoch']):>8} µs/epoch   R/Python {row['r_over_python']:.2f}")
+    pytorch = pytorch_rows(settings.sizes, log)
     threads = {"python": details[-1]["python_threads"], "r": details[-1]["r_threads"]}
     assert r_info is not None  # the article fixture (or every fixture) was measured
+    fast_threads = {row["case"]: item["python_fast_threads"] for row, item in zip(rows, details, strict=True)
+                    if row["case"].endswith("/fast")}
     document = {"machine": machine(r_info, threads), "rows": rows, "startup": startup_seconds(settings),
-                "targets": targets(rows, details), "details": details,
-                "settings": {"quick": quick, "min_seconds": settings.min_seconds, "repeats": settings.repeats}}
+                "floor": rates, "pytorch": pytorch, "targets": targets(rows, details, pytorch), "details": details,
+                "settings": {"quick": quick, "min_seconds": settings.min_seconds, "repeats": settings.repeats,
+                             "block_rows": details[-1]["block_rows"], "python_fast_threads": fast_threads}}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
-    plot(rows, out_dir / "bench.png")
+    plot(rows, out_dir / "bench.png", pytorch)
     return document
 
 
@@ -437,8 +588,15 @@ def report(document: dict[str, Any]) -> list[str]:
              f"Python {m['python']}, numpy {m['numpy']} on {m['numpy_blas']} ({m['numpy_blas_threads']} threads); "
              f"{m['r']} on {m['r_blas']}" + (f", {m['r_blas_runtime']}" if m["r_blas_runtime"] else ""),
              f"Start-up (not in the figures): Python {document['startup']['python_seconds']} s, "
-             f"R with library(twinnet) {document['startup']['r_seconds']} s", "", table(document["rows"]), "",
-             "Targets (fast paths):"]
+             f"R with library(twinnet) {document['startup']['r_seconds']} s",
+             f"Floor rates: GEMM {document['floor']['gemm_gflops']} GFLOP/s, copy {document['floor']['copy_gb_s']} "
+             f"GB/s, numpy exp {document['floor']['exp_ns']} ns/element (R's exp {document['floor']['r_exp_ns']} ns); "
+             f"floor = {FLOOR_MODEL}", "", table(document["rows"]), ""]
+    if document.get("pytorch"):
+        torch = document["pytorch"]
+        lines += [f"PyTorch {torch['torch']} CPU, float64, {torch['threads']} threads, the same loop: "
+                  + ", ".join(f"n={item['n']} {_figure(item['us_per_epoch'])} µs/epoch" for item in torch["rows"]), ""]
+    lines += ["Targets (fast paths):"]
     for check in document["targets"]:
         status = "met" if check["met"] else f"MISSED: {check['miss']}"
         lines.append(f"  {check['target']}: {check['measured']} ({status})")

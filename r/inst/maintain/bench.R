@@ -3,7 +3,7 @@
 # Reads the spec the Python orchestrator wrote (python/twinnet/maintain/bench.py) and
 # the data as raw little-endian float64 files in column-major order, so
 # `dim<-` makes them matrices without a copy. Times the variant's training
-# function (train_variant, or train_variant_fast for the fast path) inside R
+# function (train_variant, with fast = TRUE for the fast path) inside R
 # with proc.time(): calibrated so one run lasts the spec's min_seconds, once
 # more to warm up, then `repeats` runs. Writes the times, the epochs, the time
 # spent reading the data, and the process's memory (VmRSS before reading,
@@ -38,11 +38,11 @@ y <- read_matrix(spec$y)
 params <- lapply(spec$params, read_matrix)
 hyper <- list(lr = spec$lr, activations = spec$activations)
 load_seconds <- proc.time()[["elapsed"]] - started
-train_fn <- if (identical(spec$implementation, "fast")) train_variant_fast else train_variant
+is_fast <- identical(spec$implementation, "fast")
 
 run <- function(epochs) {
   start <- proc.time()[["elapsed"]]
-  train_fn(spec$variant, X, y, params, hyper, epochs)
+  train_variant(spec$variant, X, y, params, hyper, epochs, fast = is_fast)
   proc.time()[["elapsed"]] - start
 }
 

@@ -41,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -307,14 +307,14 @@ FLOOR_MODEL = ("4·n·d·h + 6·n·h flops at the GEMM rate, + X (8·n·d bytes)
                "+ n·h exps at numpy's exp throughput")
 
 
-def machine_rates(quick=False):
+def machine_rates(quick: bool = False) -> dict[str, Any]:
     """This machine's rates, measured now (best of a few runs, numpy's own
     threads): the GEMM rate of a large product (GFLOP/s), the copy bandwidth
     of a 64 MiB array (GB/s, bytes read plus bytes written), numpy's ``exp``
     over 8192 doubles in cache (ns per element), and R's (``Rscript``)."""
     repeats = 2 if quick else 7
 
-    def best(task, times=repeats):
+    def best(task: Callable[[], object], times: int = repeats) -> float:
         task()
         seconds = []
         for _ in range(times):
@@ -332,7 +332,7 @@ def machine_rates(quick=False):
     copy = 2 * source.nbytes / best(lambda: np.copyto(target, source)) / 1e9
     x, e = random.uniform(-5, 5, 8192), np.empty(8192)
 
-    def exps():
+    def exps() -> None:
         for _ in range(100):
             np.exp(x, out=e)
 
@@ -352,14 +352,14 @@ def _r_exp_ns():
         return None
 
 
-def floor_seconds(n, d, h, rates):
+def floor_seconds(n: int, d: int, h: int, rates: dict[str, Any]) -> float:
     """The time one epoch of the article network cannot beat here (see FLOOR_MODEL)."""
     flops = 4 * n * d * h + 6 * n * h
     return flops / (rates["gemm_gflops"] * 1e9) + 2 * 8 * n * d / (rates["copy_gb_s"] * 1e9) + \
         n * h * rates["exp_ns"] * 1e-9
 
 
-def pytorch_rows(sizes, log=print):
+def pytorch_rows(sizes: Sequence[int], log: Callable[[str], object] = print) -> dict[str, Any] | None:
     """The same loop in PyTorch (``torch_loop.py``), run by the Python named in
     ``TWINNET_TORCH_PYTHON`` (a throwaway virtual environment with torch and
     numpy); None when it is not set or fails."""

@@ -39,7 +39,7 @@ def problem(n: int) -> tuple[Any, Any, Any, Any, Any, Any, float]:
     return tuple(torch.from_numpy(np.ascontiguousarray(a)) for a in (X, y, wh, bh, wout, bout)) + (0.5 / n,)
 
 
-def train(X, y, wh, bh, wout, bout, lr: float, epochs: int) -> None:
+def train(X: Any, y: Any, wh: Any, bh: Any, wout: Any, bout: Any, lr: float, epochs: int) -> None:
     """article.train's loop, written as one writes it in PyTorch."""
     wh, bh, wout, bout = wh.clone(), bh.clone(), wout.clone(), bout.clone()
     for _ in range(epochs):

@@ -11,6 +11,7 @@
     docs [--out-dir docs]          write side-by-side.html and the article fixture's plots
     doctor                         versions, BLAS, exp probe: why Python and R differ in the last bits
     bench [--quick] [--out-dir out]    time every variant's training loop in both languages
+    exercise N [--port FILE]       conform on exercise N of docs/exercises/, or on a fixed copy of it
 
 Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
 """
@@ -150,6 +151,12 @@ def cmd_conform(args):
                               args.timeout or conform.TIMEOUT, args.jobs)
 
 
+def cmd_exercise(args):
+    from .ports import exercises
+
+    return exercises.run(args.number, args.port)
+
+
 def parser():
     top = argparse.ArgumentParser(prog="twinnet", description="The article network in Python and R, in parity.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -215,6 +222,12 @@ def parser():
     bench.add_argument("--quick", action="store_true", help="a tiny configuration, for a smoke test")
     bench.add_argument("--out-dir", type=Path, default=Path("out"), help="where bench.json and bench.png go")
     bench.set_defaults(run=cmd_bench)
+
+    from .ports.exercises import EXERCISES
+    exercise = commands.add_parser("exercise", help="run conform on an exercise of docs/exercises/ (or your fix)")
+    exercise.add_argument("number", type=int, choices=[item.number for item in EXERCISES], metavar="N")
+    exercise.add_argument("--port", type=Path, metavar="FILE", help="your fixed copy of the exercise (.py or .R)")
+    exercise.set_defaults(run=cmd_exercise)
     return top
 
 

@@ -459,6 +459,10 @@ def biases_only(fixture, run):
     names = differing_params(fixture, run)
     if run.epochs != 1 or not names or not all(_is_bias(fixture["variant"], name) for name in names):
         return None
+    unchanged = [name for name in names if np.array_equal(run.port["params"][name], fixture["init"][name])]
+    if unchanged == names:
+        return (f"only the biases differ after epoch 1 ({', '.join(names)}), and they are still init, bit for "
+                "bit: the biases are never updated (the update is computed and not assigned, or not computed)")
     return (f"only the biases differ after epoch 1 ({', '.join(names)}): the bias gradient is summed over "
             f"the wrong axis: {BIAS_AXIS[fixture['variant']]}")
 
@@ -480,8 +484,86 @@ def hidden_layer_only(fixture, run):
     names = differing_params(fixture, run)
     if run.epochs != 1 or not names or set(names) & set(output_layer(fixture)):
         return None
-    return (f"the hidden weights differ but the output weights do not ({', '.join(names)} after epoch 1): "
-            f"the error sent back to the hidden layer is wrong: {HIDDEN_GRADIENT[fixture['variant']]}")
+    start = (f"the hidden weights differ but the output weights do not ({', '.join(names)} after epoch 1): "
+             "the error sent back to the hidden layer is wrong")
+    matched = [text for key, text in HIDDEN_MISTAKES.get(fixture["variant"], ())
+               if _replay_matches(fixture, run, key)]
+    if len(matched) == 1:
+        return (f"{start}: {matched[0]} (the reference replayed with this mistake gives the port's numbers "
+                "after epoch 1; the other usual causes do not)")
+    return f"{start}: {HIDDEN_GRADIENT[fixture['variant']]}"
+
+
+HIDDEN_MISTAKES = {
+    "article": (("preactivation", "the slope was taken of the pre-activation X·wh + bh (derivatives_sigmoid "
+                                  "takes the activation H = σ(X·wh + bh))"),
+                ("stale", "wout was updated before the error was sent back through it (d_hid must use the "
+                          "wout from the start of the epoch)")),
+    "stepwise": (("preactivation", "the slope was taken of the pre-activation wihᵀ·X (H ∘ (1 − H) takes "
+                                   "H = σ(wihᵀ·X))"),
+                 ("stale", "who was updated before g_wih was computed (it must use the who from the start "
+                           "of the epoch)")),
+    "layered": (("preactivation", "a hidden layer's slope formula was applied to the pre-activation Z as if "
+                                  "it were the activation (1 − Z² for tanh, Z(1 − Z) for the sigmoid)"),
+                ("stale", "W was updated before dA was sent back through it (dA = Wᵀ·dZ with W from the start "
+                          "of the epoch)")),
+}
+"""The hidden-gradient mistakes that :func:`replay_epoch` can replay, with what to say when one matches."""
+
+
+def _replay_matches(fixture, run, mistake):
+    """Whether the reference's first epoch, replayed with ``mistake``, gives the port's parameters."""
+    replayed = replay_epoch(fixture, mistake)
+    return all(np.max(np.abs(replayed[name] - run.port["params"][name])) <= parity.TOLERANCE
+               for name in fixture["init"])
+
+
+def replay_epoch(fixture, mistake):
+    """The parameters after one epoch of the reference with one mistake made on purpose:
+    ``preactivation`` (a hidden slope of the pre-activation) or ``stale`` (the output
+    layer's weights updated before the error is sent back through them)."""
+    from .. import article, layered
+
+    data, hyper = fixture["data"], fixture["hyper"]
+    p = {name: np.array(value, dtype=float) for name, value in fixture["init"].items()}
+    X, y, lr, variant = data["X"], data["y"], hyper["lr"], fixture["variant"]
+    if variant in ("article", "stepwise"):
+        wh, wout = ("wh", "wout") if variant == "article" else ("weights_input_hidden", "weights_hidden_output")
+        bh, bout = (p["bh"], p["bout"]) if variant == "article" else (0.0, 0.0)
+        Z = X @ p[wh] + bh
+        H = article.sigmoid(Z)
+        output = article.sigmoid(H @ p[wout] + bout)
+        d_out = (y - output) * output * (1 - output)
+        new = {wout: p[wout] + lr * (H.T @ d_out)}
+        through = new[wout] if mistake == "stale" else p[wout]
+        slope = Z * (1 - Z) if mistake == "preactivation" else H * (1 - H)
+        d_hid = d_out @ through.T * slope
+        new[wh] = p[wh] + lr * (X.T @ d_hid)
+        if variant == "article":
+            new["bout"] = p["bout"] + lr * d_out.sum(axis=0, keepdims=True)
+            new["bh"] = p["bh"] + lr * d_hid.sum(axis=0, keepdims=True)
+        return new
+    activations = hyper["activations"]
+    A, Zs, As = X.T, [], [X.T]
+    for k, name in enumerate(activations, start=1):
+        Zs.append(p[f"W{k}"] @ A + p[f"b{k}"])
+        A = layered.ACTIVATION_FUNCTIONS[name][0](Zs[-1])
+        As.append(A)
+    m = X.shape[0]
+    a = np.clip(A, layered.LOG_LOSS_EPSILON, 1 - layered.LOG_LOSS_EPSILON)
+    dA = (a - y.T) / (a * (1 - a))
+    new = {}
+    for k in range(len(activations), 0, -1):
+        Z = Zs[k - 1]
+        if mistake == "preactivation" and k < len(activations):
+            slope = 1 - Z ** 2 if activations[k - 1] == "tanh" else Z * (1 - Z)
+        else:
+            slope = layered.ACTIVATION_FUNCTIONS[activations[k - 1]][1](Z)
+        dZ = slope * dA
+        new[f"W{k}"] = p[f"W{k}"] - lr * (dZ @ As[k - 1].T) / m
+        new[f"b{k}"] = p[f"b{k}"] - lr * dZ.sum(axis=1, keepdims=True) / m
+        dA = (new[f"W{k}"] if mistake == "stale" else p[f"W{k}"]).T @ dZ
+    return new
 
 
 def stale_output(fixture, run):

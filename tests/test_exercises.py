@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from twinnet.ports import exercises
 
 from conftest import ROOT
@@ -43,6 +42,8 @@ def test_conform_fails_the_exercise_with_the_answers_diagnosis(number, tmp_path)
     assert not verdict.ok
     assert verdict.runs[-1].error is None, verdict.line()
     assert exercise.diagnosis in verdict.diagnosis, verdict.diagnosis
+    assert (verdict.step.step, verdict.step.title) == exercise.step, verdict.diagnosis  # named from the trace
+    assert verdict.diagnosis.startswith(f"Step {exercise.step[0]}, {exercise.step[1]}: ")
 
 
 @pytest.mark.parametrize("number", NUMBERS)

@@ -76,10 +76,10 @@ epoch <- function(X, y, params, lr, tracing) {
   error_at_hidden_layer <- d_output %*% t(params$wout)
   # Step 9: delta at the hidden layer
   d_hiddenlayer <- error_at_hidden_layer * slope_hidden_layer
-  # Step 10: update the weights
+  # Step 10: weight slopes, and the update of the weights
   wout <- params$wout + t(hiddenlayer_activations) %*% d_output * lr
   wh <- params$wh + t(X) %*% d_hiddenlayer * lr
-  # Step 11: update the biases
+  # Step 11: bias slopes, and the update of the biases
   bout <- params$bout + t(colSums(d_output)) * lr
   bh <- params$bh + t(rowSums(d_hiddenlayer)) * lr
   if (tracing) {
@@ -95,10 +95,10 @@ epoch <- function(X, y, params, lr, tracing) {
     record(7, "delta at the output layer", "d_output", d_output)
     record(8, "error at the hidden layer", "error_at_hidden_layer", error_at_hidden_layer)
     record(9, "delta at the hidden layer", "d_hiddenlayer", d_hiddenlayer)
-    record(10, "update the weights", "wout", wout)
-    record(10, "update the weights", "wh", wh)
-    record(11, "update the biases", "bout", bout)
-    record(11, "update the biases", "bh", bh)
+    record(10, "weight slopes", "wout", wout)
+    record(10, "weight slopes", "wh", wh)
+    record(11, "bias slopes", "bout", bout)
+    record(11, "bias slopes", "bh", bh)
   }
   list(params = list(wh = wh, bh = bh, wout = wout, bout = bout), loss = loss)
 }

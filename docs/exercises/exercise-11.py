@@ -87,10 +87,10 @@ def epoch(X, y, params, lr, trace):
     error_at_hidden_layer = d_output @ params["wout"].T
     # Step 9: delta at the hidden layer
     d_hiddenlayer = error_at_hidden_layer * slope_hidden_layer
-    # Step 10: update the weights
+    # Step 10: weight slopes, and the update of the weights
     wout = params["wout"] + hiddenlayer_activations.T @ d_output * lr
     wh = params["wh"] + X.T @ d_hiddenlayer * lr
-    # Step 11: update the biases
+    # Step 11: bias slopes, and the update of the biases
     bout = params["bout"] + np.sum(d_output, axis=0, keepdims=True) * lr
     bh = params["bh"] + np.sum(d_hiddenlayer, axis=0, keepdims=True) * lr
     if trace:
@@ -107,8 +107,8 @@ def epoch(X, y, params, lr, trace):
                 (7, "delta at the output layer", "d_output", d_output),
                 (8, "error at the hidden layer", "error_at_hidden_layer", error_at_hidden_layer),
                 (9, "delta at the hidden layer", "d_hiddenlayer", d_hiddenlayer),
-                (10, "update the weights", "wout", wout), (10, "update the weights", "wh", wh),
-                (11, "update the biases", "bout", bout), (11, "update the biases", "bh", bh)):
+                (10, "weight slopes", "wout", wout), (10, "weight slopes", "wh", wh),
+                (11, "bias slopes", "bout", bout), (11, "bias slopes", "bh", bh)):
             record(step, title, name, value)
     return {"wh": wh, "bh": bh, "wout": wout, "bout": bout}, loss
 

@@ -27,8 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from .. import fixtures, parity, resources
+from . import trace as port_trace
 
 DERIVED_EPOCHS = (0, 1, 2)
+TRACED_EPOCHS = 1
+"""The run on which the port is asked for its trace (TWINNET_TRACE): its first epoch."""
 TIMEOUT = 600
 """Seconds one run of the port may take."""
 REPORT_SCHEMA = "twinnet-conform/1"
@@ -138,6 +141,7 @@ class Verdict:
     path: Path
     runs: list
     diagnosis: str = None
+    step: port_trace.StepDivergence = None
 
     @property
     def ok(self):
@@ -168,6 +172,7 @@ class Verdict:
             "first_divergence": failed.divergences[0].as_json() if failed and failed.divergences else None,
             "error": failed.error if failed else None,
             "diagnosis": self.diagnosis,
+            "first_step": self.step.as_json() if self.step else None,
             "runs": [run.as_json() for run in self.runs],
         }
 
@@ -175,11 +180,13 @@ class Verdict:
 # --- running the port ---------------------------------------------------------
 
 def command_port(command, timeout=TIMEOUT):
-    """A port from a command line: ``port(fixture, result)`` calls
-    ``COMMAND... FIXTURE RESULT`` and returns None, or one line saying why it failed."""
-    def port(fixture, result):
+    """A port from a command line: ``port(fixture, result, trace=None)`` calls
+    ``COMMAND... FIXTURE RESULT`` (with ``TWINNET_TRACE=trace`` in its environment
+    when a trace path is given) and returns None, or one line saying why it failed."""
+    def port(fixture, result, trace=None):
+        environment = None if trace is None else {**os.environ, port_trace.ENVIRONMENT: str(trace)}
         try:
-            done = subprocess.run([*command, str(fixture), str(result)], stdin=subprocess.DEVNULL,
+            done = subprocess.run([*command, str(fixture), str(result)], stdin=subprocess.DEVNULL, env=environment,
                                   capture_output=True, text=True, errors="replace", timeout=timeout)
         except OSError as error:
             return f"cannot run {command[0]!r}: {error.strerror}"
@@ -213,13 +220,19 @@ def derive(path, epochs, directory):
     return copy
 
 
-def run_port(port, label, fixture_path, result_path):
-    """Run the port on one fixture file and compare its result with the Python twin's."""
+def run_port(port, label, fixture_path, result_path, trace_path=None):
+    """Run the port on one fixture file and compare its result with the Python twin's;
+    with ``trace_path``, ask the port for its trace there."""
     reference = fixtures.train_fixture(fixture_path)
     run = Run(label, len(reference["loss"]), Path(fixture_path), reference)
     result_path.parent.mkdir(parents=True, exist_ok=True)
     result_path.unlink(missing_ok=True)
-    run.error = port(fixture_path, result_path)
+    if trace_path is None:
+        run.error = port(fixture_path, result_path)
+    else:
+        trace_path.parent.mkdir(parents=True, exist_ok=True)
+        trace_path.unlink(missing_ok=True)
+        run.error = port(fixture_path, result_path, trace_path)
     if run.error is None:
         try:
             run.port = read_result(result_path, reference)
@@ -235,16 +248,37 @@ def check_fixture(path, port, directory):
     fixture itself; stop at the first run that disagrees, and diagnose it."""
     fixture = fixtures.read_fixture(path)
     runs = []
+    trace_path = Path(directory) / "traces" / Path(path).name
     for epochs in (*DERIVED_EPOCHS, None):
         label = "full" if epochs is None else f"epochs-{epochs}"
         fixture_path = Path(path) if epochs is None else derive(path, epochs, directory)
-        runs.append(run_port(port, label, fixture_path, Path(directory) / "results" / label / Path(path).name))
+        runs.append(run_port(port, label, fixture_path, Path(directory) / "results" / label / Path(path).name,
+                             trace_path if epochs == TRACED_EPOCHS else None))
         if not runs[-1].ok:
             break
     verdict = Verdict(fixture, Path(path), runs)
     if not verdict.ok:
         verdict.diagnosis = diagnose(fixture, runs[-1])
+        if runs[-1].error is None:
+            if runs[-1].epochs < TRACED_EPOCHS:  # the trace of the first epoch, for the step that differs
+                run_port(port, "traced", derive(path, TRACED_EPOCHS, directory),
+                         Path(directory) / "results" / "traced" / Path(path).name, trace_path)
+            verdict.step = traced_step(fixture, trace_path)
+            if verdict.step is not None:
+                verdict.diagnosis = f"{verdict.step} is the first traced value that differs; {verdict.diagnosis}"
     return verdict
+
+
+def traced_step(fixture, trace_path):
+    """The first step where the port's trace of its first epoch differs from the
+    reference's, or None (no trace, an unusable one, or one that agrees)."""
+    if not Path(trace_path).is_file():
+        return None
+    try:
+        entries = port_trace.read_trace(trace_path)
+    except port_trace.TraceError:
+        return None
+    return port_trace.first_divergence(entries, port_trace.reference_trace(fixture), fixture["variant"])
 
 
 # --- reading and comparing results --------------------------------------------

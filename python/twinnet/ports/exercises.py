@@ -46,7 +46,7 @@ MISTAKES = {mistake.key: mistake for mistake in (
     Mistake("rowsums-bias", "the bias gradient summed over the units (rowSums), not the samples", "article", {
         "python": (("np.sum(d_hiddenlayer, axis=0, keepdims=True)", "np.sum(d_hiddenlayer, axis=1, keepdims=True).T"),),
         "r": (("t(colSums(d_hiddenlayer))", "t(rowSums(d_hiddenlayer))"),),
-    }, (11, "update the biases")),
+    }, (11, "bias slopes")),
     Mistake("sigmoid-misprint", "the text's misprinted sigmoid 1/(x(1 − e⁻ˣ))", "article", {
         "python": (("    return 1 / (1 + np.exp(-x))", "    return 1 / (x * (1 - np.exp(-x)))"),),
         "r": (("sigmoid <- function(x) 1 / (1 + exp(-x))", "sigmoid <- function(x) 1 / (x * (1 - exp(-x)))"),),
@@ -84,7 +84,7 @@ MISTAKES = {mistake.key: mistake for mistake in (
                "bout <- params$bout\n  bout + t(colSums(d_output)) * lr"),
               ("bh <- params$bh + t(colSums(d_hiddenlayer)) * lr",
                "bh <- params$bh\n  bh + t(colSums(d_hiddenlayer)) * lr")),
-    }, (11, "update the biases")),
+    }, (11, "bias slopes")),
     Mistake("fifteen-digits", "numbers written with 15 significant digits", "article", {
         "python": (('    return format(value, ".17g")', '    return format(value, ".15g")'),),
         "r": (('number <- function(x) sprintf("%.17g", x)', "number <- function(x) as.character(x)"),),

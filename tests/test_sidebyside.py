@@ -19,7 +19,11 @@ def test_step_markers_pair_up_in_both_twins(variant):
     python, r = (steps.find_markers(steps.read_lines(steps.VARIANTS[variant].source(language)))
                  for language in steps.LANGUAGES)
     assert [m.key for m in python] == [m.key for m in r]
-    assert [m.number for m in python] == sorted(m.number for m in python)
+    # A step may continue elsewhere (the Layer-class Step 3 inside Layer.backprop): its later markers repeat
+    # the same number and title.  First occurrences are in order, and one number has one title.
+    first = list(dict.fromkeys(m.key for m in python))
+    assert [number for number, _ in first] == sorted(number for number, _ in first)
+    assert len({number for number, _ in first}) == len(first), f"{variant}: one step number with two titles"
 
 
 def markers(*lines):

@@ -1,7 +1,7 @@
 """Command line: ``python -m twinnet COMMAND``, run from the repository root.
 
     train FIXTURE --lang python|r --out RESULT.json [--epochs N]
-    trace FIXTURE --lang python|r  every quantity of one pass (stepwise fixtures)
+    trace FIXTURE --lang python|r [--epoch K] [--format text|json]   every quantity of one epoch, by step
     parity [FIXTURE ...]           exit 1 on any mismatch
     demo [FIXTURE ...] [--out-dir out]
     generate [--check]             write (or check) shared_fixtures/*.json
@@ -19,8 +19,6 @@ Bad input exits 2 with one line on stderr; a missing R exits 3 with what to inst
 import argparse
 import sys
 from pathlib import Path
-
-import numpy as np
 
 from . import fixtures, parity, rbridge, resources
 from .maintain import generate
@@ -46,11 +44,10 @@ def cmd_train(args):
 
 
 def cmd_trace(args):
-    trace = TRACERS[args.lang](args.fixture)
-    print(f"{args.fixture}: one forward and one backward pass ({args.lang})")
-    for name, value in trace.items():
-        print(f"\n{name}  shape {value.shape}")
-        print(np.array2string(value, precision=args.digits, max_line_width=120))
+    from .reading import numbers
+
+    document = TRACERS[args.lang](args.fixture, args.epoch)
+    sys.stdout.write(fixtures.dumps(document) if args.format == "json" else numbers.trace_text(document))
     return 0
 
 
@@ -168,10 +165,21 @@ def parser():
     train.add_argument("--epochs", type=int, help="override hyper.epochs")
     train.set_defaults(run=cmd_train)
 
-    trace = commands.add_parser("trace", help="print every quantity of one forward and backward pass (stepwise)")
-    trace.add_argument("fixture", type=Path)
-    trace.add_argument("--lang", choices=sorted(TRACERS), required=True)
-    trace.add_argument("--digits", type=int, default=8, help="digits after the point (default 8)")
+    trace = commands.add_parser(
+        "trace", help="every named quantity of one epoch, step by step, at full precision (any variant)",
+        description="Print every named quantity of one training epoch of FIXTURE -- forward pass, loss, backward "
+                    "pass and update -- in step order, each labelled with its step number and title as on "
+                    "docs/side-by-side.html, with its shape and its values at full precision (17 significant "
+                    "digits). --format json writes a twinnet-trace/1 document (shared_fixtures/trace.schema.json) "
+                    "to diff against another language or a port.",
+        epilog="example: python -m twinnet trace shared_fixtures/article.json --lang r --epoch 2 --format json")
+    trace.add_argument("fixture", type=Path, help="a twinnet-fixture/1 file, e.g. shared_fixtures/stepwise.json")
+    trace.add_argument("--lang", choices=sorted(TRACERS), required=True,
+                       help="which twin computes the trace, e.g. --lang python")
+    trace.add_argument("--epoch", type=int, default=1, metavar="K",
+                       help="the epoch to trace, from 1 (default 1, the untrained network), e.g. --epoch 100")
+    trace.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text for reading (default), json for a twinnet-trace/1 document, e.g. --format json")
     trace.set_defaults(run=cmd_trace)
 
     for name, run, text in (("parity", cmd_parity, "train fixtures in both languages and compare"),

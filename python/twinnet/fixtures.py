@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import article, layered, stepwise
+from . import article, layered, stepwise, trace
 
 FIXTURE_SCHEMA = "twinnet-fixture/1"
 RESULT_SCHEMA = "twinnet-result/1"
@@ -168,13 +168,30 @@ def train_fixture(path, epochs=None):
     }
 
 
-def trace_fixture(path):
-    """Every intermediate of one forward and one backward pass of a stepwise
-    fixture, in the walk-through's order, as {name: matrix}."""
+def trace_fixture(path, epoch=1):
+    """Every named quantity of epoch ``epoch`` (from 1) of the fixture's
+    variant, labelled with its step: a ``twinnet-trace/1`` dict whose
+    ``quantities`` hold ``step``, ``title``, ``name``, ``shape`` and ``values``."""
     fixture = read_fixture(path)
-    if fixture["variant"] != "stepwise":
-        raise FixtureError("E_VARIANT", f"variant: trace needs a 'stepwise' fixture, got '{fixture['variant']}'")
-    return stepwise.trace_stepwise(fixture["data"]["X"], fixture["data"]["y"], fixture["init"])
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch <= MAX_EPOCHS:
+        raise FixtureError("E_HYPER", f"epoch: expected a whole number from 1 to {MAX_EPOCHS}")
+    data = fixture["data"]
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
+        entries = trace.trace_variant(fixture["variant"], data["X"], data["y"], fixture["init"], fixture["hyper"],
+                                      epoch)
+    for entry in entries:
+        if not np.isfinite(entry["value"]).all():
+            raise FixtureError("E_DIVERGED", f"trace.{entry['name']}: not finite in epoch {epoch}: "
+                                             "training diverged (try a smaller hyper.lr)")
+    return {
+        "schema": trace.TRACE_SCHEMA,
+        "fixture": fixture["name"],
+        "variant": fixture["variant"],
+        "language": "python",
+        "epoch": epoch,
+        "quantities": [{"step": entry["step"], "title": entry["title"], "name": entry["name"],
+                        "shape": list(entry["value"].shape), "values": entry["value"]} for entry in entries],
+    }
 
 
 def check_output_path(path):
@@ -210,8 +227,9 @@ def write_result(result, path):
 
 
 def dumps(document, indent=0, per_line=4):
-    """Deterministic JSON: objects one key a line, matrices one row a line, long
-    vectors ``per_line`` numbers a line.  Arrays become lists; floats use repr."""
+    """Deterministic JSON: objects one key a line, matrices (and lists of
+    objects) one row a line, long vectors ``per_line`` numbers a line.  Arrays
+    become lists; floats use repr."""
     if isinstance(document, np.ndarray):
         document = document.tolist()
     pad, inner = "  " * indent, "  " * (indent + 1)
@@ -219,7 +237,7 @@ def dumps(document, indent=0, per_line=4):
         items = (f"{inner}{json.dumps(key)}: {dumps(value, indent + 1)}" for key, value in document.items())
         return "{\n" + ",\n".join(items) + "\n" + pad + "}" + ("\n" if indent == 0 else "")
     if isinstance(document, (list, tuple)):
-        if all(isinstance(item, (list, tuple)) for item in document) and document:
+        if all(isinstance(item, (list, tuple, dict, np.ndarray)) for item in document) and document:
             rows = (inner + dumps(row, indent + 1) for row in document)
             return "[\n" + ",\n".join(rows) + "\n" + pad + "]"
         scalars = [json.dumps(item, allow_nan=False) for item in document]

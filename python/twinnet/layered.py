@@ -23,7 +23,7 @@ LOG_LOSS_EPSILON = 1e-15
 an output of exactly 0 or 1 gives a large finite loss instead of inf or nan."""
 
 
-# Step 0: activation functions, the loss and its derivative
+# Step 0: the network: its activation functions, the loss and its derivative
 def d_tanh(x):
     """tanh'(x) = 1 − tanh²(x), of the pre-activation x."""
     return 1 - np.square(np.tanh(x))
@@ -105,6 +105,7 @@ class Layer:
 
     def backprop(self, dA):
         """Given ∂cost/∂A, update W and b and return ∂cost/∂A1 for the layer before."""
+        # Step 3: backpropagation, in one layer: dZ, then dW and db (means over the m samples), dA1, the update
         dZ = self.d_act(self.Z) * dA
         m = dZ.shape[1]
         self.dW = 1 / m * (dZ @ self.A1.T)

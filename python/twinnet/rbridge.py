@@ -122,9 +122,13 @@ def to_r_list(mapping):
 
 
 def _plain(value):
-    """OrdDict -> dict, recursively, so results look like the Python side's."""
+    """OrdDict -> dict (an R list without names -> list), recursively, so
+    results look like the Python side's."""
     if hasattr(value, "items"):
-        return {key: _plain(item) for key, item in value.items()}
+        items = list(value.items())
+        if items and all(key is None for key, _ in items):
+            return [_plain(item) for _, item in items]
+        return {key: _plain(item) for key, item in items}
     return value
 
 
@@ -167,22 +171,38 @@ def train_fixture(path, epochs=None):
     }
 
 
-def trace_fixture(path):
-    """The R twin's trace of a stepwise fixture, as {name: matrix}, with every
-    name, order and shape checked against the Python trace."""
+def trace_fixture(path, epoch=1):
+    """The R twin's trace of one epoch of a fixture, as a dict like
+    :func:`twinnet.fixtures.trace_fixture`'s, with every step, title, name and
+    shape checked against the Python trace's."""
     from . import fixtures
 
     r_package()
     from rpy2.rinterface_lib.embedded import RRuntimeError
 
     try:
-        trace = call("trace_fixture", str(path))
+        trace = call("trace_fixture", str(path), epoch if isinstance(epoch, bool) else _r_number(epoch))
     except RRuntimeError as error:
         raise fixture_error_from_r(error) from None
-    expected = fixtures.trace_fixture(path)
-    if list(trace) != list(expected):
-        raise AssertionError(f"R trace names {list(trace)} differ from Python's {list(expected)}")
-    return {name: _shaped(trace[name], expected[name].shape, name) for name in expected}
+    expected = fixtures.trace_fixture(path, epoch)
+    entries = trace["quantities"]
+    quantities = []
+    for index, (entry, want) in enumerate(zip(entries, expected["quantities"], strict=False)):
+        label = (int(entry["step"][0]), str(entry["title"][0]), str(entry["name"][0]))
+        if label != (want["step"], want["title"], want["name"]):
+            raise AssertionError(f"R trace entry {index} is {label}, Python's is "
+                                 f"{(want['step'], want['title'], want['name'])}")
+        values = _shaped(entry["values"], want["shape"], want["name"])
+        quantities.append({**{key: want[key] for key in ("step", "title", "name", "shape")}, "values": values})
+    if len(entries) != len(expected["quantities"]):
+        raise AssertionError(f"R traced {len(entries)} quantities, Python {len(expected['quantities'])}")
+    return {**{key: expected[key] for key in ("schema", "fixture", "variant")}, "language": "r",
+            "epoch": int(trace["epoch"][0]), "quantities": quantities}
+
+
+def _r_number(value):
+    """A Python int as R gets it: an integer within R's range, else a double (R then refuses it)."""
+    return int(value) if isinstance(value, int) and abs(value) < 2**31 else float(value)
 
 
 def _shaped(value, shape, name):

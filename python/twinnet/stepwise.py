@@ -97,11 +97,3 @@ def update_weights(params, backward, lr):
     params["weights_hidden_output"] -= lr * backward["error_wrt_weights_hidden_output"]
     params["weights_input_hidden"] -= lr * backward["error_wrt_weights_input_hidden"]
 
-
-def trace_stepwise(X, y, params):
-    """Every intermediate of one forward and one backward pass, in the
-    article's order, as {name: array}; X n×d and y n×1 as stored."""
-    X, y = X.T, y.T
-    forward = forward_propagation(X, params)
-    weights = {name: params[name] for name in WEIGHT_NAMES}
-    return {"X": X, "y": y, **weights, **forward, **backward_propagation(X, y, params, forward)}

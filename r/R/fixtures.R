@@ -194,20 +194,46 @@ train_fixture <- function(path, epochs = NULL) {
   )
 }
 
-#' Trace one pass of a stepwise fixture
+#' Trace one epoch of a fixture
 #'
-#' Every intermediate of one forward and one backward pass, in the
-#' walk-through's order: what a learner compares against the article.
+#' Every named quantity of one epoch of the fixture's variant (forward, loss,
+#' backward, update), labelled with the twins' step numbers and titles, in
+#' step order: what a learner compares against the texts.
 #'
-#' @param path Path to a `twinnet-fixture/1` JSON file of variant `"stepwise"`.
-#' @return A named list of matrices.
+#' @param path Path to a `twinnet-fixture/1` JSON file.
+#' @param epoch The epoch to trace, a whole number from 1.
+#' @return A `twinnet-trace/1` list: `schema`, `fixture`, `variant`,
+#'   `language`, `epoch` and `quantities`, a list of entries with `step`,
+#'   `title`, `name`, `shape` and `values` (a matrix).
 #' @export
-trace_fixture <- function(path) {
+#' @examples
+#' \dontrun{
+#' trace <- trace_fixture("shared_fixtures/article.json")
+#' trace$quantities[[5]]$values
+#' }
+trace_fixture <- function(path, epoch = 1) {
   fixture <- read_fixture(path)
-  if (fixture$variant != "stepwise") {
-    fixture_error("E_VARIANT", "variant: trace needs a 'stepwise' fixture, got '", fixture$variant, "'")
+  if (!is_whole(epoch, 1, max_epochs)) {
+    fixture_error("E_HYPER", "epoch: expected a whole number from 1 to ", format(max_epochs, scientific = FALSE))
   }
-  trace_stepwise(fixture$data$X, fixture$data$y, fixture$init)
+  entries <- trace_variant(fixture$variant, fixture$data$X, fixture$data$y, fixture$init, fixture$hyper, epoch)
+  for (entry in entries) {
+    if (!all(is.finite(entry$value))) {
+      fixture_error("E_DIVERGED", "trace.", entry$name, ": not finite in epoch ", epoch,
+                    ": training diverged (try a smaller hyper.lr)")
+    }
+  }
+  list(
+    schema = trace_schema,
+    fixture = fixture$name,
+    variant = fixture$variant,
+    language = "r",
+    epoch = as.integer(epoch),
+    quantities = lapply(entries, function(entry) {
+      list(step = entry$step, title = entry$title, name = entry$name, shape = dim(entry$value),
+           values = entry$value)
+    })
+  )
 }
 
 #' Refuse an output path

@@ -22,7 +22,7 @@
 #' @export
 log_loss_epsilon <- 1e-15
 
-# Step 0: activation functions, the loss and its derivative
+# Step 0: the network: its activation functions, the loss and its derivative
 # (tanh itself is base R's, as the Python twin uses numpy's)
 
 #' Slope of tanh
@@ -158,6 +158,7 @@ Layer <- methods::setRefClass("Layer",
     },
     backprop = function(dA) {
       "Given dcost/dA, update W and b and return dcost/dA1 for the layer before."
+      # Step 3: backpropagation, in one layer: dZ, then dW and db (means over the m samples), dA1, the update
       dZ <- d_act(Z) * dA
       m <- ncol(dZ)
       dW <<- 1 / m * tcrossprod(dZ, A1)

@@ -125,16 +125,3 @@ update_weights <- function(params, backward, lr) {
   params$weights_input_hidden <- params$weights_input_hidden - lr * backward$error_wrt_weights_input_hidden
   params
 }
-
-#' One forward and one backward pass, every intermediate
-#'
-#' @inheritParams train_stepwise
-#' @return A named list in the article's order: the transposed `X` and `y`,
-#'   the weights, then every forward and backward quantity.
-#' @export
-trace_stepwise <- function(X, y, params) {
-  X <- t(X)
-  y <- t(y)
-  forward <- forward_propagation(X, params)
-  c(list(X = X, y = y), params[weight_names], forward, backward_propagation(X, y, params, forward))
-}

@@ -1,5 +1,5 @@
 # The bias-free walk-through: forward_propagation, backward_propagation,
-# update_weights, train_stepwise and trace_stepwise / trace_fixture.
+# update_weights, train_stepwise and trace_fixture.
 #
 # Inside the walk-through samples are columns: X is d x n and y 1 x n.
 
@@ -132,38 +132,52 @@ test_that("update_weights subtracts lr * gradient from each weight", {
   expect_identical(update_weights(params, backward, 0), params)
 })
 
-# trace_stepwise / trace_fixture ----------------------------------------------
+# trace_fixture (the walk-through's epoch, step by step) ------------------------
 
-test_that("trace_fixture returns the walk-through's quantities in order", {
+trace_values <- function(trace) {
+  stats::setNames(lapply(trace$quantities, `[[`, "values"), vapply(trace$quantities, `[[`, "", "name"))
+}
+
+test_that("trace_fixture returns the walk-through's quantities in order, with their steps", {
   path <- fixture_path("stepwise")
   trace <- trace_fixture(path)
-  expect_named(trace, c("X", "y", "weights_input_hidden", "weights_hidden_output", forward_names, backward_names))
+  values <- trace_values(trace)
+  expect_identical(names(values)[1:4], c("X", "y", "weights_input_hidden", "weights_hidden_output"))
+  expect_identical(vapply(trace$quantities, `[[`, 0, "step")[1:3], c(0, 0, 1), label = "stepwise > trace steps")
   fixture <- read_fixture(path)
-  expect_identical(trace$X, t(fixture$data$X), label = "stepwise > trace X (d x n)")
-  expect_identical(trace$y, t(fixture$data$y), label = "stepwise > trace y (1 x n)")
-  expect_identical(dim(trace$X), c(4L, 3L), label = "stepwise > dim(X)")
-  expect_identical(dim(trace$y), c(1L, 3L), label = "stepwise > dim(y)")
-  expect_identical(trace$weights_input_hidden, fixture$init$weights_input_hidden)
-  expect_identical(trace$weights_hidden_output, fixture$init$weights_hidden_output)
-  expect_identical(dim(trace$error_wrt_weights_hidden_output), c(3L, 1L),
-                   label = "stepwise > dim(error_wrt_weights_hidden_output)")
-  expect_identical(dim(trace$error_wrt_weights_input_hidden), c(4L, 3L),
+  expect_identical(values$X, t(fixture$data$X), label = "stepwise > trace X (d x n)")
+  expect_identical(values$y, t(fixture$data$y), label = "stepwise > trace y (1 x n)")
+  expect_identical(values$weights_input_hidden, fixture$init$weights_input_hidden)
+  expect_identical(dim(values$error_wrt_weights_input_hidden), c(4L, 3L),
                    label = "stepwise > dim(error_wrt_weights_input_hidden)")
   # the same numbers as the pass itself
-  forward <- forward_propagation(trace$X, fixture$init)
-  expect_identical(trace[forward_names], forward)
-  expect_identical(trace[backward_names], backward_propagation(trace$X, trace$y, fixture$init, forward))
+  forward <- forward_propagation(values$X, fixture$init)
+  expect_identical(values[forward_names], forward)
+  expect_identical(values[backward_names], backward_propagation(values$X, values$y, fixture$init, forward))
 })
 
 test_that("the untrained output is the walk-through's printed output to 8 decimals", {
   trace <- trace_fixture(fixture_path("stepwise"))
-  expect_identical(round(as.vector(trace$output), 8), walkthrough_untrained_output,
+  expect_identical(round(as.vector(trace_values(trace)$output), 8), walkthrough_untrained_output,
                    label = "stepwise > untrained output rounded to 8 decimals")
 })
 
-test_that("trace_fixture refuses a fixture that is not stepwise", {
+test_that("trace_fixture's update of epoch K gives train_fixture's parameters after K epochs, bit for bit", {
+  for (name in c("article", "stepwise", "layered-xor")) {
+    path <- fixture_path(name)
+    for (epoch in c(1, 3)) {
+      values <- trace_values(trace_fixture(path, epoch))
+      params <- train_fixture(path, epoch)$params
+      updated <- values[paste0("updated.", names(params))]
+      expect_identical(unname(updated), unname(params), label = paste(name, "> epoch", epoch, "> updated"))
+    }
+  }
+})
+
+test_that("trace_fixture refuses an epoch that is not a whole number from 1", {
   path <- fixture_path("article")
-  expect_refusal(trace_fixture(path), "E_VARIANT", "variant: trace needs a 'stepwise' fixture, got 'article'")
+  expect_refusal(trace_fixture(path, 0), "E_HYPER", "epoch: expected a whole number from 1 to 1000000")
+  expect_refusal(trace_fixture(path, 1.5), "E_HYPER", "epoch: expected a whole number from 1 to 1000000")
 })
 
 # train_stepwise --------------------------------------------------------------

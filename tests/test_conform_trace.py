@@ -11,8 +11,8 @@ import sys
 
 import numpy as np
 import pytest
-from twinnet import fixtures
-from twinnet.ports import conform, exercises, trace
+from twinnet.ports import conform, exercises
+from twinnet.ports import steptrace as trace
 
 from conftest import FIXTURE_DIR, ROOT
 
@@ -22,10 +22,10 @@ FIXTURE_OF = {"article": "xor", "layered": "layered-xor"}
 NAMED = {
     "transposed-init": (1, "initialize weights and biases", "wh"),
     "lr-twice": (7, "delta at the output layer", "d_output"),
-    "biases-never-updated": (11, "bias slopes", "bout"),
+    "biases-never-updated": (11, "bias slopes", "updated.bh"),
     "stale-wout": (8, "error at the hidden layer", "error_at_hidden_layer"),
     "preactivation-slope": (6, "slopes at the output and hidden layers", "slope_hidden_layer"),
-    "missing-1/m": (3, "backpropagation", "dW2"),
+    "missing-1/m": (3, "backpropagation", "layer2.dW"),
     "fifteen-digits": (1, "initialize weights and biases", "wh"),
 }
 
@@ -48,9 +48,8 @@ def write_trace(port, fixture_name, tmp_path):
 @pytest.mark.parametrize("variant", sorted(FIXTURE_OF))
 def test_a_correct_ports_trace_is_the_reference_quantity_by_quantity(variant, language, tmp_path):
     port = port_file(tmp_path, exercises.template(variant, language), language)
-    fixture = fixtures.read_fixture(FIXTURE_DIR / f"{FIXTURE_OF[variant]}.json")
     entries = write_trace(port, FIXTURE_OF[variant], tmp_path)
-    reference = trace.reference_trace(fixture)
+    reference = trace.reference_trace(FIXTURE_DIR / f"{FIXTURE_OF[variant]}.json")
     assert [(entry.step, entry.name) for entry in entries] == [(entry.step, entry.name) for entry in reference]
     assert trace.first_divergence(entries, reference, variant) is None
     for got, want in zip(entries, reference, strict=True):
@@ -72,8 +71,7 @@ def test_conform_names_the_step_of_each_mistake_from_the_trace(mistake, language
     verdict = json.loads(report.read_text())["fixtures"][0]
     first = verdict["first_step"]
     assert (first["step"], first["title"], first["name"]) == (step, title, name), verdict["line"]
-    reference = next(entry for entry in trace.reference_trace(fixtures.read_fixture(FIXTURE_DIR /
-                                                                                    f"{FIXTURE_OF[variant]}.json"))
+    reference = next(entry for entry in trace.reference_trace(FIXTURE_DIR / f"{FIXTURE_OF[variant]}.json")
                      if (entry.step, entry.name) == (step, name))
     assert first["reference"] == reference.value[tuple(first["index"])]
     assert first["port"] != first["reference"]
@@ -93,11 +91,13 @@ def test_a_port_without_a_trace_keeps_the_inferred_diagnosis(tmp_path):
 
 @pytest.mark.parametrize("content, message", [
     ("not json", "the trace is not valid JSON"),
-    ('{"schema": "other"}', "the trace is not a twinnet-port-trace/1 document"),
-    ('{"schema": "twinnet-port-trace/1", "quantities": [{"step": "7", "name": "E", "value": 1}]}',
-     "the trace's quantities[0] is not {step, title, name, value}"),
-    ('{"schema": "twinnet-port-trace/1", "quantities": [{"step": 7, "name": "E", "value": [[1], [1, 2]]}]}',
-     "the trace's quantities[0] is not {step, title, name, value}"),
+    ('{"schema": "other"}', "the trace does not follow trace.schema.json at $"),
+    ('{"schema": "twinnet-trace/1", "fixture": "xor", "variant": "article", "language": "c", "epoch": 1, '
+     '"quantities": [{"step": "7", "title": "t", "name": "E", "shape": [1, 1], "values": [[1]]}]}',
+     "the trace does not follow trace.schema.json at $.quantities[0].step: '7' is not of type 'integer'"),
+    ('{"schema": "twinnet-trace/1", "fixture": "xor", "variant": "article", "language": "c", "epoch": 1, '
+     '"quantities": [{"step": 7, "title": "t", "name": "E", "shape": [2, 2], "values": [[1], [1, 2]]}]}',
+     "the trace has a matrix with rows of different lengths"),
 ])
 def test_an_unusable_trace_is_refused_in_one_line_and_ignored(content, message, tmp_path):
     path = tmp_path / "trace.json"
@@ -105,12 +105,23 @@ def test_an_unusable_trace_is_refused_in_one_line_and_ignored(content, message, 
     with pytest.raises(trace.TraceError) as caught:
         trace.read_trace(path)
     assert str(caught.value).startswith(message)
-    assert conform.traced_step(fixtures.read_fixture(FIXTURE_DIR / "xor.json"), path) is None
+    assert trace.traced_step(FIXTURE_DIR / "xor.json", "article", path) is None
+
+
+def test_the_twins_own_traces_are_a_ports_trace(tmp_path):
+    """twinnet trace --format json writes what a port writes: conform's reference is the Python twin's."""
+    target = tmp_path / "trace.json"
+    run = subprocess.run([sys.executable, "-m", "twinnet", "trace", str(FIXTURE_DIR / "xor.json"), "--lang", "r",
+                          "--format", "json"], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    target.write_text(run.stdout, encoding="utf-8")
+    entries = trace.read_trace(target)
+    assert len(entries) == len(trace.reference_trace(FIXTURE_DIR / "xor.json"))
+    assert trace.traced_step(FIXTURE_DIR / "xor.json", "article", target) is None
 
 
 def test_a_wrongly_shaped_traced_value_is_named_at_its_step():
-    fixture = fixtures.read_fixture(FIXTURE_DIR / "xor.json")
-    reference = trace.reference_trace(fixture)
+    reference = trace.reference_trace(FIXTURE_DIR / "xor.json")
     port = [trace.Entry(entry.step, entry.name, entry.value.T if entry.name == "E" else entry.value)
             for entry in reference]
     found = trace.first_divergence(port, reference, "article")

@@ -5,12 +5,15 @@
 # It reads a twinnet-fixture/1 file, trains for hyper.epochs and writes a
 # twinnet-result/1 file. With TWINNET_TRACE=PATH in its environment it also
 # writes PATH: every named quantity of its first epoch, labelled by step
-# (docs/porting.md, "Traces"), which `twinnet conform` compares step by step.
+# (a twinnet-trace/1 document, docs/porting.md "Traces"), which `twinnet conform`
+# compares step by step.
 
 trace <- list() # list(step, title, name, value) of the first epoch, in the order computed
 
 record <- function(step, title, name, value) {
-  trace[[length(trace) + 1]] <<- list(step = as.integer(step), title = title, name = name, value = as.matrix(value))
+  value <- as.matrix(value)
+  trace[[length(trace) + 1]] <<- list(step = as.integer(step), title = title, name = name,
+                                      shape = as.list(as.integer(dim(value))), values = value)
 }
 
 # A double as text that reads back as the same double (17 significant digits)
@@ -34,8 +37,8 @@ to_json <- function(value) {
 }
 
 write_trace <- function(path, fixture) {
-  document <- list(schema = "twinnet-port-trace/1", fixture = fixture$name, variant = "article",
-                   quantities = trace)
+  document <- list(schema = "twinnet-trace/1", fixture = fixture$name, variant = "article", language = "r",
+                   epoch = 1L, quantities = trace)
   writeLines(to_json(document), path)
 }
 
@@ -77,11 +80,15 @@ epoch <- function(X, y, params, lr, tracing) {
   # Step 9: delta at the hidden layer
   d_hiddenlayer <- error_at_hidden_layer * slope_hidden_layer
   # Step 10: weight slopes, and the update of the weights
-  wout <- params$wout + t(hiddenlayer_activations) %*% d_output * lr
-  wh <- params$wh + t(X) %*% d_hiddenlayer * lr
+  descent_wout <- t(hiddenlayer_activations) %*% d_output
+  descent_wh <- t(X) %*% d_hiddenlayer
+  wout <- params$wout + descent_wout * lr
+  wh <- params$wh + descent_wh * lr
   # Step 11: bias slopes, and the update of the biases
-  bout <- params$bout + t(colSums(d_output)) * lr
-  bh <- params$bh + t(colSums(d_hiddenlayer)) * lr
+  descent_bout <- t(colSums(d_output))
+  descent_bh <- t(colSums(d_hiddenlayer))
+  bout <- params$bout + descent_bout * lr
+  bh <- params$bh + descent_bh * lr
   if (tracing) {
     record(2, "hidden layer input", "hidden_layer_input", pass$hidden_layer_input)
     record(3, "non-linear transformation of the hidden layer input", "hiddenlayer_activations",
@@ -89,16 +96,21 @@ epoch <- function(X, y, params, lr, tracing) {
     record(4, "linear and non-linear transformation at the output layer", "output_layer_input",
            pass$output_layer_input)
     record(4, "linear and non-linear transformation at the output layer", "output", output)
+    record(5, "error at the output layer", "loss", loss)
     record(5, "error at the output layer", "E", E)
     record(6, "slopes at the output and hidden layers", "slope_output_layer", slope_output_layer)
     record(6, "slopes at the output and hidden layers", "slope_hidden_layer", slope_hidden_layer)
     record(7, "delta at the output layer", "d_output", d_output)
     record(8, "error at the hidden layer", "error_at_hidden_layer", error_at_hidden_layer)
     record(9, "delta at the hidden layer", "d_hiddenlayer", d_hiddenlayer)
-    record(10, "weight slopes", "wout", wout)
-    record(10, "weight slopes", "wh", wh)
-    record(11, "bias slopes", "bout", bout)
-    record(11, "bias slopes", "bh", bh)
+    record(10, "weight slopes", "descent.wh", descent_wh)
+    record(10, "weight slopes", "descent.wout", descent_wout)
+    record(10, "weight slopes", "updated.wh", wh)
+    record(10, "weight slopes", "updated.wout", wout)
+    record(11, "bias slopes", "descent.bh", descent_bh)
+    record(11, "bias slopes", "descent.bout", descent_bout)
+    record(11, "bias slopes", "updated.bh", bh)
+    record(11, "bias slopes", "updated.bout", bout)
   }
   list(params = list(wh = wh, bh = bh, wout = wout, bout = bout), loss = loss)
 }
@@ -107,6 +119,8 @@ main <- function(args) {
   fixture <- jsonlite::fromJSON(args[[1]], simplifyVector = FALSE)
   X <- read_matrix(fixture$data$X)
   y <- read_matrix(fixture$data$y)
+  record(0, "read input and output", "X", X)
+  record(0, "read input and output", "y", y)
   epochs <- fixture$hyper$epochs
   lr <- fixture$hyper$lr
   # Step 1: initialize weights and biases

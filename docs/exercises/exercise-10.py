@@ -5,7 +5,8 @@
 It reads a twinnet-fixture/1 file, trains for hyper.epochs and writes a
 twinnet-result/1 file.  With TWINNET_TRACE=PATH in its environment it also
 writes PATH: every named quantity of its first epoch, labelled by step
-(docs/porting.md, "Traces"), which `twinnet conform` compares step by step.
+(a twinnet-trace/1 document, docs/porting.md "Traces"), which `twinnet conform`
+compares step by step.
 """
 
 import json
@@ -42,10 +43,11 @@ def to_json(value):
 
 
 def write_trace(path, fixture):
-    """The trace file: one entry per quantity, step by step."""
-    steps = [{"step": step, "title": title, "name": name, "value": value} for step, title, name, value in TRACE]
-    document = {"schema": "twinnet-port-trace/1", "fixture": fixture["name"], "variant": "layered",
-                "quantities": steps}
+    """The trace file: every quantity of the first epoch, step by step."""
+    quantities = [{"step": step, "title": title, "name": name, "shape": list(value.shape), "values": value}
+                  for step, title, name, value in TRACE]
+    document = {"schema": "twinnet-trace/1", "fixture": fixture["name"], "variant": "layered",
+                "language": "python", "epoch": 1, "quantities": quantities}
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(to_json(document) + "\n")
 
@@ -82,11 +84,13 @@ def epoch(x, y, layers, lr, trace):
     cost = 1 / m * np.sum(-(y * np.log(a) + (1 - y) * np.log(1 - a)))
     if trace:
         for k in range(1, len(layers) + 1):
-            record(1, "feed forward through every layer", f"Z{k}", Zs[k - 1])
-            record(1, "feed forward through every layer", f"A{k}", As[k])
+            record(1, "feed forward through every layer", f"layer{k}.Z", Zs[k - 1])
+            record(1, "feed forward through every layer", f"layer{k}.A", As[k])
         record(2, "cost", "cost", cost)
     # Step 3: backpropagation, from the last layer to the first
     dA = (a - y) / (a * (1 - a))
+    if trace:
+        record(3, "backpropagation", "dA", dA)
     updated = list(layers)
     for k in range(len(layers), 0, -1):
         W, b, activation = layers[k - 1]
@@ -96,8 +100,9 @@ def epoch(x, y, layers, lr, trace):
         dA = W.T @ dZ
         updated[k - 1] = (W - lr * dW, b - lr * db, activation)
         if trace:
-            for name, value in ((f"dZ{k}", dZ), (f"dW{k}", dW), (f"db{k}", db), (f"dA{k - 1}", dA),
-                                (f"W{k}", updated[k - 1][0]), (f"b{k}", updated[k - 1][1])):
+            for name, value in ((f"layer{k}.dZ", dZ), (f"layer{k}.dW", dW), (f"layer{k}.db", db),
+                                (f"layer{k}.dA1", dA), (f"updated.W{k}", updated[k - 1][0]),
+                                (f"updated.b{k}", updated[k - 1][1])):
                 record(3, "backpropagation", name, value)
     return updated, cost
 
@@ -111,6 +116,8 @@ def main():
     hyper = fixture["hyper"]
     layers = [(np.array(fixture["init"][f"W{k}"], dtype=float), np.array(fixture["init"][f"b{k}"], dtype=float),
                activation) for k, activation in enumerate(hyper["activations"], start=1)]
+    record(0, "the network", "x", x)
+    record(0, "the network", "y", y)
     for k, (W, b, _) in enumerate(layers, start=1):
         record(0, "the network", f"W{k}", W)
         record(0, "the network", f"b{k}", b)

@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import fixtures, parity, resources
-from . import trace as port_trace
+from . import steptrace
 
 DERIVED_EPOCHS = (0, 1, 2)
-TRACED_EPOCHS = 1
+TRACED_EPOCHS = steptrace.TRACED_EPOCH
 """The run on which the port is asked for its trace (TWINNET_TRACE): its first epoch."""
 TIMEOUT = 600
 """Seconds one run of the port may take."""
@@ -141,7 +141,7 @@ class Verdict:
     path: Path
     runs: list
     diagnosis: str = None
-    step: port_trace.StepDivergence = None
+    step: steptrace.StepDivergence = None
 
     @property
     def ok(self):
@@ -184,7 +184,7 @@ def command_port(command, timeout=TIMEOUT):
     ``COMMAND... FIXTURE RESULT`` (with ``TWINNET_TRACE=trace`` in its environment
     when a trace path is given) and returns None, or one line saying why it failed."""
     def port(fixture, result, trace=None):
-        environment = None if trace is None else {**os.environ, port_trace.ENVIRONMENT: str(trace)}
+        environment = None if trace is None else {**os.environ, steptrace.ENVIRONMENT: str(trace)}
         try:
             done = subprocess.run([*command, str(fixture), str(result)], stdin=subprocess.DEVNULL, env=environment,
                                   capture_output=True, text=True, errors="replace", timeout=timeout)
@@ -195,6 +195,7 @@ def command_port(command, timeout=TIMEOUT):
         if done.returncode != 0:
             return f"the port exited with status {done.returncode}" + _stderr_line(done.stderr)
         return None
+    port.traces = True  # it can be asked for a trace (in-process ports in the tests cannot)
     return port
 
 
@@ -227,7 +228,7 @@ def run_port(port, label, fixture_path, result_path, trace_path=None):
     run = Run(label, len(reference["loss"]), Path(fixture_path), reference)
     result_path.parent.mkdir(parents=True, exist_ok=True)
     result_path.unlink(missing_ok=True)
-    if trace_path is None:
+    if trace_path is None or not getattr(port, "traces", False):
         run.error = port(fixture_path, result_path)
     else:
         trace_path.parent.mkdir(parents=True, exist_ok=True)
@@ -263,22 +264,10 @@ def check_fixture(path, port, directory):
             if runs[-1].epochs < TRACED_EPOCHS:  # the trace of the first epoch, for the step that differs
                 run_port(port, "traced", derive(path, TRACED_EPOCHS, directory),
                          Path(directory) / "results" / "traced" / Path(path).name, trace_path)
-            verdict.step = traced_step(fixture, trace_path)
+            verdict.step = steptrace.traced_step(runs[0].fixture, fixture["variant"], trace_path)
             if verdict.step is not None:
                 verdict.diagnosis = f"{verdict.step} is the first traced value that differs; {verdict.diagnosis}"
     return verdict
-
-
-def traced_step(fixture, trace_path):
-    """The first step where the port's trace of its first epoch differs from the
-    reference's, or None (no trace, an unusable one, or one that agrees)."""
-    if not Path(trace_path).is_file():
-        return None
-    try:
-        entries = port_trace.read_trace(trace_path)
-    except port_trace.TraceError:
-        return None
-    return port_trace.first_divergence(entries, port_trace.reference_trace(fixture), fixture["variant"])
 
 
 # --- reading and comparing results --------------------------------------------

@@ -65,25 +65,27 @@ MISTAKES = {mistake.key: mistake for mistake in (
     }, (6, "slopes at the output and hidden layers")),
     Mistake("stale-wout", "wout updated before the error is sent back through it", "article", {
         "python": (
-            ("    wout = params[\"wout\"] + hiddenlayer_activations.T @ d_output * lr\n", ""),
+            ("    descent_wout = hiddenlayer_activations.T @ d_output\n    descent_wh = X.T @ d_hiddenlayer\n"
+             "    wout = params[\"wout\"] + descent_wout * lr\n",
+             "    descent_wh = X.T @ d_hiddenlayer\n"),
             ("    # Step 8: error at the hidden layer\n    error_at_hidden_layer = d_output @ params[\"wout\"].T\n",
-             "    wout = params[\"wout\"] + hiddenlayer_activations.T @ d_output * lr\n"
+             "    descent_wout = hiddenlayer_activations.T @ d_output\n"
+             "    wout = params[\"wout\"] + descent_wout * lr\n"
              "    # Step 8: error at the hidden layer\n    error_at_hidden_layer = d_output @ wout.T\n")),
         "r": (
-            ("  wout <- params$wout + t(hiddenlayer_activations) %*% d_output * lr\n", ""),
+            ("  descent_wout <- t(hiddenlayer_activations) %*% d_output\n  descent_wh <- t(X) %*% d_hiddenlayer\n"
+             "  wout <- params$wout + descent_wout * lr\n",
+             "  descent_wh <- t(X) %*% d_hiddenlayer\n"),
             ("  # Step 8: error at the hidden layer\n  error_at_hidden_layer <- d_output %*% t(params$wout)\n",
-             "  wout <- params$wout + t(hiddenlayer_activations) %*% d_output * lr\n"
+             "  descent_wout <- t(hiddenlayer_activations) %*% d_output\n  wout <- params$wout + descent_wout * lr\n"
              "  # Step 8: error at the hidden layer\n  error_at_hidden_layer <- d_output %*% t(wout)\n")),
     }, (8, "error at the hidden layer")),
     Mistake("biases-never-updated", "the biases never updated", "article", {
-        "python": (("bout = params[\"bout\"] + np.sum(d_output, axis=0, keepdims=True) * lr",
-                    "bout = params[\"bout\"]\n    bout + np.sum(d_output, axis=0, keepdims=True) * lr"),
-                   ("bh = params[\"bh\"] + np.sum(d_hiddenlayer, axis=0, keepdims=True) * lr",
-                    "bh = params[\"bh\"]\n    bh + np.sum(d_hiddenlayer, axis=0, keepdims=True) * lr")),
-        "r": (("bout <- params$bout + t(colSums(d_output)) * lr",
-               "bout <- params$bout\n  bout + t(colSums(d_output)) * lr"),
-              ("bh <- params$bh + t(colSums(d_hiddenlayer)) * lr",
-               "bh <- params$bh\n  bh + t(colSums(d_hiddenlayer)) * lr")),
+        "python": (("bout = params[\"bout\"] + descent_bout * lr",
+                    "bout = params[\"bout\"]\n    bout + descent_bout * lr"),
+                   ("bh = params[\"bh\"] + descent_bh * lr", "bh = params[\"bh\"]\n    bh + descent_bh * lr")),
+        "r": (("bout <- params$bout + descent_bout * lr", "bout <- params$bout\n  bout + descent_bout * lr"),
+              ("bh <- params$bh + descent_bh * lr", "bh <- params$bh\n  bh + descent_bh * lr")),
     }, (11, "bias slopes")),
     Mistake("fifteen-digits", "numbers written with 15 significant digits", "article", {
         "python": (('    return format(value, ".17g")', '    return format(value, ".15g")'),),
@@ -192,7 +194,7 @@ EXERCISES = (
              "Only the biases are wrong after one epoch. Are they wrong, or just not there?",
              "The bias updates are computed and thrown away: `bout + …` on a line of its own changes "
              "nothing, so the biases stay at their initial values. Fix: `bout <- params$bout + "
-             "t(colSums(d_output)) * lr` (and the same for `bh`).",
+             "descent_bout * lr` (and the same for `bh`).",
              "the biases are never updated"),
     Exercise(10, "tanh-slope", "python", "layered-xor",
              "After one epoch the last layer is right and the tanh layer is wrong. Which formula is "

@@ -138,12 +138,11 @@ CELLS = {
             ("who", "wih")),
     },
     "layered": {
-        (0, "activation functions"): (
+        (0, "the network"): [(
             "from twinnet.layered import ACTIVATION_FUNCTIONS, Layer, d_logloss, feedforward_all, logloss\n"
             'z = np.linspace(-3, 3, 7).reshape(1, 7)\ntanh_slope = ACTIVATION_FUNCTIONS["tanh"][1](z)',
             "z <- matrix(seq(-3, 3, length.out = 7), 1, 7)\ntanh_slope <- d_tanh(z)",
-            ("tanh_slope",)),
-        (0, "the network"): (
+            ("tanh_slope",)), (
             'x, y = fixture["data"]["X"].T, fixture["data"]["y"].T\nm = x.shape[1]\nhyper = fixture["hyper"]\n'
             'lyr = [Layer(fixture["init"][f"W{i}"], fixture["init"][f"b{i}"], activation, hyper["lr"])\n'
             '       for i, activation in enumerate(hyper["activations"], start=1)]',
@@ -151,18 +150,20 @@ CELLS = {
             "lyr <- lapply(seq_along(hyper$activations), function(i) {\n"
             '  Layer$new(W = fixture$init[[paste0("W", i)]], b = fixture$init[[paste0("b", i)]],\n'
             "            activation = hyper$activations[[i]], learning_rate = hyper$lr)\n})",
-            ("x", "y")),
+            ("x", "y"))],
         (1, "feed forward through every layer"): (
             "A = feedforward_all(lyr, x)\nZ1 = lyr[0].Z",
             "A <- feedforward_all(lyr, x)\nZ1 <- lyr[[1]]$Z",
             ("Z1", "A")),
         (2, "cost"): ("cost = 1 / m * np.sum(logloss(y, A))", "cost <- 1 / m * sum(logloss(y, A))", ("cost",)),
-        (3, "backpropagation"): (
-            "dA = d_logloss(y, A)\nfor layer in reversed(lyr):\n    dA = layer.backprop(dA)\n"
-            "dW1, W1 = lyr[0].dW, lyr[0].W",
-            "dA <- d_logloss(y, A)\nfor (layer in rev(lyr)) dA <- layer$backprop(dA)\n"
-            "dW1 <- lyr[[1]]$dW\nW1 <- lyr[[1]]$W",
-            ("dA", "dW1", "W1")),
+        (3, "backpropagation"): [(
+            "dA = d_logloss(y, A)", "dA <- d_logloss(y, A)", ("dA",)), (
+            "for layer in reversed(lyr):  # each layer's backprop: dZ, dW, db, dA1, then its update\n"
+            "    dA = layer.backprop(dA)\n"
+            "dW1, db1, W1 = lyr[0].dW, lyr[0].db, lyr[0].W",
+            "for (layer in rev(lyr)) dA <- layer$backprop(dA)  # each layer's backprop: dZ, dW, db, dA1, the update\n"
+            "dW1 <- lyr[[1]]$dW\ndb1 <- lyr[[1]]$db\nW1 <- lyr[[1]]$W",
+            ("dA", "dW1", "db1", "W1"))],
         (4, "predictions of the trained network"): (
             "output = feedforward_all(lyr, x).T", "output <- t(feedforward_all(lyr, x))", ("output",)),
     },
@@ -249,10 +250,13 @@ def _code(text: str) -> dict:
     return nbformat.v4.new_code_cell(text)
 
 
-def _maths_lines(variant: str, marker: steps.Marker, index: int) -> list:
-    entry = stepmaths.MATHS.get((variant, marker.number))
+def _maths_lines(variant: str, number: int, occurrence: int) -> list:
+    """The step's maths (one entry per marker where the step has several, else under the first)."""
+    entry = stepmaths.MATHS.get((variant, number))
     if isinstance(entry, tuple) and entry and isinstance(entry[0], stepmaths.Maths):
-        entry = entry[index] if index < len(entry) else None
+        entry = entry[occurrence] if occurrence < len(entry) else None
+    elif occurrence > 0:
+        entry = None
     if entry is None:
         return []
     lines = [f"    {line}" for line in entry.lines]
@@ -267,7 +271,8 @@ def step_cells(variant: str) -> list:
     every marker has computing cells and every computing cell a marker."""
     blocks = steps.paired_blocks(variant)
     keys = [marker.key for python, _ in blocks for marker in python.markers]
-    if set(keys) != set(CELLS[variant]):
+    counts = {key: len(spec) if isinstance(spec, list) else 1 for key, spec in CELLS[variant].items()}
+    if set(keys) != set(CELLS[variant]) or any(keys.count(key) != counts[key] for key in counts):
         missing = sorted(set(keys) - set(CELLS[variant]))
         extra = sorted(set(CELLS[variant]) - set(keys))
         raise ValueError(f"{variant}: the notebook's cells and the twins' steps differ: "
@@ -303,23 +308,24 @@ def notebook(variant: str):
               ".libPaths(c(unlist(R_LIBRARY), .libPaths()))\n"
               "suppressWarnings(suppressPackageStartupMessages(library(twinnet)))\n"
               "fixture <- read_fixture(FIXTURE)")]
+    seen: dict = {}
     for python_block, r_block in step_cells(variant):
         for index, marker in enumerate(python_block.markers):
+            occurrence = seen[marker.number] = seen.get(marker.number, -1) + 1
             heading = [f"## Step {marker.number}: {marker.title}", ""]
-            maths = _maths_lines(variant, marker, _marker_index(variant, marker))
+            maths = _maths_lines(variant, marker.number, occurrence)
             code = ([] if index < len(python_block.markers) - 1 else
                     ["", f"Python (`{python_block.location}`):", "", "```python", python_block.code, "```", "",
                      f"R (`{r_block.location}`):", "", "```r", r_block.code, "```"])
             cells.append(_markdown("\n".join(heading + maths + code)))
-            python_code, r_code, names = CELLS[variant][marker.key]
+            python_code, r_code, names = _spec(variant, marker.key, occurrence)
             cells += [_code(python_code), _code("%%R\n" + r_code)]
             if names:
                 cells.append(_code(f"compare({', '.join(repr(name) for name in names)})"))
     python_train, r_train = TRAINING[variant]
     cells += [
         _markdown("## Training\n\nThe whole training loop of each twin, from the fixture's initial weights, "
-                  f"for `hyper.epochs` = {{epochs}} epochs; then the loss curves of both languages.".replace(
-                      "{epochs}", "the fixture's")),
+                  "for the fixture's `hyper.epochs` epochs; then the loss curves of both languages."),
         _code(f"trained, loss, output = {python_train}\nprint(f'final loss: {{loss[-1]:.17g}}')"),
         _code(f"%%R\nfit <- {r_train}\nloss <- fit$loss\noutput <- fit$output\n"
               "cat(sprintf('final loss: %.17g\\n', loss[length(loss)]))"),
@@ -341,10 +347,10 @@ def notebook(variant: str):
     return document
 
 
-def _marker_index(variant: str, marker: steps.Marker) -> int:
-    """Which of the markers with this number it is (the layered twin has two Step 0)."""
-    numbers = [key for key in CELLS[variant] if key[0] == marker.number]
-    return numbers.index(marker.key)
+def _spec(variant: str, key: tuple, occurrence: int) -> tuple:
+    """The computing cells of the ``occurrence``-th marker with this number (a list holds one per marker)."""
+    spec = CELLS[variant][key]
+    return spec[occurrence] if isinstance(spec, list) else spec
 
 
 def execute(document, root: Path, timeout: int = TIMEOUT):

@@ -5,7 +5,8 @@
 It reads a twinnet-fixture/1 file, trains for hyper.epochs and writes a
 twinnet-result/1 file.  With TWINNET_TRACE=PATH in its environment it also
 writes PATH: every named quantity of its first epoch, labelled by step
-(docs/porting.md, "Traces"), which `twinnet conform` compares step by step.
+(a twinnet-trace/1 document, docs/porting.md "Traces"), which `twinnet conform`
+compares step by step.
 """
 
 import json
@@ -35,14 +36,17 @@ def to_json(value):
         return "[" + ", ".join(to_json(item) for item in value) + "]"
     if isinstance(value, str):
         return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
     return number(float(value))
 
 
 def write_trace(path, fixture):
-    """The trace file: one entry per quantity, step by step."""
-    steps = [{"step": step, "title": title, "name": name, "value": value} for step, title, name, value in TRACE]
-    document = {"schema": "twinnet-port-trace/1", "fixture": fixture["name"], "variant": "article", "epoch": 1,
-                "quantities": steps}
+    """The trace file: every quantity of the first epoch, step by step."""
+    quantities = [{"step": step, "title": title, "name": name, "shape": list(value.shape), "values": value}
+                  for step, title, name, value in TRACE]
+    document = {"schema": "twinnet-trace/1", "fixture": fixture["name"], "variant": "article",
+                "language": "python", "epoch": 1, "quantities": quantities}
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(to_json(document) + "\n")
 
@@ -88,11 +92,15 @@ def epoch(X, y, params, lr, trace):
     # Step 9: delta at the hidden layer
     d_hiddenlayer = error_at_hidden_layer * slope_hidden_layer
     # Step 10: weight slopes, and the update of the weights
-    wout = params["wout"] + hiddenlayer_activations.T @ d_output * lr
-    wh = params["wh"] + X.T @ d_hiddenlayer * lr
+    descent_wout = hiddenlayer_activations.T @ d_output
+    descent_wh = X.T @ d_hiddenlayer
+    wout = params["wout"] + descent_wout * lr
+    wh = params["wh"] + descent_wh * lr
     # Step 11: bias slopes, and the update of the biases
-    bout = params["bout"] + np.sum(d_output, axis=0, keepdims=True) * lr
-    bh = params["bh"] + np.sum(d_hiddenlayer, axis=0, keepdims=True) * lr
+    descent_bout = np.sum(d_output, axis=0, keepdims=True)
+    descent_bh = np.sum(d_hiddenlayer, axis=0, keepdims=True)
+    bout = params["bout"] + descent_bout * lr
+    bh = params["bh"] + descent_bh * lr
     if trace:
         for step, title, name, value in (
                 (2, "hidden layer input", "hidden_layer_input", hidden_layer_input),
@@ -101,14 +109,16 @@ def epoch(X, y, params, lr, trace):
                 (4, "linear and non-linear transformation at the output layer", "output_layer_input",
                  output_layer_input),
                 (4, "linear and non-linear transformation at the output layer", "output", output),
-                (5, "error at the output layer", "E", E),
+                (5, "error at the output layer", "loss", loss), (5, "error at the output layer", "E", E),
                 (6, "slopes at the output and hidden layers", "slope_output_layer", slope_output_layer),
                 (6, "slopes at the output and hidden layers", "slope_hidden_layer", slope_hidden_layer),
                 (7, "delta at the output layer", "d_output", d_output),
                 (8, "error at the hidden layer", "error_at_hidden_layer", error_at_hidden_layer),
                 (9, "delta at the hidden layer", "d_hiddenlayer", d_hiddenlayer),
-                (10, "weight slopes", "wout", wout), (10, "weight slopes", "wh", wh),
-                (11, "bias slopes", "bout", bout), (11, "bias slopes", "bh", bh)):
+                (10, "weight slopes", "descent.wh", descent_wh), (10, "weight slopes", "descent.wout", descent_wout),
+                (10, "weight slopes", "updated.wh", wh), (10, "weight slopes", "updated.wout", wout),
+                (11, "bias slopes", "descent.bh", descent_bh), (11, "bias slopes", "descent.bout", descent_bout),
+                (11, "bias slopes", "updated.bh", bh), (11, "bias slopes", "updated.bout", bout)):
             record(step, title, name, value)
     return {"wh": wh, "bh": bh, "wout": wout, "bout": bout}, loss
 
@@ -118,6 +128,8 @@ def main():
     with open(fixture_path, encoding="utf-8") as handle:
         fixture = json.load(handle)
     X, y = read_matrix(fixture["data"]["X"]), read_matrix(fixture["data"]["y"])
+    record(0, "read input and output", "X", X)
+    record(0, "read input and output", "y", y)
     epochs, lr = fixture["hyper"]["epochs"], fixture["hyper"]["lr"]
     # Step 1: initialize weights and biases
     params = {name: read_matrix(fixture["init"][name]) for name in ("wh", "bh", "wout", "bout")}

@@ -5,13 +5,16 @@
 # It reads a twinnet-fixture/1 file, trains for hyper.epochs and writes a
 # twinnet-result/1 file. With TWINNET_TRACE=PATH in its environment it also
 # writes PATH: every named quantity of its first epoch, labelled by step
-# (docs/porting.md, "Traces"), which `twinnet conform` compares step by step.
+# (a twinnet-trace/1 document, docs/porting.md "Traces"), which `twinnet conform`
+# compares step by step.
 
 trace <- list() # list(step, title, name, value) of the first epoch, in the order computed
 epsilon <- 1e-15
 
 record <- function(step, title, name, value) {
-  trace[[length(trace) + 1]] <<- list(step = as.integer(step), title = title, name = name, value = as.matrix(value))
+  value <- as.matrix(value)
+  trace[[length(trace) + 1]] <<- list(step = as.integer(step), title = title, name = name,
+                                      shape = as.list(as.integer(dim(value))), values = value)
 }
 
 # A double as text that reads back as the same double (17 significant digits)
@@ -35,8 +38,8 @@ to_json <- function(value) {
 }
 
 write_trace <- function(path, fixture) {
-  document <- list(schema = "twinnet-port-trace/1", fixture = fixture$name, variant = "layered",
-                   quantities = trace)
+  document <- list(schema = "twinnet-trace/1", fixture = fixture$name, variant = "layered", language = "r",
+                   epoch = 1L, quantities = trace)
   writeLines(to_json(document), path)
 }
 
@@ -72,13 +75,14 @@ epoch <- function(x, y, layers, lr, tracing) {
   cost <- 1 / m * sum(-(y * log(a) + (1 - y) * log(1 - a)))
   if (tracing) {
     for (k in seq_along(layers)) {
-      record(1, "feed forward through every layer", paste0("Z", k), pass$Z[[k]])
-      record(1, "feed forward through every layer", paste0("A", k), pass$A[[k + 1]])
+      record(1, "feed forward through every layer", paste0("layer", k, ".Z"), pass$Z[[k]])
+      record(1, "feed forward through every layer", paste0("layer", k, ".A"), pass$A[[k + 1]])
     }
     record(2, "cost", "cost", cost)
   }
   # Step 3: backpropagation, from the last layer to the first
   dA <- (a - y) / (a * (1 - a))
+  if (tracing) record(3, "backpropagation", "dA", dA)
   updated <- layers
   for (k in rev(seq_along(layers))) {
     layer <- layers[[k]]
@@ -89,12 +93,12 @@ epoch <- function(x, y, layers, lr, tracing) {
     updated[[k]]$W <- layer$W - lr * dW
     updated[[k]]$b <- layer$b - lr * db
     if (tracing) {
-      record(3, "backpropagation", paste0("dZ", k), dZ)
-      record(3, "backpropagation", paste0("dW", k), dW)
-      record(3, "backpropagation", paste0("db", k), db)
-      record(3, "backpropagation", paste0("dA", k - 1), dA)
-      record(3, "backpropagation", paste0("W", k), updated[[k]]$W)
-      record(3, "backpropagation", paste0("b", k), updated[[k]]$b)
+      record(3, "backpropagation", paste0("layer", k, ".dZ"), dZ)
+      record(3, "backpropagation", paste0("layer", k, ".dW"), dW)
+      record(3, "backpropagation", paste0("layer", k, ".db"), db)
+      record(3, "backpropagation", paste0("layer", k, ".dA1"), dA)
+      record(3, "backpropagation", paste0("updated.W", k), updated[[k]]$W)
+      record(3, "backpropagation", paste0("updated.b", k), updated[[k]]$b)
     }
   }
   list(layers = updated, cost = cost)
@@ -110,6 +114,8 @@ main <- function(args) {
     list(W = read_matrix(fixture$init[[paste0("W", k)]]), b = read_matrix(fixture$init[[paste0("b", k)]]),
          activation = hyper$activations[[k]])
   })
+  record(0, "the network", "x", x)
+  record(0, "the network", "y", y)
   for (k in seq_along(layers)) {
     record(0, "the network", paste0("W", k), layers[[k]]$W)
     record(0, "the network", paste0("b", k), layers[[k]]$b)

@@ -12,6 +12,8 @@
     doctor                         versions, BLAS, exp probe: why Python and R differ in the last bits
     bench [--quick] [--out-dir out]    time every variant's training loop in both languages
     exercise N [--port FILE]       conform on exercise N of docs/exercises/, or on a fixed copy of it
+    gradcheck FIXTURE --lang python|r   backprop against finite-difference gradients, side by side
+    errata ID [--out-dir out]      the text's version of an erratum (docs/errata.md) trained beside the corrected one
 
 Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
 """
@@ -154,6 +156,21 @@ def cmd_exercise(args):
     return exercises.run(args.number, args.port)
 
 
+def cmd_gradcheck(args):
+    from .reading import gradcheck
+
+    lines, ok = gradcheck.report(args.fixture, args.lang)
+    print("\n".join(lines))
+    return 0 if ok else 1
+
+
+def cmd_errata(args):
+    from .reading import errata
+
+    print("\n".join(errata.compare(args.id, out_dir=args.out_dir)))
+    return 0
+
+
 def parser():
     top = argparse.ArgumentParser(prog="twinnet", description="The article network in Python and R, in parity.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -236,6 +253,17 @@ def parser():
     exercise.add_argument("number", type=int, choices=[item.number for item in EXERCISES], metavar="N")
     exercise.add_argument("--port", type=Path, metavar="FILE", help="your fixed copy of the exercise (.py or .R)")
     exercise.set_defaults(run=cmd_exercise)
+
+    gradcheck = commands.add_parser("gradcheck", help="backprop against finite-difference gradients, side by side")
+    gradcheck.add_argument("fixture", type=Path)
+    gradcheck.add_argument("--lang", choices=sorted(TRAINERS), required=True)
+    gradcheck.set_defaults(run=cmd_gradcheck)
+
+    from .reading.errata import TEXT_VERSIONS
+    errata = commands.add_parser("errata", help="train a text's mistake (docs/errata.md) beside the corrected loop")
+    errata.add_argument("id", choices=list(TEXT_VERSIONS), metavar="ID", help=f"one of {', '.join(TEXT_VERSIONS)}")
+    errata.add_argument("--out-dir", type=Path, default=Path("out"), help="where errata-ID.png goes")
+    errata.set_defaults(run=cmd_errata)
     return top
 
 

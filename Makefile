@@ -77,7 +77,7 @@ conform: setup ## check the Python and R twins as ports (docs/porting.md); repor
 notebooks: setup ## write docs/notebooks/*.ipynb from the twins' steps and run them in a fresh kernel (saved with outputs)
 	TWINNET_R_LIBRARY=$(R_LIBRARY) $(PY) -m twinnet.reading.notebooks
 
-exercises: setup ## write docs/exercises/ (the find-the-bug ports, sheet and answers) from the port templates
+exercises: setup ## write docs/exercises/ (find-the-bug ports, sheet, answers) and docs/skeletons/ (fill-in twins)
 	$(PY) -m twinnet.ports.exercises
 
 bench: setup ## time every variant's training loop in both languages; out/bench.json, out/bench.png (a few minutes)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import resources
-from . import conform
+from . import conform, skeletons
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXTENSIONS = {"python": ".py", "r": ".R"}
@@ -352,16 +352,17 @@ def run(number: int, port: Path | None = None) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m twinnet.ports.exercises",
-                                     description="write (or check) docs/exercises/")
+                                     description="write (or check) docs/exercises/ and docs/skeletons/")
     parser.add_argument("--check", action="store_true", help="only check the committed files are current")
     args = parser.parse_args(argv)
     root = resources.checkout("generating the exercises")
     if args.check:
-        names = stale(root)
+        names = [f"{DIRECTORY}/{name}" for name in stale(root)]
+        names += [f"{skeletons.DIRECTORY}/{name}" for name in skeletons.stale(root)]
         for name in names:
-            print(f"{DIRECTORY}/{name} differs from a fresh generation (make exercises)", file=sys.stderr)
+            print(f"{name} differs from a fresh generation (make exercises)", file=sys.stderr)
         return 1 if names else 0
-    for path in generate(root):
+    for path in [*generate(root), *skeletons.generate(root)]:
         print(f"wrote {path.relative_to(root)}")
     return 0
 

@@ -6,12 +6,12 @@ PYTHON     ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
 R_LIBRARY  := $(VENV)/R-library
-R_SOURCES  := r/DESCRIPTION r/NAMESPACE $(wildcard r/R/*.R r/man/*.Rd r/inst/*/*.R)
+R_SOURCES  := $(shell find r -type f -not -name "*.tar.gz")
 VENV_STAMP := $(VENV)/.twinnet-python
 R_STAMP    := $(R_LIBRARY)/twinnet/DESCRIPTION
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps test test-python test-r demo parity fixtures fixtures-check iris-source docs-r soak bench clean
+.PHONY: help setup system-deps test test-python test-r test-packages check lint demo parity fixtures fixtures-check iris-source docs-r soak bench clean
 
 help: ## list the targets
 	@echo "twinnet make targets:"
@@ -19,13 +19,13 @@ help: ## list the targets
 
 setup: system-deps $(VENV_STAMP) $(R_STAMP) ## install R (apt), the pinned .venv and the R package (idempotent)
 
-system-deps: ## check for R, jsonlite, testthat and OpenBLAS; install them with apt if missing
+system-deps: ## check for R, its packages (jsonlite, testthat, knitr, rmarkdown, lintr), pandoc, OpenBLAS; apt if missing
 	@sh .ci/system-deps
 
 $(VENV_STAMP): python/requirements.txt python/pyproject.toml | system-deps
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r python/requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e python
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e python
 	@touch $@
 
 $(R_STAMP): $(R_SOURCES) | system-deps $(VENV_STAMP)
@@ -34,13 +34,27 @@ $(R_STAMP): $(R_SOURCES) | system-deps $(VENV_STAMP)
 		|| { cat $(VENV)/r-install.log; exit 1; }
 	@touch $@
 
-test: setup test-r test-python ## set up, then run the R package's testthat tests and the pytest parity suite
+test: setup ## set up, then lint, testthat, pytest and the package smoke test, side by side
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-r test-python test-packages
+
+test-packages: setup ## build the wheel, install it and the R package elsewhere, train `article` from an empty folder
+	sh .ci/check-packages smoke
+
+check: setup ## R CMD check --as-cran on the tarball, sdist + wheel, both installed fresh and used from an empty folder
+	@sh .ci/system-deps check
+	sh .ci/check-packages full
 
 test-python: setup ## pytest: parity via rpy2, fixtures, gradient checks, CLI (2 workers, pytest-xdist)
 	$(PY) -m pytest -n 2 tests
 
 test-r: setup ## testthat (3rd edition) tests of the R package
 	R_LIBS=$(R_LIBRARY) Rscript r/tests/run-testthat.R
+
+# lintr's object_usage_linter looks functions up in the installed package, hence R_LIBS.
+lint: setup ## run ruff, mypy and lintr; fails on any finding (python/pyproject.toml, r/.lintr)
+	$(PY) -m ruff check --config python/pyproject.toml python tests
+	$(PY) -m mypy --config-file python/pyproject.toml python/twinnet
+	R_LIBS=$(R_LIBRARY) Rscript -e 'lints <- lintr::lint_package("r"); print(lints); quit(status = as.integer(length(lints) > 0))'
 
 demo: setup ## set up, train every fixture in both languages, print the parity table, plots to out/, docs/side-by-side.html
 	$(PY) -m twinnet demo --out-dir out
@@ -53,10 +67,10 @@ docs: setup ## write docs/side-by-side.html (the twins step by step) and the art
 parity: setup ## the parity table for every fixture (exit 1 on a mismatch)
 	$(PY) -m twinnet parity
 
-fixtures: setup ## regenerate shared_fixtures/*.json (byte-identical when nothing changed)
+fixtures: setup ## regenerate shared_fixtures/ and its packaged copies (python/twinnet/data, r/inst/extdata)
 	$(PY) -m twinnet generate
 
-fixtures-check: setup ## fail if the committed fixtures differ from a fresh generation
+fixtures-check: setup ## fail if shared_fixtures/ or a packaged copy differs from a fresh generation by a byte
 	$(PY) -m twinnet generate --check
 
 iris-source: system-deps ## re-export R's datasets::iris to shared_fixtures/sources/iris.csv
@@ -83,5 +97,7 @@ exercises: setup ## write docs/exercises/ (find-the-bug ports, sheet, answers) a
 bench: setup ## time every variant's training loop in both languages; out/bench.json, out/bench.png (a few minutes)
 	$(PY) -m twinnet bench
 
-clean: ## remove .venv and out/
-	rm -rf $(VENV) out
+clean: ## remove .venv, out/ and every build, test and check by-product
+	rm -rf $(VENV) out .hypothesis .pytest_cache python/build python/dist python/*.egg-info dist \
+		r/*.tar.gz r/..Rcheck twinnet.Rcheck twinnet_*.tar.gz
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

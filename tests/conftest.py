@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from twinnet import fixtures, rbridge
+from twinnet import fixtures, parity, rbridge
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_DIR = ROOT / "shared_fixtures"
@@ -33,11 +33,18 @@ def pytest_sessionstart(session):
         raise pytest.UsageError(f"the parity suite needs R: {error}") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def trained(name, language):
     """Train a shipped fixture once per session in one language."""
-    train = fixtures.train_fixture if language == "python" else rbridge.train_fixture
-    return train(FIXTURE_DIR / f"{name}.json")
+    return parity.TRAINERS[language](FIXTURE_DIR / f"{name}.json")
+
+
+def assert_within_tolerance(where, name_a, a, name_b, b, tolerance=parity.TOLERANCE):
+    """Fail with one line, without a traceback full of arrays, naming the first
+    element out of tolerance (NaN included), both values, |Δ|, ULPs and the tolerance."""
+    message = parity.describe_mismatch(where, name_a, a, name_b, b, tolerance)
+    if message is not None:
+        pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture(params=FIXTURE_NAMES)

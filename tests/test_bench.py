@@ -7,10 +7,9 @@ import subprocess
 import sys
 
 import numpy as np
+from conftest import ROOT
 
 from twinnet.maintain import bench
-
-from conftest import ROOT
 
 
 def test_quick_bench_writes_the_json_the_plot_and_a_table(tmp_path):

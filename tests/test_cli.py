@@ -8,10 +8,9 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, ROOT
 
 from twinnet import article, fixtures
-
-from conftest import FIXTURE_DIR, ROOT
 
 
 def twinnet(*args, env=None):

@@ -16,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
 from jsonschema import Draft202012Validator
 
-from twinnet.ports import conform
 from twinnet import fixtures, parity, rbridge
-
-from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
+from twinnet.ports import conform
 
 PORTS = ROOT / "tests" / "ports"
 TWIN_PORTS = {
@@ -296,7 +295,7 @@ DIAGNOSES = {
 @pytest.mark.parametrize("case", sorted(DIAGNOSES))
 def test_diagnosis(case, tmp_path):
     name, change, where, diagnosis = DIAGNOSES[case]
-    verdict = conform.check_fixture(FIXTURE_DIR / f"{name}.json", port_changing(change), tmp_path)
+    verdict = conform.run_port_on_fixture(FIXTURE_DIR / f"{name}.json", port_changing(change), tmp_path)
     assert not verdict.ok
     assert verdict.line().startswith(f"FAIL  {name}: {where}: port=")
     assert diagnosis in verdict.diagnosis
@@ -352,7 +351,7 @@ BAD_RESULTS = {
 @pytest.mark.parametrize("case", sorted(BAD_RESULTS))
 def test_a_bad_result_is_one_clear_line(case, tmp_path):
     port, message = BAD_RESULTS[case]
-    verdict = conform.check_fixture(FIXTURE_DIR / "article.json", port, tmp_path)
+    verdict = conform.run_port_on_fixture(FIXTURE_DIR / "article.json", port, tmp_path)
     assert not verdict.ok and verdict.diagnosis is None and len(verdict.runs) == 1
     assert verdict.line().startswith(f"FAIL  article: run with 0 epochs: {message}")
     assert "\n" not in verdict.line()

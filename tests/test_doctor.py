@@ -17,6 +17,7 @@ def test_doctor_prints_every_section(capsys):
     assert " mode (cffi module " in out
     assert "numpy exp vs C library exp" in out and "R exp vs C library exp" in out
     assert "max ULP: parameters and output" in out
+    assert "How to read the differences: |Δ| is the absolute difference" in out and "ULP" in out
     assert "parameters first differ after epoch" in out or "parameters bit-identical for" in out
 
 

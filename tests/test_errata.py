@@ -1,6 +1,6 @@
 """The errata of docs/errata.md that change results, shown.
 
-Each test models what a seed text says, deliberately wrong, and shows that it
+Each test models what a source text says, deliberately wrong, and shows that it
 does not match twinnet's reference (the fixture's ``expected``, or the right
 formula).  The ids (A…, W…, L…) are those of docs/errata.md.
 """
@@ -9,18 +9,17 @@ import re
 
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, ROOT
 
 from twinnet import article, fixtures, layered, rbridge
-
-from conftest import FIXTURE_DIR, ROOT
+from twinnet.parity import TOLERANCE
 
 ARTICLE = fixtures.read_fixture(FIXTURE_DIR / "article.json")
 X, Y = ARTICLE["data"]["X"], ARTICLE["data"]["y"]
 INIT, HYPER = ARTICLE["init"], ARTICLE["hyper"]
 EXPECTED = {name: np.array(value) for name, value in ARTICLE["expected"]["params"].items()}
-TOLERANCE = 1e-12
 
-# The article's published R code (the seed text 002 quotes only its Python), as
+# The article's published R code (the copy of the article twinnet was written from quotes only its Python), as
 # printed at the article's URL, with one change: the weights and biases come
 # from the fixture instead of rnorm and runif, so it starts where twinnet starts.
 # `byrow` and the bias update are parameters, to separate its two bias errors.
@@ -97,7 +96,7 @@ def test_reference_loop_reproduces_expected():
     assert max_difference(train_article(), EXPECTED) <= TOLERANCE
 
 
-# The article (seed text 002) -------------------------------------------------------------
+# The article (Sunil Ray, 2017) -------------------------------------------------------------
 
 def text_sigmoid(x):
     """A1: the text's f(x) = 1 / (x (1 − e^(−x)))."""
@@ -205,7 +204,7 @@ def test_a16_published_r_rowsums_bias_update_does_not_match():
     assert np.allclose(col_sums["bh"], EXPECTED["bh"], rtol=0, atol=TOLERANCE)
 
 
-# The Layer-class text (seed text 001) -----------------------------------------------------
+# The Layer-class text (24 April 2020) -----------------------------------------------------
 
 # The text's layer class with its em dashes and curly quotes made ASCII, and
 # nothing else changed: the constructor still reads `activationFunctions`.
@@ -247,7 +246,7 @@ def test_l2_em_dashes_do_not_parse():
     for line in ("return 1 — np.square(np.tanh(x))", "return (a — y)/(a*(1 — a))",
                  "activationFns = {‘tanh’: (tanh, d_tanh)}"):
         with pytest.raises(SyntaxError):
-            compile(line.replace("return ", "x = "), "<seed 001>", "exec")
+            compile(line.replace("return ", "x = "), "<layer-class text>", "exec")
 
 
 def test_l6_unclipped_log_loss_is_infinite_at_a_saturated_output():

@@ -8,11 +8,10 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, ROOT
 
 from twinnet import article, fixtures
 from twinnet.reading import errata
-
-from conftest import FIXTURE_DIR, ROOT
 
 FIXTURE = fixtures.read_fixture(FIXTURE_DIR / "article.json")
 X, Y, INIT, HYPER = FIXTURE["data"]["X"], FIXTURE["data"]["y"], FIXTURE["init"], FIXTURE["hyper"]

@@ -7,13 +7,10 @@ import json
 
 import numpy as np
 import pytest
-
-from twinnet import fixtures, rbridge
-from twinnet.maintain.invalid import setter as set_in
-
 from conftest import FIXTURE_DIR
 
-TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
+from twinnet import fixtures, parity
+from twinnet.maintain.invalid import setter as set_in
 
 
 def transpose(path):
@@ -24,6 +21,7 @@ def transpose(path):
 
 
 RANGE = "expected a whole number from"
+NEURONS = "hyper.neurons: expected 1 to 16 whole numbers from 1 to 4096, one per layer, the last 1"
 CASES = {
     ("article", "schema"): (set_in("schema", "twinnet-fixture/0"), "E_SCHEMA",
                             "schema: expected 'twinnet-fixture/1', got 'twinnet-fixture/0'"),
@@ -47,14 +45,13 @@ CASES = {
     ("article", "X null"): (set_in("data.X", [[1, 0, 1, 0], [1, 0, 1, 1], [0, None, 0, 1]]), "E_VALUE",
                             "data.X[2][1]: expected a finite number, got null"),
     ("article", "y shape"): (set_in("data.y", [[1], [1]]), "E_SHAPE", "data.y: expected 3x1, got 2x1"),
-    ("article", "y range"): (set_in("data.y", [[1], [2], [0]]), "E_VALUE", "data.y[1][0]: expected a value from 0 to 1"),
+    ("article", "y range"): (set_in("data.y", [[1], [2], [0]]), "E_VALUE",
+                             "data.y[1][0]: expected a value from 0 to 1"),
     ("article", "wh transposed"): (transpose("init.wh"), "E_SHAPE", "init.wh: expected 4x3, got 3x4"),
     ("article", "bh shape"): (set_in("init.bh", [[0.1, 0.2]]), "E_SHAPE", "init.bh: expected 1x3, got 1x2"),
     ("article", "bout missing"): (set_in("init.bout", KeyError), "E_SCHEMA", "init.bout: missing"),
-    ("layered-xor", "neurons last"): (set_in("hyper.neurons", [3, 2]), "E_HYPER",
-                                      "hyper.neurons: expected 1 to 16 whole numbers from 1 to 4096, one per layer, the last 1"),
-    ("layered-xor", "neurons zero"): (set_in("hyper.neurons", [0, 1]), "E_HYPER",
-                                      "hyper.neurons: expected 1 to 16 whole numbers from 1 to 4096, one per layer, the last 1"),
+    ("layered-xor", "neurons last"): (set_in("hyper.neurons", [3, 2]), "E_HYPER", NEURONS),
+    ("layered-xor", "neurons zero"): (set_in("hyper.neurons", [0, 1]), "E_HYPER", NEURONS),
     ("layered-xor", "activation name"): (set_in("hyper.activations", ["relu", "sigmoid"]), "E_HYPER",
                                          "hyper.activations: expected 'sigmoid' or 'tanh' for each of the 2 layers"),
     ("layered-xor", "activation count"): (set_in("hyper.activations", ["tanh"]), "E_HYPER",
@@ -66,7 +63,8 @@ CASES = {
                                                "init.W3: not a key of variant 'layered'"),
     ("layered-xor", "hidden"): (set_in("hyper.hidden", 3), "E_SCHEMA", "hyper.hidden: not a key of variant 'layered'"),
     ("stepwise", "hidden missing"): (set_in("hyper.hidden", KeyError), "E_SCHEMA", "hyper.hidden: missing"),
-    ("stepwise", "a bias"): (set_in("init.bh", [[0.1, 0.2, 0.3]]), "E_SCHEMA", "init.bh: not a key of variant 'stepwise'"),
+    ("stepwise", "a bias"): (set_in("init.bh", [[0.1, 0.2, 0.3]]), "E_SCHEMA",
+                             "init.bh: not a key of variant 'stepwise'"),
     ("stepwise", "weights shape"): (set_in("init.weights_hidden_output", [[0.1, 0.2, 0.3]]), "E_SHAPE",
                                     "init.weights_hidden_output: expected 3x1, got 1x3"),
     ("wide", "diverges"): (set_in("hyper.lr", 1.7e308), "E_DIVERGED",
@@ -75,7 +73,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("base, case", sorted(CASES))
-@pytest.mark.parametrize("language", sorted(TRAINERS))
+@pytest.mark.parametrize("language", sorted(parity.TRAINERS))
 def test_both_languages_refuse_with_the_same_code_and_line(base, case, language, tmp_path):
     mutate, code, message = CASES[base, case]
     document = json.loads((FIXTURE_DIR / f"{base}.json").read_text())
@@ -83,7 +81,7 @@ def test_both_languages_refuse_with_the_same_code_and_line(base, case, language,
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(document))
     with pytest.raises(fixtures.FixtureError) as error:
-        TRAINERS[language](path)
+        parity.TRAINERS[language](path)
     assert error.value.code == code
     if message is not None:
         assert error.value.message == message
@@ -96,15 +94,15 @@ def test_saturation_is_not_divergence(tmp_path):
     document["hyper"]["lr"] = 1e300
     path = tmp_path / "saturates.json"
     path.write_text(json.dumps(document))
-    python, r = (train(path, 50) for train in TRAINERS.values())
+    python, r = (train(path, 50) for train in parity.TRAINERS.values())
     for name, value in python["params"].items():
         assert np.isfinite(value).all() and np.isfinite(r["params"][name]).all()
 
 
-@pytest.mark.parametrize("language", sorted(TRAINERS))
+@pytest.mark.parametrize("language", sorted(parity.TRAINERS))
 def test_not_json_names_the_file(language, tmp_path):
     path = tmp_path / "broken.json"
     path.write_text("{ not json")
     with pytest.raises(fixtures.FixtureError, match=r"broken\.json: not valid JSON") as error:
-        TRAINERS[language](path)
+        parity.TRAINERS[language](path)
     assert error.value.code == "E_JSON"

@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from twinnet.ports import exercises
-
 from conftest import ROOT
+
+from twinnet.ports import exercises
 
 DIRECTORY = ROOT / "docs" / "exercises"
 NUMBERS = [exercise.number for exercise in exercises.EXERCISES]

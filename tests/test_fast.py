@@ -6,11 +6,10 @@ parity tolerance."""
 
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, FIXTURE_NAMES, trained
 
 from twinnet import fast, fixtures, parity, rbridge
 from twinnet.reading import steps
-
-from conftest import FIXTURE_DIR, FIXTURE_NAMES, trained
 
 FAST_TWINS = {"python": "python/twinnet/fast.py", "r": "r/R/fast.R"}
 

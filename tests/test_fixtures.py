@@ -7,11 +7,10 @@ import json
 import jsonschema
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, FIXTURE_NAMES, FIXTURE_PATHS, ROOT, assert_within_tolerance
 
 from twinnet import fixtures, parity, rbridge
 from twinnet.maintain import generate
-
-from conftest import FIXTURE_DIR, FIXTURE_NAMES, FIXTURE_PATHS, ROOT
 
 SHIPPED = {"article", "xor", "iris", "wide", "stepwise", "layered-xor"}
 
@@ -27,7 +26,7 @@ def schema(name):
 
 
 def test_every_required_case_is_shipped():
-    assert SHIPPED <= set(FIXTURE_NAMES)
+    assert set(FIXTURE_NAMES) >= SHIPPED
 
 
 def test_fixtures_validate_against_schema(fixture_name):
@@ -79,10 +78,8 @@ def test_committed_fixtures_equal_a_fresh_generation():
         fresh_expected, committed_expected = document.pop("expected"), committed.pop("expected")
         assert document == committed, f"{name}: inputs differ from a fresh generation; run make fixtures"
         for quantity, values in parity.quantities(fresh_expected).items():
-            fresh_values, committed_values = np.array(values), np.array(parity.quantities(committed_expected)[quantity])
-            assert fresh_values.shape == committed_values.shape, f"{name} > expected.{quantity}: shape"
-            difference = np.max(np.abs(fresh_values - committed_values), initial=0.0)
-            assert difference <= parity.TOLERANCE, f"{name} > expected.{quantity}: fresh differs by {difference}"
+            assert_within_tolerance(f"{name} > expected.{quantity}", "fresh", values,
+                                    "committed", parity.quantities(committed_expected)[quantity])
 
 
 def test_generation_is_deterministic():
@@ -144,3 +141,22 @@ def test_every_shipped_case_is_learned(fixture_name):
     output = np.array(fixture["expected"]["output"])
     accuracy = np.mean(np.round(output) == fixture["data"]["y"])
     assert accuracy >= (0.95 if fixture_name == "iris" else 1.0), f"{fixture_name}: accuracy {accuracy}"
+
+
+def test_fixture_paths_lists_json_files_sorted_without_the_schemas_in_both_languages(tmp_path):
+    for name in ("b.json", "a.json", "schema.json", "result.schema.json", "notes.txt"):
+        (tmp_path / name).write_text("{}")
+    python = fixtures.fixture_paths(tmp_path)
+    r = [str(path) for path in rbridge.call("fixture_paths", str(tmp_path))]
+    assert [path.name for path in python] == ["a.json", "b.json"]
+    assert r == [str(path) for path in python]
+
+
+def test_r_dumps_is_the_text_write_result_writes(tmp_path):
+    package = rbridge.r_package()  # R objects passed from call to call, unconverted
+    result = package.train_fixture(str(FIXTURE_DIR / "xor.json"), 3)
+    path = tmp_path / "xor.r.json"
+    package.write_result(result, str(path))
+    text = str(package.dumps(result)[0])
+    assert path.read_text(encoding="utf-8") == text
+    assert json.loads(text)["fixture"] == "xor" and len(json.loads(text)["loss"]) == 3

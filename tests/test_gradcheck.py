@@ -14,12 +14,11 @@ through rpy2; only the differencing is Python.
 
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
 
 from twinnet import fixtures
 from twinnet.maintain import generate
 from twinnet.reading.gradcheck import LIMIT, worst_relative_errors
-
-from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
 
 
 def random_problem(seed, n=7, d=3, h=4):

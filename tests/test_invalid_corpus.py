@@ -5,11 +5,10 @@ manifest gives a message, the same one-line message."""
 import json
 
 import pytest
+from conftest import FIXTURE_DIR
 
 from twinnet import fixtures, rbridge
 from twinnet.maintain import invalid
-
-from conftest import FIXTURE_DIR
 
 CORPUS = FIXTURE_DIR / "invalid"
 CASES = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))["cases"]
@@ -32,7 +31,8 @@ def test_the_corpus_is_large_and_covers_every_input_code():
     assert len(CASES) >= 25
     codes = {case["code"] for case in CASES}
     assert codes >= {"E_ENCODING", "E_JSON", "E_SCHEMA", "E_VARIANT", "E_HYPER", "E_SHAPE", "E_VALUE"}
-    assert sorted(path.name for path in CORPUS.iterdir()) == sorted([case["file"] for case in CASES] + ["manifest.json"])
+    listed = [case["file"] for case in CASES] + ["manifest.json"]
+    assert sorted(path.name for path in CORPUS.iterdir()) == sorted(listed)
     assert all(case["file"].startswith(case["code"] + "-") for case in CASES)
 
 

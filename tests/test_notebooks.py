@@ -6,12 +6,11 @@ import copy
 
 import nbformat
 import pytest
+from conftest import ROOT
 
 from twinnet.reading import notebooks, steps
 
-from conftest import ROOT
-
-VARIANTS = list(steps.VARIANTS)
+VARIANTS = list(steps.TWINS)
 
 
 def committed(variant):

@@ -8,17 +8,14 @@ Python and R agree within 1e-12 absolute, and each agrees with the fixture's
 
 import numpy as np
 import pytest
-
-from twinnet import fixtures, parity
-
 from conftest import FIXTURE_DIR, FIXTURE_QUANTITIES, trained
 
-VARIANTS = {"article", "stepwise", "layered"}
+from twinnet import fixtures, parity
 
 
 def test_every_variant_has_a_fixture():
     shipped = {fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")["variant"] for name, _ in FIXTURE_QUANTITIES}
-    assert shipped == VARIANTS
+    assert shipped == set(fixtures.VARIANTS)
 
 
 @pytest.mark.parametrize("name, quantity", FIXTURE_QUANTITIES)
@@ -26,9 +23,10 @@ def test_python_r_and_expected_agree(name, quantity):
     fixture = fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")
     comparison = {row.quantity: row for row in parity.compare(
         fixture, trained(name, "python"), trained(name, "r"))}[quantity]
-    assert comparison.python.shape == comparison.r.shape == comparison.expected.shape
-    assert comparison.first_mismatch() is None, comparison.first_mismatch()
-    assert comparison.max_abs <= parity.TOLERANCE
+    mismatch = comparison.first_mismatch()
+    if mismatch is not None:
+        pytest.fail(mismatch, pytrace=False)
+    assert comparison.ok and comparison.max_abs <= parity.TOLERANCE
 
 
 def test_results_are_not_trivially_equal():
@@ -46,7 +44,29 @@ def test_first_mismatch_names_fixture_quantity_and_index():
     r[1, 0] += 1e-9
     row = parity.Comparison("demo", "wh", expected, r, expected)
     assert not row.ok
-    assert row.first_mismatch() == "demo > wh > [1, 0]: python=3.0, r=3.000000001"
+    assert row.first_mismatch() == ("demo > wh > [1, 0]: python=3.0, r=3.000000001, |Δ|=1e-09, "
+                                    "2251800 ULPs, tolerance 1e-12")
+
+
+@pytest.mark.parametrize("side", ["python", "r", "expected"])
+def test_a_nan_on_any_side_is_a_mismatch(side):
+    values = {name: np.array([[0.5, 0.25]]) for name in ("python", "r", "expected")}
+    values[side] = np.array([[0.5, np.nan]])
+    row = parity.Comparison("demo", "output", values["python"], values["r"], values["expected"])
+    assert not row.ok
+    assert row.first_mismatch().startswith("demo > output > [0, 1]: ")
+    assert "nan" in row.first_mismatch()
+    assert parity.first_out_of_tolerance(values[side], values[side]) == (0, 1)  # NaN is not even equal to itself
+
+
+def test_first_out_of_tolerance_is_row_major_and_none_when_all_agree():
+    a = np.zeros((2, 3))
+    b = a.copy()
+    assert parity.first_out_of_tolerance(a, b) is None
+    b[1, 0], b[0, 2] = 1e-11, 1e-11
+    assert parity.first_out_of_tolerance(a, b) == (0, 2)
+    assert parity.first_out_of_tolerance(a, b, tolerance=1e-10) is None
+    assert parity.describe_mismatch("x", "a", a, "b", b[:1]) == "x: shapes differ: a (2, 3), b (1, 3)"
 
 
 def test_a_wrongly_shaped_expected_is_a_mismatch_not_a_broadcast():

@@ -2,12 +2,11 @@
 as PNGs; the drift's chunked training reproduces an uninterrupted run."""
 
 import numpy as np
-
-from twinnet.maintain import drift
-from twinnet import fixtures, rbridge
-from twinnet.reading import plots
-
 from conftest import FIXTURE_DIR
+
+from twinnet import fixtures, rbridge
+from twinnet.maintain import drift
+from twinnet.reading import plots
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -50,3 +49,10 @@ def test_surface_output_is_the_trained_networks_output_in_both_languages():
         result = train(path)
         output = plots.surface_output(language, fixture, result["params"], X)
         assert np.max(np.abs(output - result["output"])) <= 1e-15, language
+
+
+def test_ordinals_in_the_drift_plots_label():
+    from twinnet.reading.plots import ordinal
+
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 100, 101, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "100th", "101st", "111th"]

@@ -3,20 +3,22 @@ cut by the documented rule, and the page and the terminal view show every
 step of every variant in both languages."""
 
 import re
+from pathlib import Path
 
 import pytest
 
-from twinnet import cli
+from twinnet import cli, fixtures, rbridge
 from twinnet.reading import sidebyside, steps
 from twinnet.reading.stepmaths import MATHS, NOTES, Maths
 
-VARIANTS = list(steps.VARIANTS)
+VARIANTS = fixtures.VARIANTS
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_step_markers_pair_up_in_both_twins(variant):
     assert steps.check_variant(variant) == []
-    python, r = (steps.find_markers(steps.read_lines(steps.VARIANTS[variant].source(language)))
+    python, r = (steps.find_markers(steps.read_lines(steps.TWINS[variant].source(language)))
                  for language in steps.LANGUAGES)
     assert [m.key for m in python] == [m.key for m in r]
     # A step may continue elsewhere (the Layer-class Step 3 inside Layer.backprop): its later markers repeat
@@ -60,15 +62,18 @@ def test_extent_rule_on_the_article():
     assert '"""' not in python.code and "#'" not in r.code  # documentation left out
     python, r = blocks[(10, 11)]  # markers with no code between them share it
     assert python.code.splitlines()[-1] == "}" and "colSums(d_output)" in r.code
-    python, r = blocks[(2,)]  # ends at the next marker
-    assert python.code.count("\n") == 1 and python.context == r.context == "forward"
+    python, r = blocks[(2,)]  # the first step in a function starts at its signature, and ends at the next marker
+    assert python.code.count("\n") == 2 and python.context == r.context == "forward"
+    assert python.code.startswith("def forward(X") and r.code.startswith("forward <- function(X, params) {")
+    python, r = blocks[(3,)]  # not the first in its function: no signature
+    assert python.code.startswith("# Step 3") and r.code.startswith("# Step 3")
     assert python.location == "python/twinnet/article.py:" + python.location.split(":")[1]
 
 
 def test_a_block_ends_with_its_function():
     python, r = steps.paired_blocks("stepwise")[-1]
     assert python.context == r.context == "update_weights"
-    assert r.code.splitlines()[-1] == "params" and "trace_stepwise" not in python.code
+    assert r.code.splitlines()[-1].strip() == "params" and "trace_stepwise" not in python.code
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -112,7 +117,9 @@ def test_page_has_every_step_of_every_variant_in_both_languages(tmp_path):
 def test_page_is_self_contained():
     text = sidebyside.page(numbers=False)
     assert not re.search(r"<script|<link|@import|url\(|src=", text)
-    assert not re.search(r'href="https?://', text)
+    # the only outside addresses are links to the source texts, fetched only when followed
+    urls = {info.url for info in steps.TWINS.values() if info.url}
+    assert set(re.findall(r'href="(https?://[^"]+)"', text)) <= urls
 
 
 def test_page_shows_one_fixtures_numbers_in_both_languages():
@@ -127,3 +134,173 @@ def test_side_by_side_command_prints_two_columns(capsys):
     assert "Step 11 · bias slopes" in out
     assert any(" | " in line and "sweep(" in line for line in out.splitlines())
     assert max(len(line) for line in out.splitlines() if " | " in line) <= 120
+
+
+def test_every_function_shows_its_signature_with_its_first_step():
+    signatures = {"article": ["def train(", "def forward(", "def backward("],
+                  "stepwise": ["def train_stepwise(", "def forward_propagation(", "def backward_propagation(",
+                               "def update_weights("],
+                  "layered": ["def train_layered(", "def backprop(self, dA"]}
+    for variant, expected in signatures.items():
+        shown = "\n".join(python.code for python, _ in steps.paired_blocks(variant))
+        for signature in expected:
+            assert shown.count(signature) == 1, f"{variant}: {signature}"
+
+
+def test_layer_backprop_carries_step_3_in_both_twins():
+    blocks = [(python, r) for python, r in steps.paired_blocks("layered") if python.markers[0].number == 3]
+    assert len(blocks) == 2
+    python, r = blocks[1]
+    assert python.code.startswith("def backprop(self, dA") and r.code.startswith("backprop = function(dA) {")
+    for name in ("dZ", "dW", "db", "dA1"):
+        assert name in python.code and name in r.code
+    layer = dict((python.name, (python, r)) for python, r in steps.paired_definitions("layered"))["Layer"]
+    assert "def feedforward" in layer[0].code and "backprop" not in layer[0].code.replace("Step 3: backpropagation", "")
+    pointer = "# … Step 3: backpropagation, above"
+    assert pointer in layer[0].code and pointer in layer[1].code
+
+
+@pytest.fixture(scope="module")
+def full_page(tmp_path_factory):
+    """The page with its numbers, as make docs writes it (both languages run)."""
+    directory = tmp_path_factory.mktemp("docs")
+    path = sidebyside.write_page(directory / "side-by-side.html")
+    return path.read_text(encoding="utf-8"), (directory / "errata.html").read_text(encoding="utf-8")
+
+
+def test_page_ids_are_unique(full_page):
+    ids = re.findall(r'\bid="([^"]+)"', full_page[0])
+    assert len(ids) > 50 and len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_page_contains_mathml_for_every_steps_maths(full_page):
+    text = full_page[0]
+    assert text.count("<math>") > 60 and "<msub>" in text and "<msup>" in text
+    for variant in VARIANTS:
+        section = text.split(f'<section id="{variant}">', 1)[1].split("</section>", 1)[0]
+        for card in re.split(r'<article class="step[^"]*" id="', section)[1:]:
+            if "-def-" not in card.split('"', 1)[0]:
+                assert "<math>" in card.split('<div class="pair">')[0], card[:80]
+    assert "e^(" not in text.split("<body>", 1)[1].split('<p class="fix">')[0]
+
+
+def test_every_step_of_every_variant_shows_epoch_1_values_in_both_languages(full_page):
+    text = full_page[0]
+    for variant in VARIANTS:
+        section = text.split(f'<section id="{variant}">', 1)[1].split("</section>", 1)[0]
+        example = steps.TWINS[variant].example
+        trace = fixtures.trace_fixture(ROOT / "shared_fixtures" / example)
+        for python, _ in steps.paired_blocks(variant):
+            for marker in python.markers:
+                assert f'id="{variant}-values-{marker.number}" data-step="{marker.number}"' in section, \
+                    f"{variant} > Step {marker.number}"
+        # the values themselves: a Python value and the R value of one element of every traced quantity
+        r = rbridge.trace_fixture(ROOT / "shared_fixtures" / example)
+        for entry, r_entry in zip(trace["quantities"], r["quantities"], strict=True):
+            block = section.split(f'id="{variant}-values-{entry["step"]}"', 1)[1].split("</details>", 1)[0]
+            row = block.split(f"<code>{entry['name']}</code><span class=\"shape\">", 1)[1].split("</tr>", 1)[0]
+            python_value, r_value = float(entry["values"][0, 0]), float(r_entry["values"][0, 0])
+            assert f"<td class=num>{python_value!r}</td><td class=num>{r_value!r}</td>" in row
+    assert "<th>|Δ|</th><th>ULP</th>" in text
+
+
+def test_values_have_at_least_ten_significant_digits(full_page):
+    cells = re.findall(r"<td class=num>(-?[0-9.e+-]+)</td>", full_page[0])
+    values = [cell for cell in cells if "." in cell and "e" not in cell and cell.strip("-0.") and float(cell) != 0]
+    assert len(values) > 200
+    short = [cell for cell in values if len(cell.lstrip("-").replace(".", "").lstrip("0")) < 10
+             and float(cell) != round(float(cell), 6)]
+    assert not short, short[:5]
+
+
+def test_final_values_table_has_every_parameter(full_page):
+    numbers_section = full_page[0].split('<section id="numbers">', 1)[1]
+    for name in ("wh", "bh", "wout", "bout"):
+        assert f"<code>{name}[0, 0]</code>" in numbers_section
+
+
+def test_page_layout_does_not_scroll_sideways(full_page):
+    """What keeps the page inside 390 px: every table in a box of its own that scrolls, code that scrolls in its
+    box instead of wrapping (no split names, no lost indentation), one column under 900 px.  Checked in headless
+    Chromium at 390 px when the page was last written (README, docs/side-by-side-390.png)."""
+    text = full_page[0]
+    assert text.count("<table") == text.count('<div class="scroll"><table')
+    css = sidebyside.CSS
+    assert re.search(r"\.hl pre \{[^}]*white-space: pre;[^}]*overflow-x: auto;", css)
+    screen_css = css.split("@media print", 1)[0]
+    assert "text-indent" not in screen_css and "overflow-wrap: anywhere" not in css and "word-break" not in css
+    # on paper a wrapped line hangs inside its own indentation: each line carries it
+    assert '<span class="ln" style="--i:4ch">' in text and "calc(var(--i, 0ch) + 4ch)" in css
+    assert ".scroll { overflow-x: auto;" in css
+    assert "@media screen and (max-width: 900px) { .pair { grid-template-columns: minmax(0, 1fr); }" in css
+    print_css = css.split("@media print", 1)[1]
+    assert ".step.short," in print_css and "break-inside: avoid" in print_css and "break-before: page" not in print_css
+    sizes = set(re.findall(r"font-size: ([0-9.]+pt)", print_css))
+    assert sizes == {"9pt", "8.5pt"}  # body text, and one size for code, notes, maths and tables
+
+
+def test_errata_links_reach_an_anchor_of_the_errata_page(full_page):
+    text, errata = full_page
+    links = set(re.findall(r'href="errata\.html#([AWL]\d+)"', text))
+    anchors = set(re.findall(r'<p id="([AWL]\d+)">', errata))
+    assert len(links) >= 20 and links <= anchors
+    assert len(anchors) == 39 and 'href="errata.md"' not in text
+
+
+def test_no_text_is_called_a_seed_text():
+    for path in [*ROOT.glob("python/twinnet/**/*.py"), *ROOT.glob("r/R/*.R"), *ROOT.glob("docs/*.md"),
+                 ROOT / "README.md", *ROOT.glob("shared_fixtures/*.json"), *ROOT.glob("tests/*.py")]:
+        if path.name != "test_sidebyside.py":
+            assert "seed text" not in path.read_text(encoding="utf-8"), path
+    assert "Analytics Vidhya" in sidebyside.page(numbers=False)
+    assert 'href="https://www.analyticsvidhya.com/blog/2017/05/' in sidebyside.page(numbers=False)
+
+
+def test_terminal_view_pipes_at_100_columns_without_colour(monkeypatch, capsys):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert cli.main(["side-by-side", "stepwise"]) == 0
+    out = capsys.readouterr().out
+    assert "\033[" not in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert any(len(line) > 90 for line in out.splitlines())
+
+
+def test_terminal_view_takes_columns_and_colours_a_terminal_only(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "90")
+    assert sidebyside.terminal_width() == 90 and sidebyside.terminal_width(130) == 130
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert sidebyside.use_colour(Terminal()) and not sidebyside.use_colour(object())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not sidebyside.use_colour(Terminal())
+    assert "\033[1;36mStep 2 · hidden layer input" in sidebyside.terminal("article", 100, colour=True)
+
+
+def test_terminal_view_wraps_code_with_a_hanging_indent_never_inside_a_name():
+    """At 124 columns every name of the walk-through fits in a column: lines wrap at spaces only (a name that
+    does not fit after its indentation loses indentation, not letters)."""
+    width = 124
+    lines = sidebyside.terminal("stepwise", width).splitlines()
+    assert max(len(line) for line in lines) <= width
+    left = [line.split(" | ", 1)[0] for line in lines if " | " in line]
+    # a continuation of a line indented by 4 starts at column 8
+    index = next(i for i, line in enumerate(left) if line.startswith("    # Step 0: transpose the input"))
+    assert left[index + 1].startswith("        ") and left[index + 1].strip()
+    code = "\n".join(python.code for python, _ in steps.paired_blocks("stepwise"))
+    names = set(re.findall(r"[A-Za-z_]\w+", code))
+    shown = set(re.findall(r"[A-Za-z_]\w+", "\n".join(left[3:])))
+    assert {name for name in shown if len(name) > 3} <= names | {"python", "twinnet", "stepwise"}
+
+
+def test_each_porters_note_is_written_once_on_the_page_and_linked_after():
+    text = sidebyside.page(numbers=False)
+    for note in NOTES:
+        body = sidebyside._inline_code(note.text)
+        assert text.count(body) == 1, note.topic
+    assert 'Porter’s notes above that apply here too: <a href="#note-' in text
+    matmul = next(note.text for note in NOTES if note.topic == "matmul")
+    assert "reference BLAS" not in matmul and "the system's OpenBLAS after `make setup`" in matmul

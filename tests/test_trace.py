@@ -11,11 +11,10 @@ import json
 import jsonschema
 import numpy as np
 import pytest
+from conftest import FIXTURE_DIR, FIXTURE_NAMES
 
 from twinnet import cli, fixtures, rbridge, trace
 from twinnet.reading import numbers, steps
-
-from conftest import FIXTURE_DIR, FIXTURE_NAMES
 
 TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
 
@@ -33,13 +32,13 @@ def test_python_and_r_traces_agree_quantity_by_quantity(name, epoch):
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_every_quantity_is_labelled_with_a_marker_of_both_twins(name):
+def test_every_quantity_is_labelled_with_a_marker_of_both_twins_and_every_step_has_one(name):
     document = fixtures.trace_fixture(FIXTURE_DIR / f"{name}.json")
-    info = steps.VARIANTS[document["variant"]]
+    info = steps.TWINS[document["variant"]]
     for language in steps.LANGUAGES:
         keys = {marker.key for marker in steps.find_markers(steps.read_lines(info.source(language)))}
         labels = {(entry["step"], entry["title"]) for entry in document["quantities"]}
-        assert labels <= keys, f"{name} > {language}: not markers: {sorted(labels - keys)}"
+        assert labels == keys, f"{name} > {language}: {sorted(labels ^ keys)}"
     order = [entry["step"] for entry in document["quantities"]]
     assert order == sorted(order), f"{name}: steps out of order: {order}"
     names = [entry["name"] for entry in document["quantities"]]

@@ -5,18 +5,16 @@ import json
 
 import numpy as np
 import pytest
-
-from twinnet import fixtures, layered, rbridge
-
 from conftest import FIXTURE_DIR, trained
 
+from twinnet import fixtures, layered, parity, rbridge
+
 STEPWISE = FIXTURE_DIR / "stepwise.json"
-TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
 
 
-@pytest.mark.parametrize("language", sorted(TRACERS))
+@pytest.mark.parametrize("language", sorted(parity.TRACERS))
 def test_trace_has_the_walk_through_shapes_and_order(language):
-    trace = {entry["name"]: entry["values"] for entry in TRACERS[language](STEPWISE)["quantities"]}
+    trace = {entry["name"]: entry["values"] for entry in parity.TRACERS[language](STEPWISE)["quantities"]}
     assert list(trace)[:4] == ["X", "y", "weights_input_hidden", "weights_hidden_output"]
     assert trace["X"].shape == (4, 3) and trace["y"].shape == (1, 3)
     assert trace["error_wrt_weights_hidden_output"].shape == (3, 1)
@@ -24,11 +22,12 @@ def test_trace_has_the_walk_through_shapes_and_order(language):
     assert list(trace)[-1] == "updated.weights_input_hidden"
 
 
-@pytest.mark.parametrize("language", sorted(TRACERS))
+@pytest.mark.parametrize("language", sorted(parity.TRACERS))
 def test_untrained_output_is_the_walk_through_printout(language):
     """The walk-through prints the untrained network's output for seed 42:
     array([[0.68334694, 0.72697078, 0.71257368]])."""
-    output = next(entry["values"] for entry in TRACERS[language](STEPWISE)["quantities"] if entry["name"] == "output")
+    quantities = parity.TRACERS[language](STEPWISE)["quantities"]
+    output = next(entry["values"] for entry in quantities if entry["name"] == "output")
     assert np.array_equal(np.round(output, 8), [[0.68334694, 0.72697078, 0.71257368]])
 
 
@@ -80,7 +79,8 @@ def test_log_loss_is_clipped_the_same_way_in_both_languages(a, y):
     r_loss = rbridge.call("logloss", y, np.array([a]))
     r_slope = rbridge.call("d_logloss", y, np.array([a]))
     assert np.isfinite(python_loss).all() and np.isfinite(python_slope).all()
-    assert np.allclose(python_loss, r_loss, rtol=1e-14, atol=0) and np.allclose(python_slope, r_slope, rtol=1e-14, atol=0)
+    assert np.allclose(python_loss, r_loss, rtol=1e-14, atol=0)
+    assert np.allclose(python_slope, r_slope, rtol=1e-14, atol=0)
     clipped = min(max(a, layered.LOG_LOSS_EPSILON), 1 - layered.LOG_LOSS_EPSILON)
     assert python_loss[0] == pytest.approx(-(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)), rel=1e-15)
 

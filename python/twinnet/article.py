@@ -14,7 +14,11 @@ samples and not a mean.  ``backward`` returns the *descent direction* −∂E/�
 which is what the article adds to each parameter (times lr).
 """
 
+from __future__ import annotations
+
 import numpy as np
+
+from .types import Params, Trained
 
 PARAM_NAMES = ("wh", "bh", "wout", "bout")
 
@@ -22,7 +26,7 @@ PARAM_NAMES = ("wh", "bh", "wout", "bout")
 # Step 0: read input and output
 # X and y arrive as arguments (the fixture readers load them).  The article
 # defines its activation and its slope here.
-def sigmoid(x):
+def sigmoid(x: np.ndarray) -> np.ndarray:
     """σ(x) = 1 / (1 + e^(−x)).  The article's text misprints this formula.
 
     Stable for every double: for x < −709, e^(−x) overflows to inf and σ is
@@ -31,12 +35,12 @@ def sigmoid(x):
         return 1 / (1 + np.exp(-x))
 
 
-def derivatives_sigmoid(activation):
+def derivatives_sigmoid(activation: np.ndarray) -> np.ndarray:
     """σ'(z) written in terms of the activation a = σ(z): a·(1 − a)."""
     return activation * (1 - activation)
 
 
-def train(X, y, params, epochs, lr):
+def train(X: np.ndarray, y: np.ndarray, params: Params, epochs: int, lr: float) -> Trained:
     """Train for ``epochs`` full-batch epochs and return (params, loss, output).
 
     ``loss[i]`` is the mean ½(y − output)² of epoch i's forward pass, taken
@@ -58,7 +62,7 @@ def train(X, y, params, epochs, lr):
     return params, loss_history, output
 
 
-def forward(X, params):
+def forward(X: np.ndarray, params: Params) -> tuple[np.ndarray, np.ndarray]:
     """Forward pass: hidden activations H (n×h) and output (n×1)."""
     # Step 2: hidden layer input, n×h (bh, 1×h, broadcasts over the rows)
     hidden_layer_input = X @ params["wh"] + params["bh"]
@@ -70,7 +74,7 @@ def forward(X, params):
     return hiddenlayer_activations, output
 
 
-def backward(X, y, params, H, output):
+def backward(X: np.ndarray, y: np.ndarray, params: Params, H: np.ndarray, output: np.ndarray) -> Params:
     """Backpropagation: the descent direction −∂E/∂θ for every parameter."""
     # Step 5: error at the output layer, n×1 (this E is y − output, minus ∂E/∂output)
     E = y - output
@@ -93,12 +97,12 @@ def backward(X, y, params, H, output):
     }
 
 
-def update_params(params, descent, lr):
+def update_params(params: Params, descent: Params, lr: float) -> None:
     """Apply Steps 10 and 11 in place: θ ← θ + descent·lr."""
     for name in PARAM_NAMES:
         params[name] += descent[name] * lr
 
 
-def loss(y, output):
+def loss(y: np.ndarray, output: np.ndarray) -> float:
     """Mean over samples of ½(y − output)²: what the article calls E, averaged."""
     return np.mean((y - output) ** 2 / 2)

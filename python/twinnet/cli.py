@@ -1,4 +1,9 @@
-"""Command line: ``python -m twinnet COMMAND``, run from the repository root.
+"""Command line: ``twinnet COMMAND`` (or ``python -m twinnet COMMAND``), from any folder.
+
+A FIXTURE is a path or the name of a packaged fixture (``twinnet train article
+--lang r --out r.json``); a path that exists always wins over a name.  Commands
+that read the source tree (generate, side-by-side, docs) say so when run
+outside a clone of the repository.
 
     train FIXTURE --lang python|r --out RESULT.json [--epochs N]
     trace FIXTURE --lang python|r [--epoch K] [--format text|json]   every quantity of one epoch, by step
@@ -18,46 +23,52 @@
 Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
 """
 
+from __future__ import annotations
+
 import argparse
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from . import fixtures, parity, rbridge, resources
+from . import __version__, fixtures, parity, rbridge, resources
 from .maintain import generate
 
-FIXTURE_DIR = Path("shared_fixtures")
-TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
-TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
+
+def fixture_argument(text: str) -> Path:
+    """A FIXTURE argument: an existing path, else a packaged fixture's name,
+    else the path as given (which then fails to read with E_IO)."""
+    if os.path.lexists(text) or text not in fixtures.example():
+        return Path(text)
+    return fixtures.example(text)
 
 
-def default_fixtures():
-    paths = fixtures.fixture_paths(FIXTURE_DIR)
-    if not paths:
-        raise fixtures.FixtureError("E_IO", f"no fixtures in {FIXTURE_DIR}/: run from the repository root")
-    return paths
+def default_fixtures() -> list[Path]:
+    """Every packaged fixture (the same bytes as the repository's shared_fixtures/)."""
+    return fixtures.fixture_paths(resources.data_dir())
 
 
-def cmd_train(args):
+def cmd_train(args: argparse.Namespace) -> int:
     fixtures.check_output_path(args.out)  # before training: a refused path costs nothing
-    result = TRAINERS[args.lang](args.fixture, args.epochs)
+    result = parity.TRAINERS[args.lang](args.fixture, args.epochs)
     fixtures.write_result(result, args.out)
     print(f"wrote {args.out}: {result['fixture']} trained in {args.lang} for {len(result['loss'])} epochs")
     return 0
 
 
-def cmd_trace(args):
+def cmd_trace(args: argparse.Namespace) -> int:
     from .reading import numbers
 
-    document = TRACERS[args.lang](args.fixture, args.epoch)
+    document = parity.TRACERS[args.lang](args.fixture, args.epoch)
     sys.stdout.write(fixtures.dumps(document) if args.format == "json" else numbers.trace_text(document))
     return 0
 
 
-def cmd_parity(args):
+def cmd_parity(args: argparse.Namespace) -> int:
     return report(parity.run(args.fixtures or default_fixtures()))
 
 
-def report(rows):
+def report(rows: Sequence[parity.Comparison]) -> int:
     """Print the parity table and any mismatch; returns the exit status."""
     print(parity.table(rows))
     mismatches = [row.first_mismatch() for row in rows if not row.ok]
@@ -67,7 +78,7 @@ def report(rows):
     return 1 if mismatches else 0
 
 
-def cmd_demo(args):
+def cmd_demo(args: argparse.Namespace) -> int:
     from .reading import plots
 
     paths = args.fixtures or default_fixtures()
@@ -83,32 +94,34 @@ def cmd_demo(args):
     return status
 
 
-def cmd_side_by_side(args):
+def cmd_side_by_side(args: argparse.Namespace) -> int:
+    resources.checkout("side-by-side (it cuts the R twins' source files)")
     from .reading import sidebyside
 
-    sys.stdout.write(sidebyside.terminal(args.variant, args.width))
+    sys.stdout.write(sidebyside.terminal(args.variant, args.width, colour=sidebyside.use_colour(sys.stdout)))
     return 0
 
 
-def cmd_docs(args):
+def cmd_docs(args: argparse.Namespace) -> int:
+    resources.checkout("docs (it cuts the R twins' source files)")
     from .maintain import drift
     from .reading import plots, sidebyside
 
     print(f"wrote {sidebyside.write_page(args.out_dir / 'side-by-side.html')}")
-    path = FIXTURE_DIR / "article.json"
+    path = fixtures.example("article")
     loss = next(row for row in parity.run([path]) if row.quantity == "loss")
     print(f"wrote {plots.loss_curves(loss, 'article', args.out_dir)}")
     print(f"wrote {plots.parity_drift(drift.parameter_drift(path), args.out_dir)}")
     return 0
 
 
-def cmd_doctor(args):
+def cmd_doctor(args: argparse.Namespace) -> int:
     from .maintain import doctor
 
     return doctor.main()
 
 
-def cmd_bench(args):
+def cmd_bench(args: argparse.Namespace) -> int:
     from .maintain import bench
 
     print("Timing the training loops (reference and fast path, Python and R); "
@@ -119,7 +132,7 @@ def cmd_bench(args):
     return 0
 
 
-def cmd_generate(args):
+def cmd_generate(args: argparse.Namespace) -> int:
     root = resources.checkout("generating the fixtures")
     if not args.check:
         for path in generate.generate(root):
@@ -134,15 +147,15 @@ def cmd_generate(args):
     return 1 if stale else 0
 
 
-def cmd_port(args):
+def cmd_port(args: argparse.Namespace) -> int:
     fixtures.write_result(fixtures.train_fixture(args.fixture), args.result)
     return 0
 
 
-def cmd_conform(args):
+def cmd_conform(args: argparse.Namespace) -> int:
     from .ports import conform
 
-    paths = conform.fixture_paths(args.fixtures) if args.fixtures else default_fixtures()
+    paths = conform.expand_fixture_globs(args.fixtures) if args.fixtures else default_fixtures()
     if not paths:
         print(f"twinnet: --fixtures {' '.join(args.fixtures)}: no fixture file matches", file=sys.stderr)
         return 2
@@ -150,13 +163,13 @@ def cmd_conform(args):
                               args.timeout or conform.TIMEOUT, args.jobs)
 
 
-def cmd_exercise(args):
+def cmd_exercise(args: argparse.Namespace) -> int:
     from .ports import exercises
 
     return exercises.run(args.number, args.port)
 
 
-def cmd_gradcheck(args):
+def cmd_gradcheck(args: argparse.Namespace) -> int:
     from .reading import gradcheck
 
     lines, ok = gradcheck.report(args.fixture, args.lang)
@@ -164,20 +177,21 @@ def cmd_gradcheck(args):
     return 0 if ok else 1
 
 
-def cmd_errata(args):
+def cmd_errata(args: argparse.Namespace) -> int:
     from .reading import errata
 
     print("\n".join(errata.compare(args.id, out_dir=args.out_dir)))
     return 0
 
 
-def parser():
+def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="twinnet", description="The article network in Python and R, in parity.")
+    top.add_argument("--version", action="version", version=f"twinnet {__version__}")
     commands = top.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train one fixture in one language and write a result")
-    train.add_argument("fixture", type=Path)
-    train.add_argument("--lang", choices=sorted(TRAINERS), required=True)
+    train.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
+    train.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True)
     train.add_argument("--out", type=Path, required=True)
     train.add_argument("--epochs", type=int, help="override hyper.epochs")
     train.set_defaults(run=cmd_train)
@@ -190,8 +204,9 @@ def parser():
                     "digits). --format json writes a twinnet-trace/1 document (shared_fixtures/trace.schema.json) "
                     "to diff against another language or a port.",
         epilog="example: python -m twinnet trace shared_fixtures/article.json --lang r --epoch 2 --format json")
-    trace.add_argument("fixture", type=Path, help="a twinnet-fixture/1 file, e.g. shared_fixtures/stepwise.json")
-    trace.add_argument("--lang", choices=sorted(TRACERS), required=True,
+    trace.add_argument("fixture", type=fixture_argument,
+                       help="a fixture file, or a packaged fixture's name, e.g. shared_fixtures/stepwise.json")
+    trace.add_argument("--lang", choices=sorted(parity.TRACERS), required=True,
                        help="which twin computes the trace, e.g. --lang python")
     trace.add_argument("--epoch", type=int, default=1, metavar="K",
                        help="the epoch to trace, from 1 (default 1, the untrained network), e.g. --epoch 100")
@@ -202,7 +217,8 @@ def parser():
     for name, run, text in (("parity", cmd_parity, "train fixtures in both languages and compare"),
                             ("demo", cmd_demo, "parity, then loss-curve plots")):
         command = commands.add_parser(name, help=text)
-        command.add_argument("fixtures", nargs="*", type=Path, help="default: every shared_fixtures/*.json")
+        command.add_argument("fixtures", nargs="*", type=fixture_argument,
+                             help="fixture paths or names (default: every packaged fixture)")
         command.set_defaults(run=run)
     commands.choices["demo"].add_argument("--out-dir", type=Path, default=Path("out"))
 
@@ -211,7 +227,7 @@ def parser():
     gen.set_defaults(run=cmd_generate)
 
     port = commands.add_parser("port", help="the Python twin as a port: COMMAND FIXTURE RESULT (see conform)")
-    port.add_argument("fixture", type=Path)
+    port.add_argument("fixture", type=fixture_argument)
     port.add_argument("result", type=Path)
     port.set_defaults(run=cmd_port)
 
@@ -219,7 +235,7 @@ def parser():
                                   description="Run COMMAND... FIXTURE RESULT on every fixture, with 0, 1 and 2 "
                                               "epochs and then in full, and compare with the Python twin.")
     conform.add_argument("--fixtures", action="append", metavar="GLOB",
-                         help="fixture files to check (repeatable; default: every shared_fixtures/*.json)")
+                         help="fixture files to check (repeatable; default: every packaged fixture)")
     conform.add_argument("--report", type=Path, default=Path("out/conform.json"), metavar="PATH",
                          help="where to write the JSON report (default: out/conform.json)")
     conform.add_argument("--work-dir", type=Path, metavar="DIR",
@@ -230,10 +246,17 @@ def parser():
     conform.add_argument("port_command", nargs="+", metavar="COMMAND", help="the port, after --")
     conform.set_defaults(run=cmd_conform)
 
-    from .reading.steps import VARIANTS
-    side = commands.add_parser("side-by-side", help="print a variant's steps, Python and R in two columns")
-    side.add_argument("variant", choices=list(VARIANTS))
-    side.add_argument("--width", type=int, help="columns (default: the terminal's width)")
+    side = commands.add_parser(
+        "side-by-side", help="print a variant's steps, Python and R in two aligned columns",
+        description="Print one variant's steps as on docs/side-by-side.html: for each step its maths, then the "
+                    "Python lines and the R lines that compute it side by side (the shorter padded with blank "
+                    "rows), long lines wrapped at spaces with a hanging indent. Colour on a terminal only "
+                    "(NO_COLOR turns it off). Width: --width, else COLUMNS, else the terminal's, else 100.",
+        epilog="example: python -m twinnet side-by-side layered --width 160 | less -R")
+    side.add_argument("variant", choices=fixtures.VARIANTS, help="which network, e.g. article")
+    side.add_argument("--width", type=int, metavar="N",
+                      help="columns (default: COLUMNS, else the terminal's width, else 100 when piped), "
+                           "e.g. --width 120")
     side.set_defaults(run=cmd_side_by_side)
 
     docs = commands.add_parser("docs", help="write docs/side-by-side.html and the article fixture's plots")
@@ -256,7 +279,7 @@ def parser():
 
     gradcheck = commands.add_parser("gradcheck", help="backprop against finite-difference gradients, side by side")
     gradcheck.add_argument("fixture", type=Path)
-    gradcheck.add_argument("--lang", choices=sorted(TRAINERS), required=True)
+    gradcheck.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True)
     gradcheck.set_defaults(run=cmd_gradcheck)
 
     from .reading.errata import TEXT_VERSIONS
@@ -267,12 +290,23 @@ def parser():
     return top
 
 
-def main(argv=None):
+# The optional dependencies, by the module a command imports: pip extras.
+EXTRAS = {"matplotlib": "plots", "pygments": "docs"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
     except fixtures.FixtureError as error:
         print(f"twinnet: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        package = (error.name or "").split(".")[0]
+        if package not in EXTRAS:
+            raise
+        print(f"twinnet: E_EXTRA: {args.command} needs {package}: pip install 'twinnet[{EXTRAS[package]}]'",
+              file=sys.stderr)
         return 2
     except rbridge.RUnavailable as error:
         print(f"twinnet: {error}", file=sys.stderr)

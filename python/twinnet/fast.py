@@ -19,15 +19,21 @@ What makes them fast, in numpy:
   than Python numbers.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from . import article, layered, stepwise
+from .types import Params, Trained
 
 ONE = np.array(1.0)
 TWO = np.array(2.0)
 
 
-def train_variant_fast(variant, X, y, params, hyper, epochs):
+def train_variant_fast(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: dict[str, Any],
+                       epochs: int) -> Trained:
     """(params, loss, output) from the variant's fast path; like
     ``fixtures.train_variant``.  The layered variant has no fast path: its
     reference loop is returned."""
@@ -37,7 +43,7 @@ def train_variant_fast(variant, X, y, params, hyper, epochs):
     return train(X, y, params, epochs, hyper["lr"])
 
 
-def train_fast(X, y, params, epochs, lr):
+def train_fast(X: np.ndarray, y: np.ndarray, params: Params, epochs: int, lr: float) -> Trained:
     """``article.train``, bit for bit: (params, loss, output)."""
     n, h = X.shape[0], params["wh"].shape[1]
     # Step 1: initialize weights and biases, as views into one flat vector
@@ -82,13 +88,13 @@ def train_fast(X, y, params, epochs, lr):
             np.add.reduce(d_output, axis=0, keepdims=True, out=d_bout)
             np.multiply(descent, lr, out=descent)
             np.add(theta, descent, out=theta)
-    params = {name: value.copy() for name, value in zip(article.PARAM_NAMES, (wh, bh, wout, bout))}
+    params = {name: value.copy() for name, value in zip(article.PARAM_NAMES, (wh, bh, wout, bout), strict=True)}
     del H, slope_hidden_layer, d_hiddenlayer  # freed before the last forward pass allocates its own
     _, output = article.forward(X, params)
     return params, loss_history, output
 
 
-def train_stepwise_fast(X, y, params, epochs, lr):
+def train_stepwise_fast(X: np.ndarray, y: np.ndarray, params: Params, epochs: int, lr: float) -> Trained:
     """``stepwise.train_stepwise``, bit for bit: (params, loss, output)."""
     # Step 0: transpose the input and output, so samples are columns
     X, y = X.T, y.T
@@ -132,7 +138,7 @@ def train_stepwise_fast(X, y, params, epochs, lr):
             # Step 11: update the weights, w ← w − lr·∂E/∂w
             np.multiply(gradient, lr, out=gradient)
             np.subtract(weights, gradient, out=weights)
-    params = {name: value.copy() for name, value in zip(stepwise.WEIGHT_NAMES, (w_ih, w_ho))}
+    params = {name: value.copy() for name, value in zip(stepwise.WEIGHT_NAMES, (w_ih, w_ho), strict=True)}
     del H, slope_hidden, delta_hidden  # freed before the last forward pass allocates its own
     return params, loss_history, stepwise.forward_propagation(X, params)["output"].T
 
@@ -152,7 +158,7 @@ def _flat_views(params, names, copy=True):
     sizes = [int(np.prod(shape)) for shape in shapes]
     flat = np.empty(sum(sizes))
     views, start = [], 0
-    for name, shape, size in zip(names, shapes, sizes):
+    for name, shape, size in zip(names, shapes, sizes, strict=True):
         view = flat[start:start + size].reshape(shape)
         if copy:
             view[...] = params[name]

@@ -10,16 +10,21 @@ Bad input raises :class:`FixtureError` with one line that names the JSON field,
 with the same meaning as the R twin's error.
 """
 
+from __future__ import annotations
+
+import itertools
 import json
 import math
 import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Any, overload
 
 import numpy as np
 
 from . import article, layered, stepwise, trace
+from .types import Params, Trained
 
 FIXTURE_SCHEMA = "twinnet-fixture/1"
 RESULT_SCHEMA = "twinnet-result/1"
@@ -45,6 +50,7 @@ ERROR_CODES = {
     "E_VALUE": "a matrix holds something other than finite numbers, or y lies outside [0, 1]",
     "E_DIVERGED": "training produced a non-finite loss or parameter",
     "E_OUTPUT": "the output path is refused (a fixture, or under shared_fixtures/)",
+    "E_CHECKOUT": "the command needs the source tree: run it in a clone of the repository",
 }
 
 
@@ -52,23 +58,46 @@ class FixtureError(ValueError):
     """A fixture that cannot be trained: ``code`` is one of ERROR_CODES and
     ``message`` one line that names the JSON path, the same as in R."""
 
-    def __init__(self, code, message):
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code, self.message = code, message
 
 
-def fixture_paths(directory):
+def fixture_paths(directory: str | Path) -> list[Path]:
     """The fixture files in ``directory``: every ``*.json`` except the schemas."""
     return sorted(path for path in Path(directory).glob("*.json") if not path.name.endswith("schema.json"))
 
 
-def read_fixture(path):
+@overload
+def example(name: None = None) -> list[str]: ...
+@overload
+def example(name: str) -> Path: ...
+def example(name: str | None = None) -> list[str] | Path:
+    """The fixtures installed with twinnet: their names, or one's path.
+
+    Like R's ``twinnet_example()`` (and ``readr_example()``): without a name,
+    the sorted list of packaged fixture names; with one, e.g. ``"article"``,
+    the path of that fixture in the installed package (``twinnet/data/``, a
+    byte-identical copy of the repository's ``shared_fixtures/``)."""
+    from .resources import data_dir
+
+    names = [path.stem for path in fixture_paths(data_dir())]
+    if name is None:
+        return names
+    if not isinstance(name, str) or name not in names:
+        shown = f"'{name}'" if isinstance(name, str) else _kind(name)
+        raise FixtureError("E_IO", f"no packaged fixture named {shown}; the packaged fixtures are: "
+                           + ", ".join(names))
+    return data_dir() / f"{name}.json"
+
+
+def read_fixture(path: str | Path) -> dict[str, Any]:
     """Read and check a fixture: returns the parsed JSON with ``data`` and
     ``init`` as float arrays in their documented shapes."""
     return check_fixture(load_json(path))
 
 
-def load_json(path):
+def load_json(path: str | Path) -> Any:
     """Parse a JSON file, refusing (in this order) an unreadable file, one over
     MAX_FIXTURE_BYTES, bytes that are not UTF-8, and text that is not JSON."""
     try:
@@ -91,7 +120,7 @@ def load_json(path):
         raise FixtureError("E_JSON", f"{path}: not valid JSON: {error}") from None
 
 
-def check_fixture(fixture):
+def check_fixture(fixture: Any) -> dict[str, Any]:
     """Check a parsed fixture against the rules both languages share; returns
     it with ``data`` and ``init`` as float arrays."""
     if not isinstance(fixture, dict):
@@ -108,25 +137,25 @@ def check_fixture(fixture):
     _check_hyper(variant, hyper)
     data = _object(fixture, "data")
     _check_no_extra(data, "data", ("X", "y"), variant)
-    X = _matrix(data, "X", "data.X")
+    X = _as_matrix(data, "X", "data.X")
     n, d = X.shape
-    y = _matrix(data, "y", "data.y", (n, 1))
+    y = _as_matrix(data, "y", "data.y", (n, 1))
     outside = np.argwhere((y < 0) | (y > 1))
     if len(outside):
         raise FixtureError("E_VALUE", f"data.y[{outside[0][0]}][0]: expected a value from 0 to 1")
     init = _object(fixture, "init")
     shapes = param_shapes(variant, d, hyper)
     _check_no_extra(init, "init", shapes, variant)
-    init = {name: _matrix(init, name, f"init.{name}", shape) for name, shape in shapes.items()}
+    init = {name: _as_matrix(init, name, f"init.{name}", shape) for name, shape in shapes.items()}
     return {**fixture, "data": {"X": X, "y": y}, "init": init}
 
 
-def param_shapes(variant, d, hyper):
+def param_shapes(variant: str, d: int, hyper: dict[str, Any]) -> dict[str, tuple[int, int]]:
     """The variant's parameters, name to shape, in the order they are drawn."""
     if variant == "layered":
         sizes = [d, *(int(size) for size in hyper["neurons"])]
         shapes = {}
-        for layer, (inputs, neurons) in enumerate(zip(sizes, sizes[1:]), start=1):
+        for layer, (inputs, neurons) in enumerate(itertools.pairwise(sizes), start=1):
             shapes[f"W{layer}"] = (neurons, inputs)
             shapes[f"b{layer}"] = (neurons, 1)
         return shapes
@@ -136,7 +165,8 @@ def param_shapes(variant, d, hyper):
     return {"wh": (d, h), "bh": (1, h), "wout": (h, 1), "bout": (1, 1)}
 
 
-def train_variant(variant, X, y, params, hyper, epochs):
+def train_variant(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: dict[str, Any],
+                  epochs: int) -> Trained:
     """(params, loss, output) from the variant's own training loop."""
     if variant == "layered":
         return layered.train_layered(X, y, params, hyper["activations"], epochs, hyper["lr"])
@@ -144,7 +174,7 @@ def train_variant(variant, X, y, params, hyper, epochs):
     return train(X, y, params, epochs, hyper["lr"])
 
 
-def train_fixture(path, epochs=None):
+def train_fixture(path: str | Path, epochs: int | None = None) -> dict[str, Any]:
     """Train the fixture's variant and return a ``twinnet-result/1`` dict.
 
     ``epochs`` overrides ``hyper.epochs`` (the fixture's ``expected`` values
@@ -168,7 +198,7 @@ def train_fixture(path, epochs=None):
     }
 
 
-def trace_fixture(path, epoch=1):
+def trace_fixture(path: str | Path, epoch: int = 1) -> dict[str, Any]:
     """Every named quantity of epoch ``epoch`` (from 1) of the fixture's
     variant, labelled with its step: a ``twinnet-trace/1`` dict whose
     ``quantities`` hold ``step``, ``title``, ``name``, ``shape`` and ``values``."""
@@ -194,7 +224,7 @@ def trace_fixture(path, epoch=1):
     }
 
 
-def check_output_path(path):
+def check_output_path(path: str | Path) -> None:
     """Refuse (E_OUTPUT) to write a result anywhere under a directory named
     shared_fixtures, over a file that is a fixture, or in a missing directory."""
     if not Path(path).parent.is_dir():
@@ -210,7 +240,7 @@ def check_output_path(path):
             raise FixtureError("E_OUTPUT", f"{path}: refusing to overwrite a fixture")
 
 
-def write_result(result, path):
+def write_result(result: dict[str, Any], path: str | Path) -> None:
     """Write a result with :func:`dumps` through a temporary file and a rename,
     so an interrupted write leaves the old file or none, never half a file."""
     check_output_path(path)
@@ -226,7 +256,7 @@ def write_result(result, path):
         raise
 
 
-def dumps(document, indent=0, per_line=4):
+def dumps(document: Any, indent: int = 0, per_line: int = 4) -> str:
     """Deterministic JSON: objects one key a line, matrices (and lists of
     objects) one row a line, long vectors ``per_line`` numbers a line.  Arrays
     become lists; floats use repr."""
@@ -346,7 +376,7 @@ def _check_hyper(variant, hyper):
         raise FixtureError("E_HYPER", "hyper.activations: the last layer feeds the log-loss, so it must be 'sigmoid'")
 
 
-def _matrix(mapping, key, field, shape=None):
+def _as_matrix(mapping, key, field, shape=None):
     """A non-empty list of equal-length, non-empty rows of finite numbers, as a
     float array; the first fault found, row by row, names its index."""
     rows = _field(mapping, key, field)

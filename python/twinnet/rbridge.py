@@ -10,6 +10,8 @@ The R package is looked up where R looks (``.libPaths()``: ``R_LIBS``,
 ``make setup`` installs it; ``TWINNET_R_LIBRARY`` overrides both.
 """
 
+from __future__ import annotations
+
 import functools
 import logging
 import os
@@ -17,9 +19,16 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from .types import Params, Trained
+
+if TYPE_CHECKING:
+    from .fixtures import FixtureError
 
 INSTALL_HINT = ("install R with `make setup` (Debian: apt-get install r-base-core r-base-dev "
                 "r-cran-jsonlite r-cran-testthat), then `.venv/bin/pip install 'rpy2>=3.5.17,<3.6'`")
@@ -32,13 +41,13 @@ class RUnavailable(RuntimeError):
     """R, rpy2 or the twinnet R package cannot be loaded; the message says what to install."""
 
 
-def r_library():
+def r_library() -> Path:
     """The project's own library, where ``make setup`` installs the twinnet R
     package (``<venv>/R-library``), or ``TWINNET_R_LIBRARY`` when it is set."""
     return Path(os.environ.get("TWINNET_R_LIBRARY") or Path(sys.prefix) / "R-library")
 
 
-def r_libs_path():
+def r_libs_path() -> str:
     """``R_LIBS`` for an R subprocess that must find the same twinnet package as
     :func:`r_package`: ``TWINNET_R_LIBRARY`` alone when set, else R's own
     ``R_LIBS`` followed by the project's library."""
@@ -47,7 +56,7 @@ def r_libs_path():
     return os.pathsep.join(part for part in (os.environ.get("R_LIBS", ""), str(r_library())) if part)
 
 
-def r_home():
+def r_home() -> str | None:
     """R's home directory, the way rpy2 finds it, or None when R is not there.
 
     Checked before rpy2 starts R: embedded R with a bad home exits the process."""
@@ -57,8 +66,8 @@ def r_home():
     return home if home and (Path(home) / "library" / "base").is_dir() else None
 
 
-@functools.lru_cache(maxsize=None)
-def r_package():
+@functools.cache
+def r_package() -> Any:
     """Start R once and load the twinnet R package; returns the rpy2 package object."""
     if r_home() is None:
         raise RUnavailable(f"R was not found: {INSTALL_HINT}")
@@ -94,7 +103,7 @@ def _first_line(error):
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def call(function_name, *args, **kwargs):
+def call(function_name: str, *args: Any, **kwargs: Any) -> Any:
     """Call an exported R function with numpy/Python arguments; numeric results
     come back as numpy arrays (lists as dicts)."""
     function = getattr(r_package(), function_name)
@@ -105,20 +114,29 @@ def call(function_name, *args, **kwargs):
         return _plain(function(*args, **kwargs))
 
 
-def to_r_list(mapping):
+def to_r_list(mapping: Mapping[str, Any]) -> Any:
     """A dict of arrays, numbers and lists of strings as an R named list (for
     calling R functions that take params or hyper lists)."""
     r_package()
     from rpy2.robjects import ListVector, StrVector, default_converter, numpy2ri
     from rpy2.robjects.conversion import localconverter
 
-    def convert(value):
+    def convert(value: Any) -> Any:
         if isinstance(value, (list, tuple)):
             return StrVector(value) if all(isinstance(item, str) for item in value) else np.asarray(value)
         return value
 
     with localconverter(default_converter + numpy2ri.converter):
         return ListVector({name: convert(value) for name, value in mapping.items()})
+
+
+def train_variant(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: Mapping[str, Any],
+                  epochs: int) -> Trained:
+    """The R twin's ``train_variant``: (params, loss, output) as
+    ``fixtures.train_variant`` returns them, every shape checked."""
+    result = call("train_variant", variant, X, y, to_r_list(params), to_r_list(hyper), int(epochs))
+    trained = {name: _shaped(result["params"][name], np.shape(params[name]), name) for name in params}
+    return trained, _shaped(result["loss"], (int(epochs),), "loss"), _shaped(result["output"], (len(X), 1), "output")
 
 
 def _plain(value):
@@ -132,7 +150,7 @@ def _plain(value):
     return value
 
 
-def fixture_error_from_r(error):
+def fixture_error_from_r(error: Exception) -> FixtureError:
     """The R twin's twinnet_fixture_error, raised through rpy2 as
     "Error: E_CODE: message", as a FixtureError with the same code and message;
     any other R error is re-raised unchanged."""
@@ -145,7 +163,7 @@ def fixture_error_from_r(error):
     return fixtures.FixtureError(match.group(1), match.group(2).strip())
 
 
-def train_fixture(path, epochs=None):
+def train_fixture(path: str | Path, epochs: int | None = None) -> dict[str, Any]:
     """Train a fixture with the R twin; returns a result dict like the Python one."""
     from . import fixtures
 
@@ -171,7 +189,7 @@ def train_fixture(path, epochs=None):
     }
 
 
-def trace_fixture(path, epoch=1):
+def trace_fixture(path: str | Path, epoch: int = 1) -> dict[str, Any]:
     """The R twin's trace of one epoch of a fixture, as a dict like
     :func:`twinnet.fixtures.trace_fixture`'s, with every step, title, name and
     shape checked against the Python trace's."""
@@ -200,7 +218,7 @@ def trace_fixture(path, epoch=1):
             "epoch": int(trace["epoch"][0]), "quantities": quantities}
 
 
-def _r_number(value):
+def _r_number(value: int) -> int | float:
     """A Python int as R gets it: an integer within R's range, else a double (R then refuses it)."""
     return int(value) if isinstance(value, int) and abs(value) < 2**31 else float(value)
 

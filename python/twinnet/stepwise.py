@@ -1,7 +1,7 @@
 """The bias-free walk-through: the article network without biases, step by step.
 
 This is the network of "Understanding the implementation of Neural Networks
-from scratch in detail" (seed text 000), in that article's own layout and
+from scratch in detail" (the follow-up to the article), in its own layout and
 names.  Its twin is ``r/R/stepwise.R``: the same functions in the same order,
 with the steps numbered identically.
 
@@ -15,14 +15,17 @@ samples.  The function names are unique across the package because the R twin
 shares one namespace with the other variants.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from .article import loss, sigmoid
+from .types import Params, Trained
 
 WEIGHT_NAMES = ("weights_input_hidden", "weights_hidden_output")
 
 
-def train_stepwise(X, y, params, epochs, lr):
+def train_stepwise(X: np.ndarray, y: np.ndarray, params: Params, epochs: int, lr: float) -> Trained:
     """Train for ``epochs`` epochs; returns (params, loss, output) with output
     as n×1 rows, like the other variants.  X is n×d and y n×1, as stored."""
     # Step 0: transpose the input and output, so samples are columns
@@ -31,14 +34,14 @@ def train_stepwise(X, y, params, epochs, lr):
     params = {name: np.array(params[name], dtype=float) for name in WEIGHT_NAMES}
     loss_history = np.empty(epochs)
     for epoch in range(epochs):
-        forward = forward_propagation(X, params)
-        loss_history[epoch] = loss(y, forward["output"])
-        backward = backward_propagation(X, y, params, forward)
-        update_weights(params, backward, lr)
+        forward_pass = forward_propagation(X, params)
+        loss_history[epoch] = loss(y, forward_pass["output"])
+        backward_pass = backward_propagation(X, y, params, forward_pass)
+        update_weights(params, backward_pass, lr)
     return params, loss_history, forward_propagation(X, params)["output"].T
 
 
-def forward_propagation(X, params):
+def forward_propagation(X: np.ndarray, params: Params) -> Params:
     """The forward pass; every intermediate, by the article's names."""
     # Step 2: hidden layer linear transform, h×n
     hiddenLayer_linearTransform = params["weights_input_hidden"].T @ X
@@ -55,45 +58,46 @@ def forward_propagation(X, params):
     }
 
 
-def backward_propagation(X, y, params, forward):
+def backward_propagation(X: np.ndarray, y: np.ndarray, params: Params, forward_pass: Params) -> Params:
     """The backward pass: the article's chain-rule factors and both gradients."""
-    H, output = forward["hiddenLayer_activations"], forward["output"]
+    H, output = forward_pass["hiddenLayer_activations"], forward_pass["output"]
     # Step 5: rate of change of error w.r.t. output, 1×n
     error_wrt_output = -(y - output)
     # Step 6: rate of change of output w.r.t. Z2, 1×n
-    output_wrt_outputLayer_LinearTransform = output * (1 - output)
+    output_wrt_outputLayer_linearTransform = output * (1 - output)
     # Step 7: rate of change of Z2 w.r.t. weights between hidden and output layer, h×n
-    outputLayer_LinearTransform_wrt_weights_hidden_output = H
+    outputLayer_linearTransform_wrt_weights_hidden_output = H
     # Step 8: rate of change of error w.r.t. weights between hidden and output layer, h×1
     error_wrt_weights_hidden_output = (
-        outputLayer_LinearTransform_wrt_weights_hidden_output
-        @ (error_wrt_output * output_wrt_outputLayer_LinearTransform).T
+        outputLayer_linearTransform_wrt_weights_hidden_output
+        @ (error_wrt_output * output_wrt_outputLayer_linearTransform).T
     )
     # Step 9: rates of change of Z2 w.r.t. H (h×1), H w.r.t. Z1 (h×n), Z1 w.r.t. weights (d×n)
-    outputLayer_LinearTransform_wrt_hiddenLayer_activations = params["weights_hidden_output"]
+    outputLayer_linearTransform_wrt_hiddenLayer_activations = params["weights_hidden_output"]
     hiddenLayer_activations_wrt_hiddenLayer_linearTransform = H * (1 - H)
     hiddenLayer_linearTransform_wrt_weights_input_hidden = X
     # Step 10: rate of change of error w.r.t. weights between input and hidden layer, d×h
     error_wrt_weights_input_hidden = hiddenLayer_linearTransform_wrt_weights_input_hidden @ (
         hiddenLayer_activations_wrt_hiddenLayer_linearTransform
-        * (outputLayer_LinearTransform_wrt_hiddenLayer_activations
-           @ (output_wrt_outputLayer_LinearTransform * error_wrt_output))
+        * (outputLayer_linearTransform_wrt_hiddenLayer_activations
+           @ (output_wrt_outputLayer_linearTransform * error_wrt_output))
     ).T
     return {
         "error_wrt_output": error_wrt_output,
-        "output_wrt_outputLayer_LinearTransform": output_wrt_outputLayer_LinearTransform,
-        "outputLayer_LinearTransform_wrt_weights_hidden_output": outputLayer_LinearTransform_wrt_weights_hidden_output,
+        "output_wrt_outputLayer_linearTransform": output_wrt_outputLayer_linearTransform,
+        "outputLayer_linearTransform_wrt_weights_hidden_output": outputLayer_linearTransform_wrt_weights_hidden_output,
         "error_wrt_weights_hidden_output": error_wrt_weights_hidden_output,
-        "outputLayer_LinearTransform_wrt_hiddenLayer_activations": outputLayer_LinearTransform_wrt_hiddenLayer_activations,
-        "hiddenLayer_activations_wrt_hiddenLayer_linearTransform": hiddenLayer_activations_wrt_hiddenLayer_linearTransform,
+        "outputLayer_linearTransform_wrt_hiddenLayer_activations":
+            outputLayer_linearTransform_wrt_hiddenLayer_activations,
+        "hiddenLayer_activations_wrt_hiddenLayer_linearTransform":
+            hiddenLayer_activations_wrt_hiddenLayer_linearTransform,
         "hiddenLayer_linearTransform_wrt_weights_input_hidden": hiddenLayer_linearTransform_wrt_weights_input_hidden,
         "error_wrt_weights_input_hidden": error_wrt_weights_input_hidden,
     }
 
 
-def update_weights(params, backward, lr):
+def update_weights(params: Params, backward_pass: Params, lr: float) -> None:
     """Step 11, in place: gradient descent, w ← w − lr · ∂E/∂w."""
     # Step 11: update the weights
-    params["weights_hidden_output"] -= lr * backward["error_wrt_weights_hidden_output"]
-    params["weights_input_hidden"] -= lr * backward["error_wrt_weights_input_hidden"]
-
+    params["weights_hidden_output"] -= lr * backward_pass["error_wrt_weights_hidden_output"]
+    params["weights_input_hidden"] -= lr * backward_pass["error_wrt_weights_input_hidden"]

@@ -13,7 +13,8 @@ markers whose code computes it; the tables below name them, in the order the
 epoch computes them, and a test checks every number and title against the
 markers of both twins.  The loss has no marker of its own in the article and
 the walk-through: it is listed under Step 5, the error at the output, whose
-half mean square it is.  Every value is a matrix (a number is 1×1), in the
+half mean square it is.  The Layer-class network's Step 4 (predictions) is the
+output of the network as this epoch's update leaves it.  Every value is a matrix (a number is 1×1), in the
 twin's own layout: the walk-through and the Layer-class network hold samples
 as columns.
 """
@@ -21,11 +22,14 @@ as columns.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Mapping, Sequence
+from types import FrameType
 from typing import Any
 
 import numpy as np
 
 from . import article, layered, stepwise
+from .types import Params
 
 TRACE_SCHEMA = "twinnet-trace/1"
 
@@ -52,12 +56,12 @@ STEPWISE_STEPS = (
     (3, "hidden layer activations", ("hiddenLayer_activations",)),
     (4, "output layer linear transform and output", ("outputLayer_linearTransform", "output")),
     (5, "rate of change of error w.r.t. output", ("loss", "error_wrt_output")),
-    (6, "rate of change of output w.r.t. Z2", ("output_wrt_outputLayer_LinearTransform",)),
+    (6, "rate of change of output w.r.t. Z2", ("output_wrt_outputLayer_linearTransform",)),
     (7, "rate of change of Z2 w.r.t. weights between hidden and output layer",
-     ("outputLayer_LinearTransform_wrt_weights_hidden_output",)),
+     ("outputLayer_linearTransform_wrt_weights_hidden_output",)),
     (8, "rate of change of error w.r.t. weights between hidden and output layer",
      ("error_wrt_weights_hidden_output",)),
-    (9, "rates of change of Z2 w.r.t. H", ("outputLayer_LinearTransform_wrt_hiddenLayer_activations",
+    (9, "rates of change of Z2 w.r.t. H", ("outputLayer_linearTransform_wrt_hiddenLayer_activations",
                                            "hiddenLayer_activations_wrt_hiddenLayer_linearTransform",
                                            "hiddenLayer_linearTransform_wrt_weights_input_hidden")),
     (10, "rate of change of error w.r.t. weights between input and hidden layer",
@@ -71,11 +75,12 @@ LAYERED_STEPS = (
     (2, "cost", ("cost",)),
     (3, "backpropagation", ("dA", "layer{k}.dZ", "layer{k}.dW", "layer{k}.db", "layer{k}.dA1",
                             "updated.W{k}", "updated.b{k}")),
+    (4, "predictions of the trained network", ("output",)),
 )
 STEP_TABLES = {"article": ARTICLE_STEPS, "stepwise": STEPWISE_STEPS, "layered": LAYERED_STEPS}
 
 
-def trace_article(X, y, params, lr, epoch):
+def trace_article(X: np.ndarray, y: np.ndarray, params: Params, lr: float, epoch: int) -> dict[str, Any]:
     """The article network's epoch ``epoch`` (from 1), as {name: matrix}."""
     params, _, _ = article.train(X, y, params, epoch - 1, lr)
     start = {name: value.copy() for name, value in params.items()}
@@ -88,7 +93,7 @@ def trace_article(X, y, params, lr, epoch):
             **{f"updated.{name}": value for name, value in params.items()}}
 
 
-def trace_stepwise(X, y, params, lr, epoch):
+def trace_stepwise(X: np.ndarray, y: np.ndarray, params: Params, lr: float, epoch: int) -> dict[str, Any]:
     """The walk-through's epoch ``epoch`` (from 1), as {name: matrix}; X and y transposed, as it holds them."""
     params, _, _ = stepwise.train_stepwise(X, y, params, epoch - 1, lr)
     X, y = X.T, y.T
@@ -103,14 +108,15 @@ def trace_stepwise(X, y, params, lr, epoch):
             **{f"updated.{name}": value for name, value in params.items()}}
 
 
-def trace_layered(X, y, params, activations, lr, epoch):
+def trace_layered(X: np.ndarray, y: np.ndarray, params: Params, activations: Sequence[str], lr: float,
+                  epoch: int) -> dict[str, Any]:
     """The Layer-class network's epoch ``epoch`` (from 1), as {name: matrix}; x and y with samples as columns."""
     params, _, _ = layered.train_layered(X, y, params, activations, epoch - 1, lr)
     x, y = X.T, y.T
     m = x.shape[1]
     lyr = [layered.Layer(params[f"W{k}"], params[f"b{k}"], activation, lr)
            for k, activation in enumerate(activations, start=1)]
-    quantities = {"x": x, "y": y, **params}
+    quantities: dict[str, Any] = {"x": x, "y": y, **params}
     A = layered.feedforward_all(lyr, x)
     for k, layer in enumerate(lyr, start=1):
         quantities.update({f"layer{k}.Z": layer.Z, f"layer{k}.A": layer.A})
@@ -121,10 +127,12 @@ def trace_layered(X, y, params, activations, lr, epoch):
         dA, local = call_keeping_locals(layer.backprop, dA)
         quantities.update({f"layer{k}.dZ": local["dZ"], f"layer{k}.dW": layer.dW, f"layer{k}.db": layer.db,
                            f"layer{k}.dA1": dA, f"updated.W{k}": layer.W, f"updated.b{k}": layer.b})
+    quantities["output"] = layered.feedforward_all(lyr, x).T
     return quantities
 
 
-def trace_variant(variant, X, y, params, hyper, epoch):
+def trace_variant(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: Mapping[str, Any],
+                  epoch: int) -> list[dict[str, Any]]:
     """Epoch ``epoch`` of the variant as a list of {step, title, name, value}, in step order."""
     if variant == "layered":
         values = trace_layered(X, y, params, hyper["activations"], hyper["lr"], epoch)
@@ -136,7 +144,7 @@ def trace_variant(variant, X, y, params, hyper, epoch):
             for step, title, name in step_names(variant, layers)]
 
 
-def step_names(variant, layers=0):
+def step_names(variant: str, layers: int = 0) -> list[tuple[int, str, str]]:
     """(step, title, name) of every traced quantity, in order; ``layers`` counts the Layer-class network's layers
     (the backward pass goes from the last layer to the first)."""
     rows = []
@@ -150,12 +158,12 @@ def step_names(variant, layers=0):
     return rows
 
 
-def call_keeping_locals(function, *args) -> tuple[Any, dict]:
+def call_keeping_locals(function: Callable[..., Any], *args: Any) -> tuple[Any, dict[str, np.ndarray]]:
     """Call ``function(*args)``; returns its result and its local variables as they were when it returned."""
     code = getattr(function, "__func__", function).__code__
-    kept: dict = {}
+    kept: dict[str, Any] = {}
 
-    def profile(frame, event, arg):
+    def profile(frame: FrameType, event: str, arg: Any) -> None:
         if event == "return" and frame.f_code is code:
             kept.update(frame.f_locals)
 

@@ -64,6 +64,11 @@ derivatives_sigmoid <- function(activation) {
 #' @param lr Learning rate.
 #' @return A list with `params`, `loss` (length `epochs`) and `output` (n x 1).
 #' @export
+#' @examples
+#' fixture <- read_fixture(twinnet_example("article"))
+#' fit <- train(fixture$data$X, fixture$data$y, fixture$init, epochs = 1000, lr = 0.1)
+#' round(fit$output, 3) # close to y = (1, 1, 0)
+#' plot(fit$loss, type = "l", xlab = "epoch", ylab = "mean loss")
 train <- function(X, y, params, epochs, lr) {
   # Step 1: initialize weights and biases
   # The initial values come from the fixture: the Python generator drew them

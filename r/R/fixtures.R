@@ -8,7 +8,7 @@
 # numbers are written with sprintf("%.17g"), which reads back bit-exactly.
 #
 # Bad input stops with a condition of class "twinnet_fixture_error" with a
-# stable `code` (the same codes as the Python twin's ERROR_CODES) and a
+# stable `code` (one of error_codes, the same as the Python twin's ERROR_CODES) and a
 # one-line message that names the JSON path, the same words as in Python.
 
 fixture_schema <- "twinnet-fixture/1"
@@ -21,6 +21,57 @@ max_fixture_bytes <- 16 * 1024 * 1024 # refused before parsing
 max_epochs <- 1000000
 max_neurons <- 4096 # hidden units in any layer
 max_layers <- 16 # layered variant
+
+# Every refusal has one of these codes; the Python twin uses the same ones.
+error_codes <- c(
+  E_IO = "the file cannot be read",
+  E_SIZE = paste0("the file is larger than ", max_fixture_bytes, " bytes"),
+  E_ENCODING = "the file is not UTF-8 (or has a byte-order mark or a NUL byte)",
+  E_JSON = "the file is not valid JSON (NaN and Infinity are not JSON; keys must be unique)",
+  E_SCHEMA = "a key is missing, unexpected, or of the wrong kind; or schema is not twinnet-fixture/1",
+  E_VARIANT = "variant names no known variant",
+  E_HYPER = "a hyperparameter is out of range",
+  E_SHAPE = "a matrix is empty, ragged, or has the wrong shape",
+  E_VALUE = "a matrix holds something other than finite numbers, or y lies outside [0, 1]",
+  E_DIVERGED = "training produced a non-finite loss or parameter",
+  E_OUTPUT = "the output path is refused (a fixture, or under shared_fixtures/)",
+  E_CHECKOUT = "the command needs the source tree: run it in a clone of the repository"
+)
+
+#' The fixture files in a directory
+#'
+#' @param directory A directory, such as the repository's `shared_fixtures/`.
+#' @return Every `*.json` file in it except the JSON Schemas, sorted.
+#' @export
+fixture_paths <- function(directory) {
+  paths <- sort(list.files(directory, pattern = "\\.json$", full.names = TRUE), method = "radix")
+  paths[!endsWith(basename(paths), "schema.json")]
+}
+
+#' Paths to the fixtures installed with twinnet
+#'
+#' twinnet ships the fixtures shared by its Python and R twins (the
+#' repository's `shared_fixtures/`) in its `extdata` folder. Like
+#' `readr::readr_example()`: called without a name it lists them; with a name
+#' it returns that fixture's installed path.
+#'
+#' @param name `NULL` (the default) to list the fixtures, or one fixture's
+#'   name, such as `"article"` (a character string).
+#' @return A character vector of fixture names, or one file path.
+#' @export
+#' @examples
+#' twinnet_example()
+#' twinnet_example("article")
+twinnet_example <- function(name = NULL) {
+  dir <- system.file("extdata", package = "twinnet", mustWork = TRUE)
+  names <- sub("\\.json$", "", basename(fixture_paths(dir)))
+  if (is.null(name)) return(names)
+  if (!is_string(name) || !name %in% names) {
+    fixture_error("E_IO", "no packaged fixture named ", if (is_string(name)) sQuote(name, FALSE) else kind(name),
+                  "; the packaged fixtures are: ", paste(names, collapse = ", "))
+  }
+  file.path(dir, paste0(name, ".json"))
+}
 
 #' Read and check a fixture
 #'
@@ -35,10 +86,9 @@ max_layers <- 16 # layered variant
 #'   parameters as numeric matrices in their documented shapes.
 #' @export
 #' @examples
-#' \dontrun{
-#' fixture <- read_fixture("shared_fixtures/article.json")
+#' fixture <- read_fixture(twinnet_example("article"))
 #' dim(fixture$init$wh)
-#' }
+#' fixture$hyper$lr
 read_fixture <- function(path) {
   check_fixture(load_json(path))
 }
@@ -51,7 +101,7 @@ read_fixture <- function(path) {
 #'
 #' @inheritParams read_fixture
 #' @return The parsed JSON: named lists for objects, unnamed lists for arrays.
-#' @export
+#' @keywords internal
 load_json <- function(path) {
   size <- file.size(path)
   if (is.na(size) || dir.exists(path)) {
@@ -66,7 +116,8 @@ load_json <- function(path) {
   }
   text <- rawToChar(raw)
   if (!validUTF8(text)) fixture_error("E_ENCODING", path, ": not UTF-8 text")
-  if (grepl("(?<!\\\\)(?:\\\\\\\\)*\\\\u0000", text, perl = TRUE)) { # an escaped NUL: jsonlite would cut the string there
+  # an escaped NUL: jsonlite would cut the string there
+  if (grepl("(?<!\\\\)(?:\\\\\\\\)*\\\\u0000", text, perl = TRUE)) {
     fixture_error("E_ENCODING", path, ": not UTF-8 text (a byte-order mark or a NUL byte)")
   }
   Encoding(text) <- "UTF-8"
@@ -85,7 +136,7 @@ load_json <- function(path) {
 #'
 #' @param fixture A fixture as parsed by [load_json()].
 #' @return The fixture with `data` and `init` as numeric matrices.
-#' @export
+#' @keywords internal
 check_fixture <- function(fixture) {
   if (!is_object(fixture)) fixture_error("E_SCHEMA", "(top level): expected an object, got ", kind(fixture))
   schema <- field(fixture, "schema", "schema")
@@ -123,7 +174,7 @@ check_fixture <- function(fixture) {
 #' @param d Number of features.
 #' @param hyper The fixture's checked `hyper` list.
 #' @return A named list of `c(rows, columns)`, in the order the parameters are drawn.
-#' @export
+#' @keywords internal
 param_shapes <- function(variant, d, hyper) {
   if (variant == "layered") {
     sizes <- c(d, unlist(hyper$neurons))
@@ -151,6 +202,11 @@ param_shapes <- function(variant, d, hyper) {
 #' @param epochs Number of epochs, a whole number >= 0.
 #' @return A list with `params`, `loss` and `output` (n x 1).
 #' @export
+#' @examples
+#' fixture <- read_fixture(twinnet_example("xor"))
+#' fit <- train_variant("article", fixture$data$X, fixture$data$y, fixture$init,
+#'                      fixture$hyper, epochs = 200)
+#' fit$loss[c(1, 200)]
 train_variant <- function(variant, X, y, params, hyper, epochs) {
   if (variant == "layered") {
     return(train_layered(X, y, params, unlist(hyper$activations), epochs, hyper$lr))
@@ -171,10 +227,13 @@ train_variant <- function(variant, X, y, params, hyper, epochs) {
 #'   `output`.
 #' @export
 #' @examples
-#' \dontrun{
-#' fit <- train_fixture("shared_fixtures/article.json")
+#' fit <- train_fixture(twinnet_example("article"))
 #' fit$params$wout
-#' }
+#' tail(fit$loss, 1)
+#'
+#' # the Python twin's result, shipped in the fixture: equal within 1e-12
+#' expected <- read_fixture(twinnet_example("article"))$expected
+#' max(abs(fit$params$wout - unlist(expected$params$wout)))
 train_fixture <- function(path, epochs = NULL) {
   fixture <- read_fixture(path)
   hyper <- fixture$hyper
@@ -207,10 +266,9 @@ train_fixture <- function(path, epochs = NULL) {
 #'   `title`, `name`, `shape` and `values` (a matrix).
 #' @export
 #' @examples
-#' \dontrun{
-#' trace <- trace_fixture("shared_fixtures/article.json")
+#' trace <- trace_fixture(twinnet_example("stepwise"))
+#' trace$quantities[[5]]$name
 #' trace$quantities[[5]]$values
-#' }
 trace_fixture <- function(path, epoch = 1) {
   fixture <- read_fixture(path)
   if (!is_whole(epoch, 1, max_epochs)) {
@@ -244,7 +302,7 @@ trace_fixture <- function(path, epoch = 1) {
 #'
 #' @param path Where a result would be written.
 #' @return `path`, invisibly, when it may be written.
-#' @export
+#' @keywords internal
 check_output_path <- function(path) {
   if (!dir.exists(dirname(path))) fixture_error("E_OUTPUT", path, ": cannot write: No such directory")
   parent <- normalizePath(dirname(path), mustWork = FALSE)
@@ -270,12 +328,36 @@ check_output_path <- function(path) {
 #' @param path Where to write.
 #' @return `path`, invisibly.
 #' @export
+#' @examples
+#' fit <- train_fixture(twinnet_example("xor"), epochs = 10)
+#' path <- tempfile(fileext = ".json")
+#' write_result(fit, path)
+#' readLines(path, n = 4)
+#' unlink(path)
 write_result <- function(result, path) {
   check_output_path(path)
+  text <- dumps(result)
+  tmp <- tempfile(paste0(".", basename(path), "."), tmpdir = dirname(path), fileext = ".tmp")
+  on.exit(unlink(tmp))
+  writeLines(text, tmp, sep = "")
+  if (!file.rename(tmp, path)) stop("cannot write ", path, call. = FALSE)
+  invisible(path)
+}
+
+#' Deterministic JSON text of a result
+#'
+#' What [write_result()] writes: one key a line, matrices one row a line,
+#' every double as `sprintf("%.17g")`, which reads back bit-exactly. (The
+#' Python twin's `dumps()` writes any document; R only writes results.)
+#'
+#' @param result A list from [train_fixture()].
+#' @return The JSON text, one string ending in a newline.
+#' @export
+dumps <- function(result) {
   params <- vapply(names(result$params), function(name) {
     paste0("    \"", name, "\": ", json_rows(result$params[[name]], "      "))
   }, character(1))
-  text <- paste0(
+  paste0(
     "{\n",
     "  \"schema\": ", json_string(result$schema), ",\n",
     "  \"fixture\": ", json_string(result$fixture), ",\n",
@@ -285,11 +367,6 @@ write_result <- function(result, path) {
     "  \"output\": ", json_rows(result$output, "    "), "\n",
     "}\n"
   )
-  tmp <- tempfile(paste0(".", basename(path), "."), tmpdir = dirname(path), fileext = ".tmp")
-  on.exit(unlink(tmp))
-  writeLines(text, tmp, sep = "")
-  if (!file.rename(tmp, path)) stop("cannot write ", path, call. = FALSE)
-  invisible(path)
 }
 
 check_converging <- function(loss, params) {
@@ -430,11 +507,11 @@ as_matrix <- function(mapping, key, field, shape = NULL) {
       }
     }
   }
-  matrix <- matrix(as.double(unlist(rows)), nrow = length(rows), byrow = TRUE)
-  if (!is.null(shape) && !identical(dim(matrix), as.integer(shape))) {
-    fixture_error("E_SHAPE", field, ": expected ", shape[1], "x", shape[2], ", got ", nrow(matrix), "x", ncol(matrix))
+  values <- matrix(as.double(unlist(rows)), nrow = length(rows), byrow = TRUE)
+  if (!is.null(shape) && !identical(dim(values), as.integer(shape))) {
+    fixture_error("E_SHAPE", field, ": expected ", shape[1], "x", shape[2], ", got ", nrow(values), "x", ncol(values))
   }
-  matrix
+  values
 }
 
 json_string <- function(x) jsonlite::toJSON(x, auto_unbox = TRUE)

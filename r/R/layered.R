@@ -1,7 +1,7 @@
 # The Layer-class network: layers as objects, tanh or sigmoid, log-loss.
 #
 # This is the network of "Writing Python Code for Neural Networks from
-# Scratch" (seed text 001). Its twin is python/twinnet/layered.py: the same
+# Scratch" (a blog post of 24 April 2020). Its twin is python/twinnet/layered.py: the same
 # functions in the same order, with the steps numbered identically.
 #
 # Inside, samples are columns, as in the article (the fixture stores X as
@@ -79,6 +79,11 @@ activation_functions <- list(
 #' @return A list with `params`, `loss` (the mean log-loss of each epoch's
 #'   forward pass, before its update) and `output` (n x 1).
 #' @export
+#' @examples
+#' fixture <- read_fixture(twinnet_example("layered-xor"))
+#' fit <- train_layered(fixture$data$X, fixture$data$y, fixture$init,
+#'                      unlist(fixture$hyper$activations), epochs = 500, lr = fixture$hyper$lr)
+#' round(fit$output, 2)
 train_layered <- function(X, y, params, activations, epochs, lr) {
   # Step 0: the network, a list of layers, and the data with samples as columns
   x <- t(X)

@@ -13,7 +13,8 @@
 # epoch computes them, and a test checks every number and title against the
 # markers of both twins. The loss has no marker of its own in the article and
 # the walk-through: it is listed under Step 5, the error at the output, whose
-# half mean square it is. Every value is a matrix (a number is 1 x 1), in the
+# half mean square it is. The Layer-class network's Step 4 (predictions) is the
+# output of the network as this epoch's update leaves it. Every value is a matrix (a number is 1 x 1), in the
 # twin's own layout: the walk-through and the Layer-class network hold samples
 # as columns.
 
@@ -44,12 +45,12 @@ stepwise_steps <- list(
   step_row(3, "hidden layer activations", "hiddenLayer_activations"),
   step_row(4, "output layer linear transform and output", c("outputLayer_linearTransform", "output")),
   step_row(5, "rate of change of error w.r.t. output", c("loss", "error_wrt_output")),
-  step_row(6, "rate of change of output w.r.t. Z2", "output_wrt_outputLayer_LinearTransform"),
+  step_row(6, "rate of change of output w.r.t. Z2", "output_wrt_outputLayer_linearTransform"),
   step_row(7, "rate of change of Z2 w.r.t. weights between hidden and output layer",
-           "outputLayer_LinearTransform_wrt_weights_hidden_output"),
+           "outputLayer_linearTransform_wrt_weights_hidden_output"),
   step_row(8, "rate of change of error w.r.t. weights between hidden and output layer",
            "error_wrt_weights_hidden_output"),
-  step_row(9, "rates of change of Z2 w.r.t. H", c("outputLayer_LinearTransform_wrt_hiddenLayer_activations",
+  step_row(9, "rates of change of Z2 w.r.t. H", c("outputLayer_linearTransform_wrt_hiddenLayer_activations",
                                                   "hiddenLayer_activations_wrt_hiddenLayer_linearTransform",
                                                   "hiddenLayer_linearTransform_wrt_weights_input_hidden")),
   step_row(10, "rate of change of error w.r.t. weights between input and hidden layer",
@@ -62,7 +63,8 @@ layered_steps <- list(
   step_row(1, "feed forward through every layer", c("layer{k}.Z", "layer{k}.A")),
   step_row(2, "cost", "cost"),
   step_row(3, "backpropagation", c("dA", "layer{k}.dZ", "layer{k}.dW", "layer{k}.db", "layer{k}.dA1",
-                                   "updated.W{k}", "updated.b{k}"))
+                                   "updated.W{k}", "updated.b{k}")),
+  step_row(4, "predictions of the trained network", "output")
 )
 step_tables <- list(article = article_steps, stepwise = stepwise_steps, layered = layered_steps)
 
@@ -140,6 +142,7 @@ trace_layered <- function(X, y, params, activations, lr, epoch) {
     quantities[[paste0("updated.W", k)]] <- layer$W
     quantities[[paste0("updated.b", k)]] <- layer$b
   }
+  quantities$output <- t(feedforward_all(lyr, x))
   quantities
 }
 
@@ -178,10 +181,18 @@ step_names <- function(variant, layers = 0) {
   rows
 }
 
-# Call fn(...); returns its result and its local variables as they were when
-# it returned: a copy of fn whose body first registers, with on.exit, a
-# handler that keeps the frame. The copy keeps fn's environment, so a Layer
-# method still updates its own fields with <<-.
+#' Call a function and keep its local variables
+#'
+#' Calls `fn(...)` and returns its result and its local variables as they were
+#' when it returned: through a copy of `fn` whose body first registers, with
+#' `on.exit()`, a handler that keeps the frame. The copy keeps `fn`'s
+#' environment, so a [Layer] method still updates its own fields with `<<-`.
+#'
+#' @param fn A function (or a Layer method).
+#' @param ... Its arguments.
+#' @return A list with `result` and `locals` (the numeric locals, by name).
+#' @keywords internal
+#' @noRd
 call_keeping_locals <- function(fn, ...) {
   kept <- new.env()
   keeping <- fn

@@ -21,5 +21,12 @@
 #' Bad fixtures stop with an error of class `"twinnet_fixture_error"` whose
 #' message names the offending JSON field.
 #'
+#' The fixtures shared with the Python twin are installed with the package:
+#' [twinnet_example()] lists them and returns their paths. To train on your own
+#' data, make initial parameters with [init_params()], train with
+#' [train_variant()] and predict with [predict_variant()]. The vignette,
+#' `vignette("twinnet")`, walks through one fixture end to end.
+#'
 #' @keywords internal
+#' @importFrom methods new setRefClass
 "_PACKAGE"

@@ -4,9 +4,8 @@ matrix(unlist(rows), nrow = length(rows)) does without byrow = TRUE (numpy:
 order="F").  A square matrix comes out transposed, any other scrambled; a
 1 x h or h x 1 bias comes out right."""
 
-import numpy as np
-
 import article_port
+import numpy as np
 
 
 def column_by_column(matrix):

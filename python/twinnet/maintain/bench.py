@@ -22,6 +22,8 @@ variant has none).  The result is ``out/bench.json`` (see :data:`ROW_KEYS`),
 ``out/bench.png`` and a table on stdout.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import platform
@@ -30,7 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +58,7 @@ TARGET_MEMORY = 3.0
 class Settings:
     """How long and how often to measure."""
 
-    def __init__(self, quick=False):
+    def __init__(self, quick: bool = False) -> None:
         self.quick = quick
         self.min_seconds = 0.01 if quick else 0.3
         self.repeats = 1 if quick else 5
@@ -64,7 +68,7 @@ class Settings:
 
 # The cases --------------------------------------------------------------------------------
 
-def fixture_case(path):
+def fixture_case(path: str | Path) -> dict[str, Any]:
     """A shipped fixture as a case: its data, initial parameters and hyperparameters."""
     fixture = fixtures.read_fixture(path)
     hyper = fixture["hyper"]
@@ -75,7 +79,7 @@ def fixture_case(path):
             "lr": float(hyper["lr"]), "activations": list(hyper.get("activations", []))}
 
 
-def synthetic_case(n, d=SYNTHETIC_D, h=SYNTHETIC_H, seed=SEED):
+def synthetic_case(n: int, d: int = SYNTHETIC_D, h: int = SYNTHETIC_H, seed: int = SEED) -> dict[str, Any]:
     """Article-variant data of any size: X standard normal, y from a random
     teacher network, weights uniform in ±1/√fan-in, and lr 0.5/n (the
     article's gradient is a sum over the n samples)."""
@@ -89,7 +93,7 @@ def synthetic_case(n, d=SYNTHETIC_D, h=SYNTHETIC_H, seed=SEED):
             "X": X, "y": y, "params": params, "lr": 0.5 / n, "activations": []}
 
 
-def loop_arrays_mib(case):
+def loop_arrays_mib(case: dict[str, Any]) -> float:
     """What the article loop cannot do without, in MiB: the data X (n×d) and
     y (n×1); the hidden activations H and the hidden delta (n×h each), kept
     from the forward pass for the backward pass; the output and its delta
@@ -101,7 +105,8 @@ def loop_arrays_mib(case):
 
 # Writing the data for the workers ----------------------------------------------------------
 
-def write_spec(case, implementation, directory, epochs, min_seconds, repeats):
+def write_spec(case: dict[str, Any], implementation: str, directory: str | Path, epochs: int, min_seconds: float,
+               repeats: int) -> Path:
     """The case's arrays as raw float64 files (C order for Python, Fortran
     order for R) and the JSON spec both workers read; returns the spec path."""
     directory = Path(directory)
@@ -127,7 +132,7 @@ def write_spec(case, implementation, directory, epochs, min_seconds, repeats):
 
 # The workers ----------------------------------------------------------------------------------
 
-def proc_status(field):
+def proc_status(field: str) -> int | None:
     """A number from /proc/self/status (kB for memory fields), or None."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -138,7 +143,8 @@ def proc_status(field):
     return None
 
 
-def calibrated_runs(run, epochs, min_seconds, repeats):
+def calibrated_runs(run: Callable[[int], float], epochs: int, min_seconds: float,
+                    repeats: int) -> tuple[int, list[float]]:
     """Grow ``epochs`` until one run lasts ``min_seconds`` (those runs warm
     up), run once more to warm up, then ``repeats`` times; returns (epochs,
     seconds of each timed run)."""
@@ -154,7 +160,7 @@ def calibrated_runs(run, epochs, min_seconds, repeats):
     return epochs, [run(epochs) for _ in range(repeats)]
 
 
-def worker(spec_path, result_path):
+def worker(spec_path: str | Path, result_path: str | Path) -> None:
     """The Python side of one measurement: read the spec and the data, time
     the training, write the result JSON."""
     from .. import fast
@@ -163,7 +169,7 @@ def worker(spec_path, result_path):
     spec = json.loads(Path(spec_path).read_text())
     started = time.perf_counter()
 
-    def read(matrix):
+    def read(matrix: dict[str, Any]) -> np.ndarray:
         return np.fromfile(matrix["python"], dtype="<f8").reshape(matrix["rows"], matrix["cols"])
 
     X, y = read(spec["X"]), read(spec["y"])
@@ -172,20 +178,23 @@ def worker(spec_path, result_path):
     load_seconds = time.perf_counter() - started
     train = fast.train_variant_fast if spec["implementation"] == "fast" else fixtures.train_variant
 
-    def run(epochs):
+    def run(epochs: int) -> float:
         with np.errstate(over="ignore", invalid="ignore"):  # as train_fixture does
             start = time.perf_counter()
             train(spec["variant"], X, y, params, hyper, epochs)
             return time.perf_counter() - start
 
     epochs, seconds = calibrated_runs(run, spec["epochs"], spec["min_seconds"], spec["repeats"])
+    peak = proc_status("VmHWM")
+    if baseline is None or peak is None:
+        raise RuntimeError("the bench worker reads its memory from /proc/self/status, which this system lacks")
     result = {"epochs": epochs, "seconds": seconds, "load_seconds": load_seconds,
-              "baseline_mb": baseline / 1024, "peak_mb": proc_status("VmHWM") / 1024,
+              "baseline_mb": baseline / 1024, "peak_mb": peak / 1024,
               "threads": proc_status("Threads")}
     Path(result_path).write_text(json.dumps(result))
 
 
-def r_worker():
+def r_worker() -> Path:
     """The R worker script: the checkout's ``r/inst/maintain/bench.R``, else the
     copy installed with the R package (``system.file("maintain", "bench.R")``)."""
     root = resources.find_checkout()
@@ -199,7 +208,7 @@ def r_worker():
     return Path(found.stdout.strip())
 
 
-def run_worker(language, spec_path):
+def run_worker(language: str, spec_path: str | Path) -> dict[str, Any]:
     """Run one worker in a process of its own; returns its result dict."""
     result_path = Path(spec_path).with_name(f"result-{language}.json")
     if language == "python":
@@ -214,7 +223,8 @@ def run_worker(language, spec_path):
     return json.loads(result_path.read_text())
 
 
-def measure(case, implementation, directory, settings):
+def measure(case: dict[str, Any], implementation: str, directory: str | Path,
+            settings: Settings) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Time one case with one implementation in both languages, with the same
     number of epochs; returns (row, details, the R worker's result)."""
     py = run_worker("python", write_spec(case, implementation, directory, 1, settings.min_seconds, settings.repeats))
@@ -243,7 +253,7 @@ def measure(case, implementation, directory, settings):
 
 # Start-up and the machine -----------------------------------------------------------------------
 
-def startup_seconds(settings):
+def startup_seconds(settings: Settings) -> dict[str, float]:
     """Median wall time to start each language with twinnet loaded."""
     commands = {"python": ([sys.executable, "-c", "import numpy, twinnet.fast"], None),
                 "r": (["Rscript", "-e", "suppressPackageStartupMessages(library(twinnet))"],
@@ -259,12 +269,12 @@ def startup_seconds(settings):
     return startup
 
 
-def machine(r_info, threads):
+def machine(r_info: dict[str, Any], threads: dict[str, Any]) -> dict[str, Any]:
     """What the figures were measured on: CPU, cores, memory, versions, BLAS
     on each side and their threads, and the OpenBLAS variables set here."""
     from . import doctor
 
-    cpuinfo = {}
+    cpuinfo: dict[str, str] = {}
     for line in _read_lines("/proc/cpuinfo"):
         key, _, value = line.partition(":")
         cpuinfo.setdefault(key.strip(), value.strip())
@@ -275,68 +285,41 @@ def machine(r_info, threads):
                     if line.startswith("PRETTY_NAME=")), platform.platform())
     blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
     r_blas = os.path.realpath(r_info["blas"])
+    numpy_openblas, r_openblas = doctor.openblas_runtime(), doctor.openblas_runtime(r_blas)
     return {
         "cpu": cpu, "cpu_family_model": f"{cpuinfo.get('cpu family', '?')}/{cpuinfo.get('model', '?')}",
         "cpu_simd": [flag for flag in ("sse2", "avx2", "fma", "avx512f") if flag in flags],
         "cores": os.cpu_count(), "memory_gib": round(memory / MIB, 1), "os": os_name,
         "python": platform.python_version(), "numpy": np.__version__,
         "numpy_blas": f"{blas.get('name', '?')} {blas.get('version', '')}".strip(),
-        "numpy_blas_runtime": doctor._openblas_runtime(),
-        "numpy_blas_threads": _numpy_blas_threads(),
+        "numpy_blas_runtime": None if numpy_openblas is None else str(numpy_openblas),
+        "numpy_blas_threads": None if numpy_openblas is None else numpy_openblas.threads,
         "python_process_threads": threads["python"],
         "r": r_info["r_version"], "r_blas": f"{r_blas} ({doctor.blas_kind(r_blas)})",
-        "r_blas_runtime": _openblas_runtime_of(r_blas),
+        "r_blas_runtime": None if r_openblas is None else str(r_openblas),
         "r_lapack": r_info["lapack"], "r_process_threads": threads["r"],
         "environment": {name: os.environ.get(name) for name in
                         ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")},
     }
 
 
-def _read_lines(path):
+def _read_lines(path: str | Path) -> list[str]:
     try:
         return Path(path).read_text().splitlines()
     except OSError:
         return []
 
 
-def _openblas_runtime_of(path):
-    """The kernels and threads an OpenBLAS library picks here (loaded through
-    ctypes, as R's process loads it), or None for another BLAS."""
-    import ctypes
-
-    try:
-        library = ctypes.CDLL(path)
-        corename, threads = library.openblas_get_corename, library.openblas_get_num_threads
-    except (OSError, AttributeError):
-        return None
-    corename.restype = ctypes.c_char_p
-    return f"OpenBLAS, kernels for {corename().decode()}, {threads()} threads"
-
-
-def _numpy_blas_threads():
-    """The thread count of numpy's bundled OpenBLAS, asked through ctypes."""
-    import ctypes
-    import glob
-
-    for path in glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*")):
-        library = ctypes.CDLL(path)
-        for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads"):
-            function = getattr(library, name, None)
-            if function is not None:
-                return int(function())
-    return None
-
-
 # Targets, table, plot -------------------------------------------------------------------------------
 
-def targets(rows, details):
+def targets(rows: list[dict[str, Any]], details: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each target of issue 6 against the fast paths: what was measured, met or
     not, and by how much it misses."""
     fast = {row["case"].rsplit("/", 1)[0]: row for row in rows if row["case"].endswith("/fast")}
     extra = {item["case"]: item for item in details}
     checks = []
 
-    def check(name, value, limit, unit=""):
+    def check(name: str, value: float, limit: float, unit: str = "") -> None:
         checks.append({"target": name, "measured": round(value, 3), "limit": limit, "met": bool(value <= limit),
                        "miss": None if value <= limit else f"{value / limit:.2f}x the limit{unit}"})
 
@@ -363,7 +346,7 @@ def targets(rows, details):
     return checks
 
 
-def table(rows):
+def table(rows: list[dict[str, Any]]) -> str:
     """The rows as a Markdown table (also readable in a terminal)."""
     header = ("| case | n×d, h | epochs | Python µs/epoch | R µs/epoch | R/Python | Python ns/sample-epoch "
               "| R ns/sample-epoch | peak MiB Python, R |")
@@ -372,26 +355,27 @@ def table(rows):
         lines.append(f"| {row['case']} | {row['n']}×{row['d']}, {row['h']} | {row['epochs']} "
                      f"| {_figure(row['python_us_per_epoch'])} | {_figure(row['r_us_per_epoch'])} "
                      f"| {row['r_over_python']:.2f} | {_figure(row['python_ns_per_sample_epoch'])} "
-                     f"| {_figure(row['r_ns_per_sample_epoch'])} | {row['python_peak_mb']:.0f}, {row['r_peak_mb']:.0f} |")
+                     f"| {_figure(row['r_ns_per_sample_epoch'])} "
+                     f"| {row['python_peak_mb']:.0f}, {row['r_peak_mb']:.0f} |")
     return "\n".join(lines)
 
 
-def _figure(value):
+def _figure(value: float) -> str:
     """Three significant figures, without an exponent."""
     if value >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}"
 
 
-def plot(rows, target):
+def plot(rows: list[dict[str, Any]], target: str | Path) -> Path:
     """Log-log µs per epoch against n for the synthetic cases, both languages,
     reference and fast path; returns the PNG path."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..reading.plots import save_figure
 
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    figure = Figure(figsize=(7, 4.5))
+    axes = figure.subplots()
     styles = {("python", "fast"): ("C0", "-", "o"), ("r", "fast"): ("C3", "-", "s"),
               ("python", "reference"): ("C0", ":", "o"), ("r", "reference"): ("C3", ":", "s")}
     for (language, implementation), (color, line, marker) in styles.items():
@@ -399,7 +383,7 @@ def plot(rows, target):
                         if row["case"].startswith("synthetic-") and row["case"].endswith("/" + implementation))
         if points:
             label = f"{'Python (numpy)' if language == 'python' else 'R (base R)'}, {implementation}"
-            axes.plot(*zip(*points), color=color, linestyle=line, marker=marker, label=label)
+            axes.plot(*zip(*points, strict=True), color=color, linestyle=line, marker=marker, label=label)
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel(f"n (samples; d = {SYNTHETIC_D}, h = {SYNTHETIC_H})")
@@ -407,17 +391,13 @@ def plot(rows, target):
     axes.set_title("twinnet · article network: training time per epoch")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    figure.tight_layout()
-    figure.savefig(target, dpi=110)
-    plt.close(figure)
-    return target
+    return save_figure(figure, target)
 
 
 # The command ----------------------------------------------------------------------------------------
 
-def run(out_dir=Path("out"), quick=False, fixture_dir=None, log=print):
+def run(out_dir: str | Path = Path("out"), quick: bool = False, fixture_dir: str | Path | None = None,
+        log: Callable[[str], object] = print) -> dict[str, Any]:
     """Measure every case, write ``bench.json`` and ``bench.png`` in
     ``out_dir``; returns the document."""
     rbridge.r_package()  # says what to install when R or the R package is missing
@@ -438,6 +418,7 @@ def run(out_dir=Path("out"), quick=False, fixture_dir=None, log=print):
                 log(f"  {row['case']:<28} Python {_figure(row['python_us_per_epoch']):>8} µs/epoch   "
                     f"R {_figure(row['r_us_per_epoch']):>8} µs/epoch   R/Python {row['r_over_python']:.2f}")
     threads = {"python": details[-1]["python_threads"], "r": details[-1]["r_threads"]}
+    assert r_info is not None  # the article fixture (or every fixture) was measured
     document = {"machine": machine(r_info, threads), "rows": rows, "startup": startup_seconds(settings),
                 "targets": targets(rows, details), "details": details,
                 "settings": {"quick": quick, "min_seconds": settings.min_seconds, "repeats": settings.repeats}}
@@ -448,7 +429,7 @@ def run(out_dir=Path("out"), quick=False, fixture_dir=None, log=print):
     return document
 
 
-def report(document):
+def report(document: dict[str, Any]) -> list[str]:
     """The lines the command prints after measuring."""
     m = document["machine"]
     lines = [f"Machine: {m['cpu']} (family/model {m['cpu_family_model']}, {' '.join(m['cpu_simd'])}), "

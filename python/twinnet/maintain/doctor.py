@@ -9,6 +9,8 @@ part and the operations that caused it.  It ends with the final difference in
 ULP and a few sentences saying which causes explain it.
 """
 
+from __future__ import annotations
+
 import ctypes
 import ctypes.util
 import glob
@@ -18,16 +20,24 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import article, fixtures, parity, rbridge
 
-FIXTURE = Path("shared_fixtures/article.json")
+FIXTURE = fixtures.example("article")
 EXP_GRID = np.linspace(-40.0, 40.0, 200_001)  # every sigmoid input that does not saturate, and more
 REPLAY_EPOCHS = 50
 FIRST_DIFFERENCE_LIMIT = 500
 WIDTH = 100  # the explanation's line width
+READING = (
+    "How to read the differences: |Δ| is the absolute difference between the Python and the R double, ULP "
+    "the number of doubles between them (units in the last place). Rounding shows in ULP, not in |Δ|: one ULP "
+    "is 2.2e-16 for values near 1 but 32 for exp(40) = 2.4e17, so the exp probe's large max |Δ| (up to 3.2e+01) "
+    "is one rounding step of a large value, not an error. The 1e-12 tolerance is absolute and applies to the "
+    "trained parameters, loss and output, whose values are near 1, where 1e-12 is about 4500 ULP.")
 
 CAUSES = {
     "products": "matrix products (@ vs %*%, crossprod)",
@@ -49,7 +59,7 @@ class Probe:
     max_abs: float = 0.0
     first_epoch: int = 0  # the first epoch with a difference, 0 if none
 
-    def add(self, epoch, python, r):
+    def add(self, epoch: int, python: ArrayLike, r: ArrayLike) -> bool:
         """Count one comparison; returns whether any element differs."""
         python = np.asarray(python, dtype=float)
         r = np.asarray(r, dtype=float).reshape(python.shape)
@@ -63,17 +73,17 @@ class Probe:
         return bool(ulps.any())
 
     @property
-    def fraction(self):
+    def fraction(self) -> float:
         return self.differing / self.total if self.total else 0.0
 
-    def line(self):
+    def line(self) -> str:
         first = f", first in epoch {self.first_epoch}" if self.first_epoch else ""
         return (f"{self.name:<38} {self.differing:>6} of {self.total:<6} differ ({self.fraction:6.2%}), "
                 f"max {self.max_ulp} ULP, max |Δ| {self.max_abs:.1e}{first}")
 
 
 @dataclass
-class Divergence:
+class Parting:
     """Where the two twins' parameters first part, and why."""
 
     epoch: int = 0          # the first epoch after which they differ (0: not within the limit)
@@ -85,7 +95,7 @@ class Divergence:
 
 # Versions and linear algebra ----------------------------------------------------------------
 
-def r_eval(expression):
+def r_eval(expression: str) -> Any:
     """The value of a fixed R expression (never built from data)."""
     rbridge.r_package()
     from rpy2 import robjects
@@ -93,7 +103,7 @@ def r_eval(expression):
     return robjects.r(expression)
 
 
-def r_base(function_name, *args):
+def r_base(function_name: str, *args: Any) -> np.ndarray:
     """Call a base-R function on numpy arrays; returns a numpy array."""
     rbridge.r_package()
     from rpy2.robjects import baseenv, default_converter, numpy2ri
@@ -103,7 +113,7 @@ def r_base(function_name, *args):
         return np.asarray(baseenv[function_name](*args), dtype=float)
 
 
-def versions():
+def versions() -> list[tuple[str, str]]:
     """(name, version) of Python, numpy, R, rpy2 (with its cffi mode) and jsonlite."""
     import rpy2
     from rpy2 import situation
@@ -123,9 +133,9 @@ def versions():
     ]
 
 
-def numpy_linear_algebra():
+def numpy_linear_algebra() -> list[tuple[str, str]]:
     """What numpy was built with and runs on: BLAS, LAPACK, SIMD, OpenBLAS kernels."""
-    config = np.show_config(mode="dicts")
+    config: Any = np.show_config(mode="dicts")  # nested dicts; numpy types them too narrowly to .get() into
     lines = []
     for part in ("blas", "lapack"):
         info = config.get("Build Dependencies", {}).get(part, {})
@@ -135,31 +145,50 @@ def numpy_linear_algebra():
     simd = config.get("SIMD Extensions", {})
     lines.append(("numpy SIMD", f"baseline {' '.join(simd.get('baseline', []))}; "
                                 f"found {' '.join(simd.get('found', []))}"))
-    lines.append(("numpy BLAS at run time", _openblas_runtime()))
+    lines.append(("numpy BLAS at run time", str(openblas_runtime() or "unknown (no bundled OpenBLAS was found)")))
     return lines
 
 
-def _openblas_runtime():
-    """threadpoolctl's view if it is installed, else the bundled OpenBLAS's own corename."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        pass
-    else:
-        blas = [info for info in threadpool_info() if info.get("user_api") == "blas"]
-        return "; ".join(f"{info['internal_api']} {info.get('version')} {info.get('architecture')} "
-                         f"({info['num_threads']} threads)" for info in blas) or "none found"
-    for path in glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*")):
-        library = ctypes.CDLL(path)
-        for name in ("scipy_openblas_get_corename64_", "openblas_get_corename64_", "openblas_get_corename"):
-            function = getattr(library, name, None)
-            if function is not None:
-                function.restype = ctypes.c_char_p
-                return f"OpenBLAS, kernels for {function().decode()} ({os.path.basename(path)})"
-    return "unknown (threadpoolctl is not installed and no bundled OpenBLAS was found)"
+@dataclass(frozen=True)
+class OpenBLAS:
+    """What an OpenBLAS library picked on this machine, asked through ctypes."""
+
+    library: str   # the shared library's path
+    corename: str  # the kernels it chose for this CPU
+    threads: int
+
+    def __str__(self) -> str:
+        return f"OpenBLAS, kernels for {self.corename}, {self.threads} threads ({os.path.basename(self.library)})"
 
 
-def r_linear_algebra():
+def openblas_runtime(path: str | None = None) -> OpenBLAS | None:
+    """Ask an OpenBLAS library which kernels and how many threads it uses: numpy's
+    bundled one (``path`` None) or the library at ``path`` (R's BLAS, loaded as R's
+    process loads it).  None when it is not an OpenBLAS or none is found."""
+    candidates = [path] if path else sorted(glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs",
+                                                                   "*openblas*")))
+    for candidate in candidates:
+        try:
+            library = ctypes.CDLL(candidate)
+        except OSError:
+            continue
+        corename, threads = _openblas_function(library, "get_corename"), _openblas_function(library, "get_num_threads")
+        if corename is not None and threads is not None:
+            corename.restype = ctypes.c_char_p
+            return OpenBLAS(candidate, corename().decode(), int(threads()))
+    return None
+
+
+def _openblas_function(library: ctypes.CDLL, name: str) -> Any:
+    """``openblas_<name>`` under the prefixes and suffixes numpy's and Debian's builds use."""
+    for symbol in (f"scipy_openblas_{name}64_", f"openblas_{name}64_", f"openblas_{name}"):
+        function = getattr(library, symbol, None)
+        if function is not None:
+            return function
+    return None
+
+
+def r_linear_algebra() -> list[tuple[str, str]]:
     """The BLAS and LAPACK R is linked to, resolved through symlinks."""
     blas = str(r_eval('extSoftVersion()["BLAS"]')[0])
     lapack = str(r_eval("La_library()")[0])
@@ -167,12 +196,12 @@ def r_linear_algebra():
             ("R LAPACK", f"{_resolved(lapack)} (LAPACK {r_eval('La_version()')[0]})")]
 
 
-def _resolved(path):
+def _resolved(path: str) -> str:
     real = os.path.realpath(path)
     return path if real == path else f"{path} -> {real}"
 
 
-def blas_kind(path):
+def blas_kind(path: str) -> str:
     """A name for a BLAS library from its resolved path."""
     lowered = path.lower()
     for needle, kind in (("openblas", "OpenBLAS"), ("mkl", "Intel MKL"), ("atlas", "ATLAS"), ("blis", "BLIS"),
@@ -186,7 +215,7 @@ def blas_kind(path):
 
 # exp on a grid ----------------------------------------------------------------------------
 
-def exp_agreement(grid=EXP_GRID):
+def exp_agreement(grid: np.ndarray = EXP_GRID) -> tuple[Probe, Probe]:
     """Probes of numpy's exp and R's exp against the C library's exp, bitwise."""
     libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
     libm.exp.restype, libm.exp.argtypes = ctypes.c_double, [ctypes.c_double]
@@ -199,18 +228,19 @@ def exp_agreement(grid=EXP_GRID):
 
 # The article fixture, epoch by epoch --------------------------------------------------------
 
-def replay(path=FIXTURE, epochs=REPLAY_EPOCHS, limit=FIRST_DIFFERENCE_LIMIT):
+def replay(path: str | Path = FIXTURE, epochs: int = REPLAY_EPOCHS,
+           limit: int = FIRST_DIFFERENCE_LIMIT) -> tuple[dict[str, Probe], Parting]:
     """Train a fixture of the article variant epoch by epoch.  In each epoch,
     apply every operation that can round differently to the same inputs in
     both languages, as the twins write them; until the twins' parameters first
     differ, also run one epoch of each twin and compare.  Runs ``epochs``
     epochs, or on to the first difference (at most ``limit``).  Returns
-    (probes by cause, Divergence)."""
+    (probes by cause, Parting)."""
     fixture = fixtures.read_fixture(path)
     X, y, lr = fixture["data"]["X"], fixture["data"]["y"], fixture["hyper"]["lr"]
     params = {name: value.copy() for name, value in fixture["init"].items()}
     probes = {cause: Probe(name) for cause, name in CAUSES.items()}
-    found = Divergence()
+    found = Parting()
     for epoch in range(1, max(epochs, limit) + 1):
         if epoch > epochs and found.epoch:
             break
@@ -245,7 +275,7 @@ def _operations(epoch, X, y, params, probes):
 
 
 def _compare_epoch(epoch, X, y, lr, params, operations, found):
-    """One epoch of both twins from the same parameters: a Divergence whose
+    """One epoch of both twins from the same parameters: a Parting whose
     epoch is set when their updated parameters differ."""
     H, output = article.forward(X, params)
     descent = article.backward(X, y, params, H, output)
@@ -257,21 +287,21 @@ def _compare_epoch(epoch, X, y, lr, params, operations, found):
                       if not np.array_equal(params[name] + descent[name] * lr,
                                             np.asarray(r_updated[name]).reshape(params[name].shape)))
     if not differing:
-        return Divergence(quiet_epochs=found.quiet_epochs + bool(operations))
+        return Parting(quiet_epochs=found.quiet_epochs + bool(operations))
     forward = tuple(name for name, python, r in (("H_o", H, r_forward["H"]), ("O_o", output, r_forward["output"]))
                     if not np.array_equal(python, np.asarray(r).reshape(python.shape)))
-    return Divergence(epoch, differing, forward, tuple(operations), found.quiet_epochs)
+    return Parting(epoch, differing, forward, tuple(operations), found.quiet_epochs)
 
 
-def final_difference(path=FIXTURE):
+def final_difference(path: str | Path = FIXTURE) -> list[parity.Comparison]:
     """The parity comparisons of a full training run of the fixture."""
-    fixture = fixtures.read_fixture(path)
-    return parity.compare(fixture, fixtures.train_fixture(path), rbridge.train_fixture(path))
+    return parity.run([path])
 
 
 # The explanation --------------------------------------------------------------------------
 
-def explanation(numpy_exp, r_exp, probes, divergence, rows, r_blas):
+def explanation(numpy_exp: Probe, r_exp: Probe, probes: dict[str, Probe], parting: Parting,
+                rows: list[parity.Comparison], r_blas: str) -> list[str]:
     """A few plain sentences: which of the measured causes explain the difference."""
     products, sigmoid, sums, mean = (probes[cause] for cause in CAUSES)
     sentences = [_exp_sentence(numpy_exp, r_exp, sigmoid)]
@@ -291,7 +321,7 @@ def explanation(numpy_exp, r_exp, probes, divergence, rows, r_blas):
             f"on {sums.fraction:.1%} of values and the loss on {mean.fraction:.1%} of epochs (the loss is only "
             "reported; it does not feed the training). Where the terms cancel the sum is tiny, so a tiny absolute "
             f"difference ({sums.max_abs:.0e}) is many ULPs of it.")
-    sentences.append(_divergence_sentence(divergence))
+    sentences.append(_parting_sentence(parting))
     params = [row for row in rows if row.quantity not in ("loss", "output")]
     worst = max(params, key=lambda row: row.max_ulp)
     epochs = next(len(row.python) for row in rows if row.quantity == "loss")
@@ -315,27 +345,28 @@ def _exp_sentence(numpy_exp, r_exp, sigmoid):
             f"{r_exp.fraction:.1%} of the grid).")
 
 
-def _divergence_sentence(divergence):
-    if not divergence.epoch:
+def _parting_sentence(parting):
+    if not parting.epoch:
         return (f"The parameters stay bit-identical for the first {FIRST_DIFFERENCE_LIMIT} epochs: the roundings "
                 "above never survive the update that long.")
-    quiet = (f"In {divergence.quiet_epochs} earlier epochs some operation already differed, but adding lr·Δ to "
-             "the parameters rounded the difference away. " if divergence.quiet_epochs else "")
-    forward = (f"the forward passes already differ in {', '.join(divergence.forward)}"
-               if divergence.forward else "the forward passes agree")
-    operations = divergence.operations
+    quiet = (f"In {parting.quiet_epochs} earlier epochs some operation already differed, but adding lr·Δ to "
+             "the parameters rounded the difference away. " if parting.quiet_epochs else "")
+    forward = (f"the forward passes already differ in {', '.join(parting.forward)}"
+               if parting.forward else "the forward passes agree")
+    operations = parting.operations
     chain = (f"; the operations that round differently on the same inputs, in the order they run, are "
              f"{', '.join(operations)}, so the chain starts at {operations[0]}" if operations
              else "; none of the probed operations differs")
-    return (f"{quiet}The parameters first differ after epoch {divergence.epoch}, in "
-            f"{', '.join(divergence.params)}. In that epoch {forward}{chain}.")
+    return (f"{quiet}The parameters first differ after epoch {parting.epoch}, in "
+            f"{', '.join(parting.params)}. In that epoch {forward}{chain}.")
 
 
 # The report -------------------------------------------------------------------------------
 
-def report(path=FIXTURE):
+def report(path: str | Path = FIXTURE) -> list[str]:
     """The whole doctor report, as lines."""
     lines = ["twinnet doctor: why Python and R agree to 1e-12 but not bit for bit", ""]
+    lines += textwrap.wrap(READING, width=WIDTH) + [""]
     lines += _section("Versions", versions())
     r_algebra = r_linear_algebra()
     lines += _section("Linear algebra", numpy_linear_algebra() + r_algebra)
@@ -344,16 +375,16 @@ def report(path=FIXTURE):
               f"{EXP_GRID.size} points evenly spaced in [{EXP_GRID[0]:g}, {EXP_GRID[-1]:g}], compared bitwise "
               "with the C library's exp called through ctypes",
               numpy_exp.line(), r_exp.line(), ""]
-    probes, divergence = replay(path)
-    epochs = max(REPLAY_EPOCHS, divergence.epoch)
+    probes, parting = replay(path)
+    epochs = max(REPLAY_EPOCHS, parting.epoch)
     lines += [f"== {path}, operation by operation (first {epochs} epochs, the same inputs in both languages)"]
     lines += [probe.line() for probe in probes.values()]
-    lines += [f"parameters first differ after epoch {divergence.epoch} ({', '.join(divergence.params)})"
-              if divergence.epoch else f"parameters bit-identical for {FIRST_DIFFERENCE_LIMIT} epochs", ""]
+    lines += [f"parameters first differ after epoch {parting.epoch} ({', '.join(parting.params)})"
+              if parting.epoch else f"parameters bit-identical for {FIRST_DIFFERENCE_LIMIT} epochs", ""]
     rows = final_difference(path)
     lines += _final_lines(path, rows) + ["== Why"]
     blas = r_algebra[0][1].rsplit("(", 1)[-1].rstrip(")")
-    for sentence in explanation(numpy_exp, r_exp, probes, divergence, rows, blas):
+    for sentence in explanation(numpy_exp, r_exp, probes, parting, rows, blas):
         lines += textwrap.wrap(sentence, width=WIDTH, subsequent_indent="  ")
     return lines
 
@@ -369,12 +400,12 @@ def _final_lines(path, rows):
             ""]
 
 
-def _section(title, pairs):
+def _section(title: str, pairs: list[tuple[str, str]]) -> list[str]:
     width = max(len(name) for name, _ in pairs)
     return [f"== {title}"] + [f"{name:<{width}}  {value}" for name, value in pairs] + [""]
 
 
-def main(path=FIXTURE):
+def main(path: str | Path = FIXTURE) -> int:
     """Print the report; returns the exit status."""
     print("\n".join(report(path)))
     return 0

@@ -12,12 +12,17 @@ sampled: every epoch up to ``dense``, then every k-th epoch, k chosen so that
 there are at most ``points`` samples in all, and always the last epoch.
 """
 
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .. import fixtures, rbridge
+from ..types import Params
 
 DENSE = 100
 POINTS = 400
@@ -35,16 +40,16 @@ class Drift:
     largest: np.ndarray
     step: int
     dense: int
-    python: dict
-    r: dict
+    python: Params
+    r: Params
 
     @property
-    def sampled(self):
+    def sampled(self) -> bool:
         """Whether some epochs were skipped."""
         return self.step > 1
 
 
-def sample_epochs(epochs, dense=DENSE, points=POINTS):
+def sample_epochs(epochs: int, dense: int = DENSE, points: int = POINTS) -> tuple[list[int], int]:
     """The epochs to compare, and the step k after the first ``dense``."""
     dense = min(dense, epochs)
     step = max(1, math.ceil((epochs - dense) / max(1, points - dense)))
@@ -54,16 +59,14 @@ def sample_epochs(epochs, dense=DENSE, points=POINTS):
     return sampled, step
 
 
-def train_chunk(language, variant, X, y, params, hyper, epochs):
+def train_chunk(language: str, variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: dict[str, Any],
+                epochs: int) -> Params:
     """``epochs`` more epochs from ``params`` in one language; the new params."""
-    if language == "python":
-        return fixtures.train_variant(variant, X, y, params, hyper, epochs)[0]
-    result = rbridge.call("train_variant", variant, X, y, rbridge.to_r_list(params),
-                          rbridge.to_r_list(hyper), int(epochs))
-    return {name: np.asarray(result["params"][name], dtype=float).reshape(params[name].shape) for name in params}
+    train = fixtures.train_variant if language == "python" else rbridge.train_variant
+    return train(variant, X, y, params, hyper, epochs)[0]
 
 
-def parameter_drift(path, epochs=None, dense=DENSE, points=POINTS):
+def parameter_drift(path: str | Path, epochs: int | None = None, dense: int = DENSE, points: int = POINTS) -> Drift:
     """Train a fixture in both languages chunk by chunk and measure the drift."""
     fixture = fixtures.read_fixture(path)
     X, y, hyper, variant = fixture["data"]["X"], fixture["data"]["y"], fixture["hyper"], fixture["variant"]

@@ -10,22 +10,27 @@ The Python and the R tests both run every file: error parity, as the
 parity of weights.
 """
 
+from __future__ import annotations
+
 import copy
 import json
+from collections.abc import Callable
+from typing import Any
 
 from .. import fixtures
 
 RANGE = "expected a whole number from"
 
 
-def base_fixture():
+def base_fixture() -> dict[str, Any]:
     """A small valid article fixture (no ``expected``; readers do not need it)."""
     return {
         "schema": fixtures.FIXTURE_SCHEMA,
         "name": "invalid-base",
         "description": "A valid article fixture that each invalid file breaks in one place.",
         "variant": "article",
-        "generator": {"program": "python -m twinnet generate", "seed": 42, "init": "written out", "data": "the article's"},
+        "generator": {"program": "python -m twinnet generate", "seed": 42, "init": "written out",
+                      "data": "the article's"},
         "data": {"X": [[1, 0, 1, 0], [1, 0, 1, 1], [0, 1, 0, 1]], "y": [[1], [1], [0]]},
         "hyper": {"hidden": 2, "epochs": 10, "lr": 0.1},
         "init": {"wh": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6], [0.7, 0.8]], "bh": [[0.1, 0.2]],
@@ -33,7 +38,7 @@ def base_fixture():
     }
 
 
-def layered_base():
+def layered_base() -> dict[str, Any]:
     document = base_fixture()
     document.update(variant="layered", name="invalid-layered-base")
     document["hyper"] = {"neurons": [2, 1], "activations": ["tanh", "sigmoid"], "epochs": 10, "lr": 0.1}
@@ -42,15 +47,15 @@ def layered_base():
     return document
 
 
-def edited(change, base=base_fixture):
+def edited(change: Callable[[dict[str, Any]], None], base: Callable[[], dict[str, Any]] = base_fixture) -> str:
     """The base fixture as JSON text after ``change(document)``."""
     document = copy.deepcopy(base())
     change(document)
     return json.dumps(document, indent=1)
 
 
-def setter(path, value):
-    def change(document):
+def setter(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
         *parents, key = path.split(".")
         for parent in parents:
             document = document[parent]
@@ -61,7 +66,7 @@ def setter(path, value):
     return change
 
 
-def text_cases():
+def text_cases() -> list[tuple[str, str, bytes, str | None]]:
     """(file stem, description, content as bytes, message) for files broken
     below JSON; ``{path}`` in a message stands for the path the reader was given."""
     valid = edited(lambda doc: None)
@@ -88,7 +93,7 @@ def text_cases():
     ]
 
 
-def document_cases():
+def document_cases() -> list[tuple[str, str, Callable[[dict[str, Any]], None] | None, Any, str | None]]:
     """(file stem, description, change, base, message) for well-formed JSON
     that breaks a fixture rule."""
     article, layered = base_fixture, layered_base
@@ -98,11 +103,14 @@ def document_cases():
         ("E_SCHEMA-top-level-array", "the top level is a list, not an object",
          None, [base_fixture()], "(top level): expected an object, got a list"),
         ("E_SCHEMA-unknown-schema", "schema names another format",
-         setter("schema", "twinnet-fixture/2"), article, "schema: expected 'twinnet-fixture/1', got 'twinnet-fixture/2'"),
+         setter("schema", "twinnet-fixture/2"), article,
+         "schema: expected 'twinnet-fixture/1', got 'twinnet-fixture/2'"),
         ("E_SCHEMA-schema-missing", "no schema key", setter("schema", KeyError), article, "schema: missing"),
-        ("E_SCHEMA-name-number", "name is a number", setter("name", 7), article, "name: expected a string, got a number"),
+        ("E_SCHEMA-name-number", "name is a number", setter("name", 7), article,
+         "name: expected a string, got a number"),
         ("E_SCHEMA-hyper-missing", "no hyper key", setter("hyper", KeyError), article, "hyper: missing"),
-        ("E_SCHEMA-data-list", "data is a list", setter("data", [[1]]), article, "data: expected an object, got a list"),
+        ("E_SCHEMA-data-list", "data is a list", setter("data", [[1]]), article,
+         "data: expected an object, got a list"),
         ("E_SCHEMA-init-missing", "no init key", setter("init", KeyError), article, "init: missing"),
         ("E_SCHEMA-bout-missing", "init has no bout", setter("init.bout", KeyError), article, "init.bout: missing"),
         ("E_SCHEMA-extra-init-key", "init has a layered parameter", setter("init.W1", [[1]]), article,
@@ -125,7 +133,8 @@ def document_cases():
         ("E_HYPER-epochs-string", "epochs as a string", setter("hyper.epochs", "10"), article,
          f"hyper.epochs: {RANGE} 0 to {fixtures.MAX_EPOCHS}"),
         ("E_HYPER-lr-zero", "lr of 0", setter("hyper.lr", 0), article, "hyper.lr: expected a finite number > 0"),
-        ("E_HYPER-lr-negative", "a negative lr", setter("hyper.lr", -0.1), article, "hyper.lr: expected a finite number > 0"),
+        ("E_HYPER-lr-negative", "a negative lr", setter("hyper.lr", -0.1), article,
+         "hyper.lr: expected a finite number > 0"),
         ("E_HYPER-lr-overflow", "lr of 1e999, which parses to infinity", None,
          edited(setter("hyper.lr", 0.125)).replace('"lr": 0.125', '"lr": 1e999'),
          "hyper.lr: expected a finite number > 0"),
@@ -158,8 +167,10 @@ def document_cases():
         ("E_SHAPE-bh-hidden", "bh does not fit hyper.hidden", setter("init.bh", [[0.1, 0.2, 0.3]]), article,
          "init.bh: expected 1x2, got 1x3"),
         ("E_SHAPE-w1-transposed", "W1 written inputs x neurons",
-         setter("init.W1", [[0.1, 0.5], [0.2, 0.6], [0.3, 0.7], [0.4, 0.8]]), layered, "init.W1: expected 2x4, got 4x2"),
-        ("E_VALUE-x-string", "a number written as a string", setter("data.X", [[1, 0, 1, 0], [1, 0, "1", 1], [0, 1, 0, 1]]),
+         setter("init.W1", [[0.1, 0.5], [0.2, 0.6], [0.3, 0.7], [0.4, 0.8]]), layered,
+         "init.W1: expected 2x4, got 4x2"),
+        ("E_VALUE-x-string", "a number written as a string",
+         setter("data.X", [[1, 0, 1, 0], [1, 0, "1", 1], [0, 1, 0, 1]]),
          article, "data.X[1][2]: expected a finite number, got '1'"),
         ("E_VALUE-x-null", "a null in X", setter("data.X", [[1, 0, 1, 0], [1, 0, 1, 1], [0, None, 0, 1]]), article,
          "data.X[2][1]: expected a finite number, got null"),
@@ -174,12 +185,13 @@ def document_cases():
          "data.y[1][0]: expected a value from 0 to 1"),
         ("E_VALUE-y-negative", "a target of -1", setter("data.y", [[1], [1], [-1]]), article,
          "data.y[2][0]: expected a value from 0 to 1"),
-        ("E_VALUE-init-object", "an object inside wh", setter("init.wh", [[0.1, 0.2], [0.3, {"a": 1}], [0.5, 0.6], [0.7, 0.8]]),
+        ("E_VALUE-init-object", "an object inside wh",
+         setter("init.wh", [[0.1, 0.2], [0.3, {"a": 1}], [0.5, 0.6], [0.7, 0.8]]),
          article, "init.wh[1][1]: expected a finite number, got an object"),
     ]
 
 
-def corpus():
+def corpus() -> dict[str, bytes]:
     """{file name: bytes} for every invalid file, and the manifest."""
     files, manifest = {}, []
     for stem, description, content, message in text_cases():

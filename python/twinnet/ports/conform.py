@@ -13,6 +13,8 @@ first run that disagrees, and the pattern of what disagrees there first points
 to the usual porting mistake (:func:`diagnose`).
 """
 
+from __future__ import annotations
+
 import contextlib
 import functools
 import glob
@@ -20,9 +22,11 @@ import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -71,6 +75,10 @@ LOSS = {
 }
 
 
+# A port: called with a fixture path and a result path, returns None or one line saying why it failed.
+Port = Callable[[Path, Path], str | None]
+
+
 class ResultError(ValueError):
     """A port's result that cannot be compared; the message says why, in one line."""
 
@@ -81,15 +89,15 @@ class Divergence:
 
     epoch: int
     quantity: str
-    index: tuple
+    index: tuple[int, ...]
     port: float
     reference: float
 
-    def __str__(self):
+    def __str__(self) -> str:
         index = ", ".join(map(str, self.index))
         return f"epoch {self.epoch}, {self.quantity}[{index}]: port={self.port!r}, reference={self.reference!r}"
 
-    def as_json(self):
+    def as_json(self) -> dict[str, Any]:
         return {"epoch": self.epoch, "quantity": self.quantity, "index": list(self.index),
                 "port": self.port, "reference": self.reference}
 
@@ -102,29 +110,36 @@ class Run:
     label: str
     epochs: int
     fixture: Path
-    reference: dict
-    port: dict = None
-    error: str = None
-    divergences: list = field(default_factory=list)
+    reference: dict[str, Any]
+    port: dict[str, Any] | None = None
+    error: str | None = None
+    divergences: list[Divergence] = field(default_factory=list)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.error is None and not self.divergences
 
     @property
-    def status(self):
+    def status(self) -> str:
         return "error" if self.error else "fail" if self.divergences else "pass"
 
     @property
-    def stage(self):
+    def stage(self) -> str:
         """The run in words, for messages."""
         return f"full run ({self.epochs} epochs)" if self.label == "full" else f"run with {self.epochs} epochs"
 
-    def differing(self):
+    @property
+    def result(self) -> dict[str, Any]:
+        """The port's result, for the runs that have one (all that the diagnosis looks at)."""
+        if self.port is None:
+            raise ValueError(f"{self.label}: the port gave no result")
+        return self.port
+
+    def differing(self) -> set[str]:
         """The names of the quantities out of tolerance."""
         return {divergence.quantity for divergence in self.divergences}
 
-    def as_json(self):
+    def as_json(self) -> dict[str, Any]:
         max_abs = None if self.port is None else {
             name: float(np.max(np.abs(parity.quantities(self.port)[name] - reference), initial=0.0))
             for name, reference in parity.quantities(self.reference).items()}
@@ -137,21 +152,21 @@ class Run:
 class Verdict:
     """Everything conform found out about one fixture."""
 
-    fixture: dict
+    fixture: dict[str, Any]
     path: Path
-    runs: list
-    diagnosis: str = None
-    step: steptrace.StepDivergence = None
+    runs: list[Run]
+    diagnosis: str | None = None
+    step: steptrace.StepDivergence | None = None
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return all(run.ok for run in self.runs)
 
     @property
-    def name(self):
+    def name(self) -> str:
         return self.fixture["name"]
 
-    def line(self):
+    def line(self) -> str:
         """The fixture's one line: pass, or the first divergence and the diagnosis."""
         if self.ok:
             epochs = ", ".join(str(run.epochs) for run in self.runs)
@@ -161,7 +176,7 @@ class Verdict:
             return f"FAIL  {self.name}: {run.stage}: {run.error}"
         return f"FAIL  {self.name}: {run.divergences[0]} -- {self.diagnosis}"
 
-    def as_json(self):
+    def as_json(self) -> dict[str, Any]:
         failed = None if self.ok else self.runs[-1]
         return {
             "fixture": self.name,
@@ -179,11 +194,17 @@ class Verdict:
 
 # --- running the port ---------------------------------------------------------
 
-def command_port(command, timeout=TIMEOUT):
+@dataclass
+class CommandPort:
     """A port from a command line: ``port(fixture, result, trace=None)`` calls
     ``COMMAND... FIXTURE RESULT`` (with ``TWINNET_TRACE=trace`` in its environment
     when a trace path is given) and returns None, or one line saying why it failed."""
-    def port(fixture, result, trace=None):
+
+    command: Sequence[str]
+    timeout: float = TIMEOUT
+
+    def __call__(self, fixture: Path, result: Path, trace: Path | None = None) -> str | None:
+        command, timeout = self.command, self.timeout
         environment = None if trace is None else {**os.environ, steptrace.ENVIRONMENT: str(trace)}
         try:
             done = subprocess.run([*command, str(fixture), str(result)], stdin=subprocess.DEVNULL, env=environment,
@@ -195,18 +216,21 @@ def command_port(command, timeout=TIMEOUT):
         if done.returncode != 0:
             return f"the port exited with status {done.returncode}" + _stderr_line(done.stderr)
         return None
-    port.traces = True  # it can be asked for a trace (in-process ports in the tests cannot)
-    return port
 
 
-def _stderr_line(stderr):
+def command_port(command: Sequence[str], timeout: float = TIMEOUT) -> CommandPort:
+    """The port ``COMMAND... FIXTURE RESULT``, which can be asked for its trace (see :class:`CommandPort`)."""
+    return CommandPort(command, timeout)
+
+
+def _stderr_line(stderr: str) -> str:
     """': ' and the last line the port wrote to stderr (R's closing
     'Execution halted' is skipped), or '' when it wrote nothing."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip() and line.strip() != "Execution halted"]
     return f": {lines[-1]}" if lines else ""
 
 
-def derive(path, epochs, directory):
+def derive(path: str | Path, epochs: int, directory: str | Path) -> Path:
     """A copy of the fixture at ``path`` that trains for ``epochs`` epochs, with
     ``expected`` recomputed by the Python twin; returns the copy's path."""
     document = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -221,14 +245,14 @@ def derive(path, epochs, directory):
     return copy
 
 
-def run_port(port, label, fixture_path, result_path, trace_path=None):
+def run_port(port: Port, label: str, fixture_path: Path, result_path: Path, trace_path: Path | None = None) -> Run:
     """Run the port on one fixture file and compare its result with the Python twin's;
     with ``trace_path``, ask the port for its trace there."""
     reference = fixtures.train_fixture(fixture_path)
     run = Run(label, len(reference["loss"]), Path(fixture_path), reference)
     result_path.parent.mkdir(parents=True, exist_ok=True)
     result_path.unlink(missing_ok=True)
-    if trace_path is None or not getattr(port, "traces", False):
+    if trace_path is None or not isinstance(port, CommandPort):  # an in-process port writes no trace
         run.error = port(fixture_path, result_path)
     else:
         trace_path.parent.mkdir(parents=True, exist_ok=True)
@@ -244,7 +268,7 @@ def run_port(port, label, fixture_path, result_path, trace_path=None):
     return run
 
 
-def check_fixture(path, port, directory):
+def run_port_on_fixture(path: str | Path, port: Port, directory: str | Path) -> Verdict:
     """Run the port on the fixture's derived copies (0, 1, 2 epochs), then on the
     fixture itself; stop at the first run that disagrees, and diagnose it."""
     fixture = fixtures.read_fixture(path)
@@ -272,7 +296,7 @@ def check_fixture(path, port, directory):
 
 # --- reading and comparing results --------------------------------------------
 
-def read_result(path, reference):
+def read_result(path: str | Path, reference: dict[str, Any]) -> dict[str, Any]:
     """The port's result as arrays, checked against ``result.schema.json`` and
     against the reference's fixture, names and shapes; raises :class:`ResultError`."""
     if not Path(path).exists():
@@ -281,7 +305,8 @@ def read_result(path, reference):
         document = fixtures.load_json(path)
     except fixtures.FixtureError as error:
         detail = error.message.split(": ", 1)[-1]  # without the path
-        raise ResultError(f"the result is {detail}" if error.code == "E_JSON" else f"cannot read the result: {detail}") from None
+        raise ResultError(f"the result is {detail}" if error.code == "E_JSON"
+                          else f"cannot read the result: {detail}") from None
     _check_structure(document, reference)
     params = {name: _array(document["params"][name], f"params.{name}") for name in reference["params"]}
     result = {**document, "params": params,
@@ -319,8 +344,8 @@ def _schema_error(document):
     return error
 
 
-@functools.lru_cache(maxsize=None)
-def result_validator():
+@functools.cache
+def result_validator() -> Any:
     """A JSON Schema validator for ``shared_fixtures/result.schema.json``."""
     from jsonschema import Draft202012Validator
 
@@ -347,7 +372,7 @@ def _check_shape(array, shape, where):
     raise ResultError(f"{where}: expected {shape[0]}x{shape[1]}, got {got}{hint}")
 
 
-def divergences(port, reference, exact_params=False):
+def divergences(port: dict[str, Any], reference: dict[str, Any], exact_params: bool = False) -> list[Divergence]:
     """The first element out of tolerance of every quantity, earliest epoch first.
 
     With ``exact_params`` (after 0 epochs) the parameters must be equal."""
@@ -356,9 +381,8 @@ def divergences(port, reference, exact_params=False):
     for name, want in parity.quantities(reference).items():
         got = parity.quantities(port)[name]
         tolerance = 0.0 if exact_params and name in reference["params"] else parity.TOLERANCE
-        bad = np.argwhere(np.abs(got - want) > tolerance)
-        if len(bad):
-            index = tuple(int(i) for i in bad[0])
+        index = parity.first_out_of_tolerance(got, want, tolerance)
+        if index is not None:
             epoch = index[0] if name == "loss" else epochs
             found.append(Divergence(epoch, name, index, float(got[index]), float(want[index])))
     return sorted(found, key=lambda divergence: divergence.epoch)
@@ -366,7 +390,7 @@ def divergences(port, reference, exact_params=False):
 
 # --- diagnosis ----------------------------------------------------------------
 
-def diagnose(fixture, run):
+def diagnose(fixture: dict[str, Any], run: Run) -> str | None:
     """What the pattern of the first failing run points to, in one sentence
     (None when the port gave no result to compare)."""
     if run.error:
@@ -380,18 +404,18 @@ def diagnose(fixture, run):
     return fallback(fixture, run)
 
 
-def differing_params(fixture, run):
+def differing_params(fixture: dict[str, Any], run: Run) -> list[str]:
     """The parameters out of tolerance, in the fixture's order."""
     return [name for name in fixture["init"] if name in run.differing()]
 
 
-def precision_loss(fixture, run):
+def precision_loss(fixture: dict[str, Any], run: Run) -> str | None:
     """After 0 epochs the parameters are init up to rounding: digits were lost
     when the port read or wrote its numbers."""
     if run.epochs != 0 or not differing_params(fixture, run):
         return None
     init = np.concatenate([value.ravel() for value in fixture["init"].values()])
-    port = np.concatenate([run.port["params"][name].ravel() for name in fixture["init"]])
+    port = np.concatenate([run.result["params"][name].ravel() for name in fixture["init"]])
     relative = float(np.max(np.abs(port - init) / np.maximum(np.abs(init), np.finfo(float).tiny)))
     if relative > 1e-6:
         return None
@@ -406,19 +430,19 @@ def precision_loss(fixture, run):
     return f"{start}: numbers lose digits when they are read or written; read them as doubles and {fix}"
 
 
-def column_major(matrix):
+def column_major(matrix: np.ndarray) -> np.ndarray:
     """A matrix refilled column by column from its row-by-row numbers: what R's
     matrix(unlist(rows), nrow = length(rows)) gives without byrow = TRUE.
     For a square matrix this is its transpose."""
     return matrix.ravel().reshape(matrix.shape, order="F")
 
 
-def reordered_init(fixture, run):
+def reordered_init(fixture: dict[str, Any], run: Run) -> str | None:
     """After 0 epochs a parameter holds init's numbers in other places."""
     if run.epochs != 0:
         return None
     for name in differing_params(fixture, run):
-        got, init = run.port["params"][name], fixture["init"][name]
+        got, init = run.result["params"][name], fixture["init"][name]
         if np.array_equal(got, column_major(init)):
             return (f"the initial weights were read transposed: {name} after 0 epochs is init.{name} filled "
                     "column by column; a matrix is a list of rows (R: matrix(unlist(rows), "
@@ -429,7 +453,7 @@ def reordered_init(fixture, run):
     return None
 
 
-def untrained_output(fixture, run):
+def untrained_output(fixture: dict[str, Any], run: Run) -> str | None:
     """The output at epoch 0 differs although the parameters round-trip."""
     if run.epochs != 0 or "output" not in run.differing() or differing_params(fixture, run):
         return None
@@ -443,7 +467,7 @@ def untrained_output(fixture, run):
         X = misread if name == "X" else data["X"]
         init = fixture["init"] if name == "X" else {**fixture["init"], name: misread}
         _, _, output = fixtures.train_variant(fixture["variant"], X, data["y"], init, hyper, 0)
-        if np.max(np.abs(output - run.port["output"])) <= parity.TOLERANCE:
+        if np.max(np.abs(output - run.result["output"])) <= parity.TOLERANCE:
             mistake = "the data layout is wrong" if name == "X" else "the initial weights were read transposed"
             return (f"{start}: {mistake}: the reference with {name} filled column by column gives the port's "
                     "output; a matrix is a list of rows, and X has one sample per row")
@@ -451,12 +475,12 @@ def untrained_output(fixture, run):
             "one sample per row), or the forward pass differs (σ(z) = 1/(1 + e^(−z)), biases added to every sample)")
 
 
-def step_factor(fixture, run):
+def step_factor(fixture: dict[str, Any], run: Run) -> str | None:
     """After epoch 1 every parameter's step is the reference's times one common factor."""
     if run.epochs != 1 or not differing_params(fixture, run):
         return None
     init = fixture["init"]
-    port = np.concatenate([(run.port["params"][name] - init[name]).ravel() for name in init])
+    port = np.concatenate([(run.result["params"][name] - init[name]).ravel() for name in init])
     reference = np.concatenate([(run.reference["params"][name] - init[name]).ravel() for name in init])
     large = np.abs(reference) > parity.TOLERANCE
     if not large.any():
@@ -477,12 +501,13 @@ def step_factor(fixture, run):
             f"the reference's: {cause}")
 
 
-def biases_only(fixture, run):
+def biases_only(fixture: dict[str, Any], run: Run) -> str | None:
     """After epoch 1 only bias parameters differ."""
     names = differing_params(fixture, run)
     if run.epochs != 1 or not names or not all(_is_bias(fixture["variant"], name) for name in names):
         return None
-    unchanged = [name for name in names if np.array_equal(run.port["params"][name], fixture["init"][name])]
+    port = run.port or {"params": {}}
+    unchanged = [name for name in names if np.array_equal(port["params"].get(name), fixture["init"][name])]
     if unchanged == names:
         return (f"only the biases differ after epoch 1 ({', '.join(names)}), and they are still init, bit for "
                 "bit: the biases are never updated (the update is computed and not assigned, or not computed)")
@@ -494,7 +519,7 @@ def _is_bias(variant, name):
     return (variant == "article" and name in ("bh", "bout")) or (variant == "layered" and name.startswith("b"))
 
 
-def output_layer(fixture):
+def output_layer(fixture: dict[str, Any]) -> tuple[str, ...]:
     """The names of the output layer's parameters."""
     if fixture["variant"] == "layered":
         layers = len(fixture["hyper"]["neurons"])
@@ -502,7 +527,7 @@ def output_layer(fixture):
     return OUTPUT_LAYER[fixture["variant"]]
 
 
-def hidden_layer_only(fixture, run):
+def hidden_layer_only(fixture: dict[str, Any], run: Run) -> str | None:
     """After epoch 1 the hidden layers' parameters differ and the output layer's do not."""
     names = differing_params(fixture, run)
     if run.epochs != 1 or not names or set(names) & set(output_layer(fixture)):
@@ -534,14 +559,15 @@ HIDDEN_MISTAKES = {
 """The hidden-gradient mistakes that :func:`replay_epoch` can replay, with what to say when one matches."""
 
 
-def _replay_matches(fixture, run, mistake):
+def _replay_matches(fixture: dict[str, Any], run: Run, mistake: str) -> bool:
     """Whether the reference's first epoch, replayed with ``mistake``, gives the port's parameters."""
-    replayed = replay_epoch(fixture, mistake)
-    return all(np.max(np.abs(replayed[name] - run.port["params"][name])) <= parity.TOLERANCE
-               for name in fixture["init"])
+    if run.port is None:
+        return False
+    replayed, params = replay_epoch(fixture, mistake), run.port["params"]
+    return all(np.max(np.abs(replayed[name] - params[name])) <= parity.TOLERANCE for name in fixture["init"])
 
 
-def replay_epoch(fixture, mistake):
+def replay_epoch(fixture: dict[str, Any], mistake: str) -> dict[str, np.ndarray]:
     """The parameters after one epoch of the reference with one mistake made on purpose:
     ``preactivation`` (a hidden slope of the pre-activation) or ``stale`` (the output
     layer's weights updated before the error is sent back through them)."""
@@ -589,24 +615,24 @@ def replay_epoch(fixture, mistake):
     return new
 
 
-def stale_output(fixture, run):
+def stale_output(fixture: dict[str, Any], run: Run) -> str | None:
     """The parameters agree but the output does not."""
     if run.epochs == 0 or differing_params(fixture, run) or "output" not in run.differing():
         return None
     data = fixture["data"]
     _, _, before = fixtures.train_variant(fixture["variant"], data["X"], data["y"], fixture["init"],
                                           fixture["hyper"], run.epochs - 1)
-    if np.max(np.abs(before - run.port["output"])) <= parity.TOLERANCE:
+    if np.max(np.abs(before - run.result["output"])) <= parity.TOLERANCE:
         return ("the parameters agree but the output is the last epoch's forward pass, before its update: "
                 "output must be a fresh forward pass after the last update")
     return "the parameters agree but the output does not: output is a forward pass with the final parameters"
 
 
-def loss_definition(fixture, run):
+def loss_definition(fixture: dict[str, Any], run: Run) -> str | None:
     """Parameters and output agree; only the loss differs, from epoch 0 on."""
     if run.differing() != {"loss"} or run.divergences[0].epoch != 0:
         return None
-    port, reference = run.port["loss"], run.reference["loss"]
+    port, reference = run.result["loss"], run.reference["loss"]
     data = fixture["data"]
     _, later, _ = fixtures.train_variant(fixture["variant"], data["X"], data["y"], fixture["init"],
                                          fixture["hyper"], run.epochs + 1)
@@ -622,7 +648,7 @@ def loss_definition(fixture, run):
     return f"only the loss differs: {cause + '; ' if cause else 'it is defined differently: '}{definition}"
 
 
-def fallback(fixture, run):
+def fallback(fixture: dict[str, Any], run: Run) -> str:
     """The stage's general message, when no pattern fits."""
     names = differing_params(fixture, run)
     if run.epochs == 0:
@@ -643,14 +669,14 @@ def fallback(fixture, run):
 
 # --- the command --------------------------------------------------------------
 
-def fixture_paths(patterns):
+def expand_fixture_globs(patterns: Iterable[str]) -> list[Path]:
     """The fixture files matching any of the glob patterns, sorted, without the schemas."""
     return sorted({Path(match) for pattern in patterns for match in glob.glob(pattern, recursive=True)
                    if not match.endswith("schema.json")})
 
 
 @contextlib.contextmanager
-def work_directory(path=None):
+def work_directory(path: str | Path | None = None) -> Iterator[Path]:
     """``path`` (created, kept), or a temporary directory whose name has a space
     in it, removed afterwards: a port must take its paths as given."""
     if path is not None:
@@ -661,7 +687,7 @@ def work_directory(path=None):
         yield Path(directory)
 
 
-def report(command, verdicts):
+def report(command: Sequence[str], verdicts: Sequence[Verdict]) -> dict[str, Any]:
     """The JSON report of a conform run."""
     passed = sum(verdict.ok for verdict in verdicts)
     return {
@@ -674,7 +700,7 @@ def report(command, verdicts):
     }
 
 
-def fixture_directories(paths, directory):
+def fixture_directories(paths: Sequence[str | Path], directory: str | Path) -> list[Path]:
     """One work subdirectory per fixture, named after its file (numbered when
     two files share a name), so that fixtures can be checked side by side."""
     stems = [Path(path).stem for path in paths]
@@ -682,14 +708,15 @@ def fixture_directories(paths, directory):
             for number, stem in enumerate(stems, start=1)]
 
 
-def check_port(paths, command, report_path, work_dir=None, timeout=TIMEOUT, jobs=None):
+def check_port(paths: Sequence[str | Path], command: Sequence[str], report_path: str | Path,
+               work_dir: str | Path | None = None, timeout: float = TIMEOUT, jobs: int | None = None) -> int:
     """Check the port ``command`` on every fixture, ``jobs`` fixtures at a time
     (default: one per CPU): print one line each, in order, and a summary, and
     write the report; returns the exit status, 0 only when all pass."""
     port = command_port(command, timeout)
     verdicts = []
     with work_directory(work_dir) as directory, ThreadPoolExecutor(max(1, jobs or os.cpu_count() or 1)) as pool:
-        checks = pool.map(lambda path, where: check_fixture(path, port, where),
+        checks = pool.map(lambda path, where: run_port_on_fixture(path, port, where),
                           paths, fixture_directories(paths, directory))
         for verdict in checks:
             print(verdict.line(), flush=True)

@@ -239,7 +239,7 @@ def find(number: int) -> Exercise:
     raise ValueError(f"no exercise {number}: there are {len(EXERCISES)} (docs/exercises/README.md)")
 
 
-def conform_error(message: str):
+def conform_error(message: str) -> Exception:
     from ..fixtures import FixtureError
 
     return FixtureError("E_IO", message)
@@ -258,7 +258,7 @@ def check(exercise: Exercise, port: Path, work_dir: Path | None = None) -> confo
     """conform's verdict on ``port`` (the exercise, or a learner's copy) on the exercise's fixture."""
     fixture = resources.data_dir() / f"{exercise.fixture}.json"
     with conform.work_directory(work_dir) as directory:
-        return conform.check_fixture(fixture, conform.command_port(port_command(Path(port))), directory)
+        return conform.run_port_on_fixture(fixture, conform.command_port(port_command(Path(port))), directory)
 
 
 # --- the documents ------------------------------------------------------------
@@ -350,7 +350,7 @@ def run(number: int, port: Path | None = None) -> int:
     return 1
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m twinnet.ports.exercises",
                                      description="write (or check) docs/exercises/ and docs/skeletons/")
     parser.add_argument("--check", action="store_true", help="only check the committed files are current")

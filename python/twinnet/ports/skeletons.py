@@ -203,12 +203,12 @@ main(commandArgs(trailingOnly = TRUE))
 
 
 def twin_source(language: str) -> str:
-    return "\n".join(steps.read_lines(steps.VARIANTS[VARIANT].source(language))) + "\n"
+    return "\n".join(steps.read_lines(steps.TWINS[VARIANT].source(language))) + "\n"
 
 
 def with_todos(language: str) -> str:
     """The twin's source with every statement of the TODO steps replaced by TODO(...)."""
-    lines = steps.read_lines(steps.VARIANTS[VARIANT].source(language))
+    lines = steps.read_lines(steps.TWINS[VARIANT].source(language))
     for block in steps.blocks(VARIANT, language):
         if not any(marker.number in TODO_STEPS for marker in block.markers):
             continue

@@ -19,6 +19,7 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +67,7 @@ class StepDivergence:
 
 
 @functools.cache
-def trace_validator():
+def trace_validator() -> Any:
     """A JSON Schema validator for ``shared_fixtures/trace.schema.json``."""
     from jsonschema import Draft202012Validator
 
@@ -92,10 +93,10 @@ def read_trace(path: Path) -> list:
         detail = error.message.split(": ", 1)[-1]  # without the path
         raise TraceError(f"the trace is {detail}" if error.code == "E_JSON" else f"cannot read the trace: {detail}") \
             from None
-    error = next(iter(trace_validator().iter_errors(document)), None)
-    if error is not None:
-        message = error.message if len(error.message) <= 120 else error.message[:117] + "..."
-        raise TraceError(f"the trace does not follow trace.schema.json at {error.json_path}: {message}")
+    invalid = next(iter(trace_validator().iter_errors(document)), None)
+    if invalid is not None:
+        message = invalid.message if len(invalid.message) <= 120 else invalid.message[:117] + "..."
+        raise TraceError(f"the trace does not follow trace.schema.json at {invalid.json_path}: {message}")
     try:
         return entries(document)
     except ValueError:

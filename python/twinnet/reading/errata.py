@@ -56,7 +56,8 @@ TEXT_VERSIONS = {
 }
 
 
-def train_text(version: TextVersion, X, y, params: dict, epochs: int, lr: float) -> tuple:
+def train_text(version: TextVersion, X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
+               lr: float) -> tuple:
     """(params, loss, output) of the article's loop with the text's mistake; biases per
     sample are written as their first row, as the published R code's results are read."""
     n = len(X)
@@ -65,7 +66,7 @@ def train_text(version: TextVersion, X, y, params: dict, epochs: int, lr: float)
         p["bh"], p["bout"] = np.repeat(p["bh"], n, axis=0), np.repeat(p["bout"], n, axis=0)
     loss = np.empty(epochs)
 
-    def forward(p):
+    def forward(p: dict) -> tuple:
         H = version.sigmoid(X @ p["wh"] + p["bh"])
         return H, version.sigmoid(H @ p["wout"] + p["bout"])
 
@@ -114,7 +115,8 @@ def compare(erratum: str, fixture_path: Path | None = None, out_dir: Path = Path
     return lines
 
 
-def plot(erratum: str, version: TextVersion, text_loss, right_loss, name: str, out_dir: Path) -> Path:
+def plot(erratum: str, version: TextVersion, text_loss: np.ndarray, right_loss: np.ndarray, name: str,
+         out_dir: Path) -> Path:
     """Both loss curves, out_dir/errata-ID.png."""
     import matplotlib.pyplot as plt
 

@@ -13,6 +13,8 @@ are the R twin's, through rpy2; only the differencing is Python.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from .. import fixtures, rbridge
@@ -23,7 +25,8 @@ FLOOR = 1e-8
 """The denominator's floor in the relative error, so that two gradients of 0 agree."""
 
 
-def one_epoch(language: str, variant: str, X, y, params: dict, hyper: dict) -> tuple[float, dict]:
+def one_epoch(language: str, variant: str, X: np.ndarray, y: np.ndarray, params: dict,
+              hyper: dict) -> tuple[float, dict]:
     """(J at params, params after one epoch at lr = 1) in one language."""
     hyper = {**hyper, "lr": 1.0}
     if language == "python":
@@ -35,12 +38,12 @@ def one_epoch(language: str, variant: str, X, y, params: dict, hyper: dict) -> t
     return scale * float(loss[0]), {name: np.asarray(value) for name, value in trained.items()}
 
 
-def relative_error(a, b):
+def relative_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """|a − b| / max(|a| + |b|, FLOOR), elementwise."""
     return np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), FLOOR)
 
 
-def gradients(language: str, variant: str, X, y, params: dict, hyper: dict) -> dict:
+def gradients(language: str, variant: str, X: np.ndarray, y: np.ndarray, params: dict, hyper: dict) -> dict:
     """{name: (backprop gradient, central-difference gradient)} of every parameter."""
     _, trained = one_epoch(language, variant, X, y, params, hyper)
     found = {}
@@ -60,13 +63,14 @@ def gradients(language: str, variant: str, X, y, params: dict, hyper: dict) -> d
     return found
 
 
-def worst_relative_errors(language: str, variant: str, X, y, params: dict, hyper: dict) -> dict:
+def worst_relative_errors(language: str, variant: str, X: np.ndarray, y: np.ndarray, params: dict,
+                          hyper: dict) -> dict:
     """{name: the largest relative error over the parameter's elements}."""
     return {name: float(np.max(relative_error(backprop, numeric)))
             for name, (backprop, numeric) in gradients(language, variant, X, y, params, hyper).items()}
 
 
-def report(path, language: str, limit: float = LIMIT) -> tuple[list, bool]:
+def report(path: str | Path, language: str, limit: float = LIMIT) -> tuple[list, bool]:
     """The lines ``twinnet gradcheck`` prints for a fixture, and whether every element is within ``limit``."""
     fixture = fixtures.read_fixture(path)
     data, variant = fixture["data"], fixture["variant"]

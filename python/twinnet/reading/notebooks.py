@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ TIMEOUT = 600
 """Seconds one notebook cell may take when it is run."""
 
 # (python code, R code, names to compare) per (variant, step number, title).
-CELLS = {
+CELLS: dict[str, dict[tuple[int, str], Any]] = {
     "article": {
         (0, "read input and output"): (
             'X, y = fixture["data"]["X"], fixture["data"]["y"]\n'
@@ -252,7 +253,7 @@ def _code(text: str) -> dict:
 
 def _maths_lines(variant: str, number: int, occurrence: int) -> list:
     """The step's maths (one entry per marker where the step has several, else under the first)."""
-    entry = stepmaths.MATHS.get((variant, number))
+    entry: Any = stepmaths.MATHS.get((variant, number))
     if isinstance(entry, tuple) and entry and isinstance(entry[0], stepmaths.Maths):
         entry = entry[occurrence] if occurrence < len(entry) else None
     elif occurrence > 0:
@@ -280,11 +281,11 @@ def step_cells(variant: str) -> list:
     return blocks
 
 
-def notebook(variant: str):
+def notebook(variant: str) -> Any:
     """The notebook of one variant, without outputs."""
     import nbformat
 
-    info = steps.VARIANTS[variant]
+    info = steps.TWINS[variant]
     fixture = FIXTURE[variant]
     cells = [_markdown(
         f"# {info.heading}: Python and R, step by step\n\n"
@@ -353,7 +354,7 @@ def _spec(variant: str, key: tuple, occurrence: int) -> tuple:
     return spec[occurrence] if isinstance(spec, list) else spec
 
 
-def execute(document, root: Path, timeout: int = TIMEOUT):
+def execute(document: Any, root: Path, timeout: int = TIMEOUT) -> Any:
     """Run a notebook in a fresh kernel from the repository root; raises on any error."""
     from nbclient import NotebookClient
 
@@ -362,7 +363,7 @@ def execute(document, root: Path, timeout: int = TIMEOUT):
     return document
 
 
-def sources(document) -> list:
+def sources(document: Any) -> list:
     """(cell type, source) of every cell: what a fresh generation must reproduce."""
     return [(cell.cell_type, cell.source) for cell in document.cells]
 
@@ -372,14 +373,14 @@ def stale(root: Path) -> list:
     import nbformat
 
     found = []
-    for variant in steps.VARIANTS:
+    for variant in steps.TWINS:
         path = root / DIRECTORY / f"{variant}.ipynb"
         if not path.is_file() or sources(nbformat.read(path, as_version=4)) != sources(notebook(variant)):
             found.append(path)
     return found
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     import nbformat
 
     from .. import resources
@@ -387,7 +388,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m twinnet.reading.notebooks",
                                      description="write docs/notebooks/*.ipynb, run, with their outputs")
     parser.add_argument("--check", action="store_true", help="only check the committed cells are current")
-    parser.add_argument("variants", nargs="*", choices=[[], *steps.VARIANTS], default=[])
+    parser.add_argument("variants", nargs="*", choices=[[], *steps.TWINS], default=[])
     args = parser.parse_args(argv)
     root = resources.checkout("generating the notebooks")
     if args.check:
@@ -395,7 +396,7 @@ def main(argv=None) -> int:
             print(f"{path.relative_to(root)} differs from a fresh generation (make notebooks)", file=sys.stderr)
         return 1 if stale(root) else 0
     (root / DIRECTORY).mkdir(parents=True, exist_ok=True)
-    for variant in args.variants or steps.VARIANTS:
+    for variant in args.variants or steps.TWINS:
         path = root / DIRECTORY / f"{variant}.ipynb"
         nbformat.write(execute(notebook(variant), root), path)
         print(f"wrote {path.relative_to(root)}")

@@ -1,25 +1,27 @@
 """Plots for ``make demo``: per fixture, the loss curves of both languages, the
 parity drift between them, and (for 2-feature fixtures) the decision surface."""
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure  # no pyplot: a Figure draws with Agg to files, headless, with no global state
 
-matplotlib.use("Agg")  # headless: files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
-
-
+if TYPE_CHECKING:
+    from ..maintain.drift import Drift
+    from ..parity import Comparison
 
 LOSS_LABELS = {"layered": "loss: mean log-loss"}
 DEFAULT_LOSS_LABEL = "loss: mean ½(y − output)²"
 
 
-def loss_curves(comparison, variant, out_dir):
+def loss_curves(comparison: Comparison, variant: str, out_dir: str | Path) -> Path:
     """Plot a fixture's loss history in both languages, from its parity
     comparison of ``loss``; returns the PNG path."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    figure = Figure(figsize=(7, 4.5))
+    axes = figure.subplots()
     epochs = range(1, len(comparison.python) + 1)
     axes.plot(epochs, comparison.python, label="Python (numpy)", linewidth=3, alpha=0.6)
     axes.plot(epochs, comparison.r, label="R (base R)", linestyle="--", color="black", linewidth=1)
@@ -29,34 +31,36 @@ def loss_curves(comparison, variant, out_dir):
     axes.set_title(f"twinnet · {comparison.fixture}: loss per epoch, Python and R")
     axes.legend()
     axes.grid(True, which="both", alpha=0.3)
-    target = out_dir / f"loss-{comparison.fixture}.png"
-    figure.tight_layout()
-    figure.savefig(target, dpi=110)
-    plt.close(figure)
-    return target
+    return save_figure(figure, Path(out_dir) / f"loss-{comparison.fixture}.png")
 
 
-def _save(figure, target):
-    """Lay out, write and close a figure; returns the path."""
+def save_figure(figure: Figure, target: str | Path) -> Path:
+    """Lay out a figure and write it as a PNG (its folder created); returns the path.
+    Every figure of the project is written here, at one resolution."""
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
     figure.savefig(target, dpi=110)
-    plt.close(figure)
     return target
 
 
 ZERO_FLOOR = 1e-18  # where a drift of exactly 0 (bit-identical parameters) is drawn on the log axis
 
 
-def parity_drift(drift, out_dir):
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st, 22nd, 23rd."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def parity_drift(drift: Drift, out_dir: str | Path) -> Path:
     """Plot max |Δ| between the languages' parameters per sampled epoch, on a
     log scale, with the tolerance and one ULP of the largest parameter for
     scale; returns the PNG path."""
-    import numpy as np
-
     from ..parity import TOLERANCE
 
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    figure = Figure(figsize=(7, 4.5))
+    axes = figure.subplots()
     nonzero = drift.max_abs > 0
     axes.plot(drift.epochs[nonzero], drift.max_abs[nonzero], ".", markersize=4,
               label="max |Python − R| over all parameters")
@@ -68,20 +72,19 @@ def parity_drift(drift, out_dir):
     axes.axhline(TOLERANCE, color="tab:red", linestyle="--", linewidth=1, label=f"parity tolerance {TOLERANCE:g}")
     axes.set_yscale("log")
     axes.set_ylim(ZERO_FLOOR / 3, TOLERANCE * 30)
-    axes.set_xlabel("epoch" + (f" (every epoch to {drift.dense}, then every {drift.step}th)" if drift.sampled
+    axes.set_xlabel("epoch" + (f" (every epoch to {drift.dense}, then every {ordinal(drift.step)})" if drift.sampled
                                else ""))
     axes.set_ylabel("max |Δ| between the languages' parameters")
     axes.set_title(f"twinnet · {drift.fixture}: parity drift, Python vs R, after each epoch")
     axes.legend(fontsize=8, loc="lower right")
     axes.grid(True, which="major", alpha=0.3)
-    return _save(figure, Path(out_dir) / f"drift-{drift.fixture}.png")
+    return save_figure(figure, Path(out_dir) / f"drift-{drift.fixture}.png")
 
 
-def decision_surface(path, out_dir, steps=201, margin=0.25):
+def decision_surface(path: str | Path, out_dir: str | Path, steps: int = 201, margin: float = 0.25) -> Path:
     """Plot the trained network's output over the plane of a 2-feature
     fixture, with its data points and both languages' 0.5 boundaries; returns
     the PNG path."""
-    import numpy as np
     from matplotlib.lines import Line2D
 
     from .. import fixtures, rbridge
@@ -95,7 +98,8 @@ def decision_surface(path, out_dir, steps=201, margin=0.25):
     for language, train in (("python", fixtures.train_fixture), ("r", rbridge.train_fixture)):
         params = train(path)["params"]
         surfaces[language] = surface_output(language, fixture, params, grid).reshape(u.shape)
-    figure, axes = plt.subplots(figsize=(6.4, 5.2))
+    figure = Figure(figsize=(6.4, 5.2))
+    axes = figure.subplots()
     filled = axes.contourf(u, v, surfaces["python"], levels=np.linspace(0, 1, 21), cmap="RdBu_r", alpha=0.8)
     figure.colorbar(filled, ax=axes, label="network output (Python)")
     axes.contour(u, v, surfaces["python"], levels=[0.5], colors="black", linewidths=2.5)
@@ -114,30 +118,24 @@ def decision_surface(path, out_dir, steps=201, margin=0.25):
     axes.set_xlabel("x₁ (first feature)")
     axes.set_ylabel("x₂ (second feature)")
     axes.set_aspect("equal")
-    return _save(figure, Path(out_dir) / f"surface-{fixture['name']}.png")
+    return save_figure(figure, Path(out_dir) / f"surface-{fixture['name']}.png")
 
 
-def surface_output(language, fixture, params, grid):
+def surface_output(language: str, fixture: dict[str, Any], params: dict[str, np.ndarray],
+                   grid: np.ndarray) -> np.ndarray:
     """The output of a trained network on the rows of ``grid``, in one language:
     the variant's own training loop run for 0 epochs."""
-    import numpy as np
-
     from .. import fixtures, rbridge
 
-    dummy = np.zeros((len(grid), 1))
-    variant, hyper = fixture["variant"], fixture["hyper"]
-    if language == "python":
-        return fixtures.train_variant(variant, grid, dummy, params, hyper, 0)[2]
-    result = rbridge.call("train_variant", variant, grid, dummy, rbridge.to_r_list(params),
-                          rbridge.to_r_list(hyper), 0)
-    return np.asarray(result["output"], dtype=float).reshape(len(grid), 1)
+    train = fixtures.train_variant if language == "python" else rbridge.train_variant
+    return train(fixture["variant"], grid, np.zeros((len(grid), 1)), params, fixture["hyper"], 0)[2]
 
 
-def fixture_plots(path, out_dir):
+def fixture_plots(path: str | Path, out_dir: str | Path) -> list[Path]:
     """The demo's plots of one fixture besides its loss curves: the parity
     drift, and the decision surface when the fixture has two features."""
-    from ..maintain import drift
     from .. import fixtures
+    from ..maintain import drift
 
     written = [parity_drift(drift.parameter_drift(path), out_dir)]
     if fixtures.read_fixture(path)["data"]["X"].shape[1] == 2:

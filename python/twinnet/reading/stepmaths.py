@@ -1,7 +1,7 @@
 """What the side-by-side page says about each step: its maths, and porter notes.
 
 ``MATHS`` is keyed by (variant, step number).  Each entry is the step's maths
-as twinnet computes it, corrected where the seed text is wrong; ``text_says``
+as twinnet computes it, corrected where the source text is wrong; ``text_says``
 quotes the text where it differs, and ``errata`` names the entries of
 docs/errata.md that explain the difference (A… the article, W… the
 walk-through, L… the Layer-class text).  A step number that has two markers
@@ -13,12 +13,14 @@ code matches its ``r`` pattern (comment lines ignored), so a note stands where
 the difference first appears in the code, and moves with it.
 """
 
+from __future__ import annotations
+
 import re
 from typing import NamedTuple
 
 
 class Maths(NamedTuple):
-    """One step's maths, what the seed text says where it is wrong, and errata ids."""
+    """One step's maths, what the source text says where it is wrong, and errata ids."""
 
     lines: tuple
     text_says: str = ""
@@ -33,12 +35,13 @@ class Note(NamedTuple):
     r: str
     text: str
 
-    def applies(self, python_code, r_code):
+    def applies(self, python_code: str, r_code: str) -> bool:
         """Whether both patterns match the code (comment lines left out)."""
         return bool(re.search(self.python, _code_only(python_code)) and re.search(self.r, _code_only(r_code)))
 
 
-MATHS = {
+# (variant, step number) -> its Maths, or one Maths per marker when a number has several.
+MATHS: dict[tuple[str, int], Maths | tuple[Maths, ...]] = {
     # The article: samples are rows.  X n×d, y n×1, w_h d×h, b_h 1×h, w_o h×1, b_o 1×1.
     ("article", 0): Maths(
         ("X (n×d) and y (n×1): samples are rows.",
@@ -153,8 +156,10 @@ NOTES = (
          "numpy's `exp` can run its own SIMD kernel (AVX-512 on x86-64) where R's `exp` is the C library's; "
          "then they differ by 1 ULP on a few percent of inputs (`python -m twinnet doctor` measures it here)."),
     Note("matmul", r"@", r"%\*%|crossprod\(",
-         "`A @ B` is `A %*% B`; `*` is elementwise in both. numpy's `@` runs on OpenBLAS, R's `%*%` on the "
-         "BLAS R is linked to (often the reference BLAS): the sums can round differently."),
+         "`A @ B` is `A %*% B`; `*` is elementwise in both. numpy's `@` runs on the OpenBLAS bundled with "
+         "numpy, R's `%*%` on the BLAS R is linked to: the system's OpenBLAS after `make setup`, another build "
+         "with its own kernels and summation order, so the sums can round differently "
+         "(`python -m twinnet doctor` names both)."),
     Note("broadcasting", r"\+ (params\[|self\.b)", r"sweep\(",
          "Broadcasting against recycling: numpy stretches a 1×h (or h×1) bias over the samples; R's `M + b` "
          "recycles b down the columns whatever its shape, silently wrong for a row of biases. The twins add "

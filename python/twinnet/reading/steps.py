@@ -18,20 +18,27 @@ The rule, the same for both languages:
   function, or of the loop it is in).  A marker at the top level (not inside a
   function) covers the definitions that follow it, up to the next marker or to
   the definition that holds the next marker.
+- **Signature.** The first step inside a function starts at the function's
+  signature (``def forward(X, params):``, ``forward <- function(X, params) {``),
+  so the lines between the signature and the first marker are shown with it.
 - **Shared code.** Markers with no code between them share the code after the
   last of them (the article's Steps 10 and 11 are one ``return``).
 - **Documentation left out.** Python docstrings and R's roxygen (``#'``) lines
   and Reference Class method docstrings are not shown; comments are.
 - **Definitions outside the steps.** Top-level definitions that no step covers
   (``loss``, ``update_params``, the ``Layer`` class, …) are paired by name,
-  case-insensitively, in file order.
+  case-insensitively, in file order.  A step inside such a definition (the
+  Layer-class Step 3 in ``Layer.backprop``) is shown with the steps, and one
+  comment line in the definition points to it.
 """
+
+from __future__ import annotations
 
 import ast
 import re
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .. import resources
 
@@ -43,37 +50,50 @@ DEFINITION = {
     "python": re.compile(r"^\s*(?:def|class) (?P<name>\w+)"),
     "r": re.compile(r"^\s*(?P<name>[\w.]+)\s*(?:<-|=)\s*(?:function\s*\(|methods::setRefClass\(|setRefClass\()"),
 }
+SIGNATURE = {
+    "python": re.compile(r"^\s*def \w+\("),
+    "r": re.compile(r"^\s*[\w.]+\s*(?:<-|=)\s*function\s*\("),
+}
 R_TOP_LEVEL_NAME = re.compile(r"^(?P<name>[\w.]+)\s*<-")
 
 
 @dataclass(frozen=True)
 class Variant:
-    """One network variant: its twins and the text it follows."""
+    """One network variant: its twins, the text it follows (title, author, date where known) and that text's URL
+    ("" when none is known)."""
 
     name: str
     heading: str
     text: str
     python: str
     r: str
+    url: str = ""
+    example: str = ""
 
-    def source(self, language):
+    def source(self, language: str) -> str:
         """The twin's path, relative to the repository root."""
         return self.python if language == "python" else self.r
 
 
-VARIANTS = {
+# The twin pair of each of fixtures.VARIANTS, in that order (test_sidebyside checks it).
+TWINS = {
     "article": Variant(
         "article", "The article network",
-        "Sunil Ray, “Understanding and coding Neural Networks From Scratch in Python and R” (seed text 002)",
-        "python/twinnet/article.py", "r/R/article.R"),
+        "Sunil Ray, “Understanding and coding Neural Networks From Scratch in Python and R”, Analytics Vidhya, "
+        "29 May 2017",
+        "python/twinnet/article.py", "r/R/article.R",
+        "https://www.analyticsvidhya.com/blog/2017/05/neural-network-from-scratch-in-python-and-r/",
+        "article.json"),
     "stepwise": Variant(
         "stepwise", "The bias-free walk-through",
-        "“Understanding the implementation of Neural Networks from scratch in detail” (seed text 000)",
-        "python/twinnet/stepwise.py", "r/R/stepwise.R"),
+        "“Understanding the implementation of Neural Networks from scratch in detail”, the step-by-step follow-up "
+        "to that article (author and URL not known)",
+        "python/twinnet/stepwise.py", "r/R/stepwise.R", "", "stepwise.json"),
     "layered": Variant(
         "layered", "The Layer-class network",
-        "“Writing Python Code for Neural Networks from Scratch” (seed text 001)",
-        "python/twinnet/layered.py", "r/R/layered.R"),
+        "“Writing Python Code for Neural Networks from Scratch”, a blog post of 24 April 2020 (author and URL not "
+        "known)",
+        "python/twinnet/layered.py", "r/R/layered.R", "", "layered-xor.json"),
 }
 
 
@@ -88,7 +108,7 @@ class Marker:
     indent: int
 
     @property
-    def key(self):
+    def key(self) -> tuple[int, str]:
         """What must be identical in both twins: the number and the title."""
         return (self.number, self.title)
 
@@ -97,7 +117,7 @@ class Marker:
 class Block:
     """The code of one step (or of several steps sharing one piece of code)."""
 
-    markers: list
+    markers: list[Marker]
     path: str
     first: int
     last: int
@@ -105,7 +125,7 @@ class Block:
     context: str = ""
 
     @property
-    def location(self):
+    def location(self) -> str:
         """``file:first–last``, plus the function it is in."""
         where = f"{self.path}:{self.first}" + (f"–{self.last}" if self.last > self.first else "")
         return f"{where}, in {self.context}()" if self.context else where
@@ -122,16 +142,16 @@ class Definition:
     code: str = field(repr=False)
 
     @property
-    def location(self):
+    def location(self) -> str:
         return f"{self.path}:{self.first}–{self.last}"
 
 
-def title_of(text):
+def title_of(text: str) -> str:
     """The title part of a marker's text: up to the first , ; : or (."""
     return TITLE_END.split(text, maxsplit=1)[0].strip()
 
 
-def find_markers(lines):
+def find_markers(lines: Sequence[str]) -> list[Marker]:
     """Every step marker in a file's lines, in order."""
     markers = []
     for index, line in enumerate(lines, start=1):
@@ -142,7 +162,8 @@ def find_markers(lines):
     return markers
 
 
-def marker_problems(python_markers, r_markers, python_path="python", r_path="r"):
+def marker_problems(python_markers: Sequence[Marker], r_markers: Sequence[Marker], python_path: str = "python",
+                    r_path: str = "r") -> list[str]:
     """Why two twins' markers do not pair up, as lines; empty when they do.
 
     A marker in one twin and not the other is named with its line, and when
@@ -158,7 +179,8 @@ def marker_problems(python_markers, r_markers, python_path="python", r_path="r")
                 problems.append(f"Step {marker.number}: {marker.title!r} is in {path}:{marker.line} "
                                 f"but not in {other}")
     if not problems and python_keys != r_keys:
-        for python_marker, r_marker in zip(python_markers, r_markers):
+        # the lists may differ in length: report the first place where the order differs
+        for python_marker, r_marker in zip(python_markers, r_markers, strict=False):
             if python_marker.key != r_marker.key:
                 problems.append(f"order differs: {python_path}:{python_marker.line} has Step "
                                 f"{python_marker.number} {python_marker.title!r} where {r_path}:{r_marker.line} "
@@ -169,35 +191,38 @@ def marker_problems(python_markers, r_markers, python_path="python", r_path="r")
     return problems
 
 
-def check_variant(variant):
+def check_variant(variant: str) -> list[str]:
     """The marker problems of one variant's twins (empty when they pair up)."""
-    info = VARIANTS[variant]
+    info = TWINS[variant]
     python, r = (find_markers(read_lines(info.source(language))) for language in LANGUAGES)
     return marker_problems(python, r, info.python, info.r)
 
 
-def read_lines(relative_path):
+def read_lines(relative_path: str) -> list[str]:
     """A twin's lines (no line endings), by its path relative to the repository root."""
     root = resources.checkout("reading the twins side by side (it cuts the R source files)")
     return (root / relative_path).read_text(encoding="utf-8").splitlines()
 
 
-def blocks(variant, language):
+def blocks(variant: str, language: str) -> list[Block]:
     """The step blocks of one twin, in file order."""
-    path = VARIANTS[variant].source(language)
+    path = TWINS[variant].source(language)
     lines = read_lines(path)
     hidden = documentation_lines(lines, language)
     markers = find_markers(lines)
     result = []
+    previous = 0
     for group, following in _groups(markers, lines):
         first, last = group[0].line, _block_end(lines, group[-1], following)
+        first = _signature_line(lines, group[0], previous, language) or first
+        previous = last
         last = _trim(lines, first, last, hidden)
         result.append(Block(group, path, first, last, _code(lines, first, last, hidden),
                             _context(lines, group[0], language)))
     return result
 
 
-def paired_blocks(variant):
+def paired_blocks(variant: str) -> list[tuple[Block, Block]]:
     """The step blocks of both twins, paired: [(python_block, r_block)].
 
     Raises ValueError when the markers do not pair up or the two twins group
@@ -209,39 +234,58 @@ def paired_blocks(variant):
     groups = [[m.key for m in block.markers] for block in python]
     if groups != [[m.key for m in block.markers] for block in r]:
         raise ValueError(f"{variant}: the twins share code between different steps")
-    return list(zip(python, r))
+    return list(zip(python, r, strict=True))
 
 
-def definitions_outside_steps(variant, language):
+def definitions_outside_steps(variant: str, language: str) -> list[Definition]:
     """Top-level definitions of a twin that no step block covers, in order."""
-    path = VARIANTS[variant].source(language)
+    path = TWINS[variant].source(language)
     lines = read_lines(path)
     hidden = documentation_lines(lines, language)
-    covered = set()
+    covered: set[int] = set()
+    starts: dict[int, Block] = {}
     for block in blocks(variant, language):
         covered.update(range(block.first, block.last + 1))
+        starts[block.first] = block
     spans = _python_definitions(lines) if language == "python" else _r_definitions(lines)
-    return [Definition(name, path, first, last, _code(lines, first, last, hidden))
-            for name, first, last in spans if not covered.intersection(range(first, last + 1))]
+    result = []
+    for name, first, last in spans:
+        inside = covered.intersection(range(first, last + 1))
+        if inside == set(range(first, last + 1)) or first in covered:
+            continue
+        shown = list(lines)
+        for number in sorted(inside):  # a step inside the definition (Layer.backprop): one line points to it
+            if number in starts:
+                block = starts[number]
+                shown[number - 1] = (lines[number - 1][:_line_indent(lines[number - 1])]
+                                     + f"# … Step {block.markers[0].number}: {block.markers[0].title}, above "
+                                     f"(lines {block.first}–{block.last})")
+        closing = {block.last + 1 for start, block in starts.items() if start in inside  # R's "}" of the method
+                   and block.last < len(lines) and lines[block.last].strip() in ("}", "},")
+                   and _line_indent(lines[block.last]) == _line_indent(lines[block.first - 1])}
+        hidden_here = hidden | (inside - set(starts)) | closing
+        result.append(Definition(name, path, first, last, _code(shown, first, last, hidden_here)))
+    return result
 
 
-def paired_definitions(variant):
+def paired_definitions(variant: str) -> list[tuple[Definition | None, Definition | None]]:
     """Definitions outside the steps, paired by name: [(python_or_None, r_or_None)]."""
     python = definitions_outside_steps(variant, "python")
     r = {definition.name.lower(): definition for definition in definitions_outside_steps(variant, "r")}
-    pairs = [(definition, r.pop(definition.name.lower(), None)) for definition in python]
+    pairs: list[tuple[Definition | None, Definition | None]] = [
+        (definition, r.pop(definition.name.lower(), None)) for definition in python]
     return pairs + [(None, definition) for definition in r.values()]
 
 
-def documentation_lines(lines, language):
+def documentation_lines(lines: Sequence[str], language: str) -> set[int]:
     """Line numbers (from 1) of documentation: Python docstrings; R roxygen
     lines and Reference Class method docstrings."""
     if language == "python":
-        hidden = set()
+        hidden: set[int] = set()
         for node in ast.walk(ast.parse("\n".join(lines))):
             if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
                     and isinstance(node.value.value, str)):
-                hidden.update(range(node.lineno, node.end_lineno + 1))
+                hidden.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
         return hidden
     hidden = {index for index, line in enumerate(lines, start=1) if line.lstrip().startswith("#'")}
     for index in range(1, len(lines)):
@@ -266,14 +310,14 @@ def _is_code(line):
 def _groups(markers, lines):
     """Markers grouped when no code lies between them, each group with the
     marker that follows it (or None)."""
-    groups = []
+    groups: list[list[Marker]] = []
     for marker in markers:
         if groups and not any(_is_code(line) for line in lines[groups[-1][-1].line:marker.line - 1]):
             groups[-1].append(marker)
         else:
             groups.append([marker])
     following = [group[0] for group in groups[1:]] + [None]
-    return list(zip(groups, following))
+    return list(zip(groups, following, strict=True))
 
 
 def _block_end(lines, marker, following):
@@ -291,6 +335,19 @@ def _block_end(lines, marker, following):
     return stop - 1
 
 
+def _signature_line(lines, marker, previous, language):
+    """The line (from 1) of the signature of the function a marker is in, when
+    the marker is the first in that function (no block ends after the
+    signature); else None."""
+    if marker.indent == 0:
+        return None
+    for number in range(marker.line - 1, previous, -1):
+        line = lines[number - 1]
+        if line.strip() and _line_indent(line) < marker.indent:
+            return number if SIGNATURE[language].match(line) else None
+    return None
+
+
 def _trim(lines, first, last, hidden):
     """``last`` moved up past trailing blank and documentation lines."""
     while last > first and (last in hidden or not lines[last - 1].strip()):
@@ -300,7 +357,7 @@ def _trim(lines, first, last, hidden):
 
 def _code(lines, first, last, hidden):
     """Lines first..last without documentation, dedented, blank runs collapsed."""
-    kept = []
+    kept: list[str] = []
     for number in range(first, last + 1):
         line = lines[number - 1]
         if number in hidden or (not line.strip() and (not kept or not kept[-1].strip())):

@@ -1,6 +1,6 @@
 # The R side of `python -m twinnet bench`: `Rscript bench.R SPEC RESULT`.
 #
-# Reads the spec the Python orchestrator wrote (python/twinnet/bench.py) and
+# Reads the spec the Python orchestrator wrote (python/twinnet/maintain/bench.py) and
 # the data as raw little-endian float64 files in column-major order, so
 # `dim<-` makes them matrices without a copy. Times the variant's training
 # function (train_variant, or train_variant_fast for the fast path) inside R

@@ -4,8 +4,8 @@
 # port command that `python -m twinnet conform` checks; the twinnet package
 # must be on the library path. From the repository root, after `make setup`:
 #
-#   R_LIBS=.venv/R-library Rscript r/inst/port.R shared_fixtures/xor.json xor.result.json
-#   .venv/bin/python -m twinnet conform -- env R_LIBS=.venv/R-library Rscript r/inst/port.R
+#   R_LIBS=.venv/R-library Rscript r/inst/ports/port.R shared_fixtures/xor.json xor.result.json
+#   .venv/bin/python -m twinnet conform -- env R_LIBS=.venv/R-library Rscript r/inst/ports/port.R
 #
 # A fixture the R twin refuses exits with status 2 and its one-line message.
 args <- commandArgs(trailingOnly = TRUE)

@@ -1,50 +1,22 @@
-# The shared fixtures, and temporary files for the tests that write JSON.
+# The fixtures, and temporary files for the tests that write JSON.
 #
-# The fixtures live in the repository's shared_fixtures/ directory, which the
-# Python twin reads too, and are not part of the R package. The tests therefore
-# need a checkout of the repository around them: when there is none they fail
-# with an error that says so, they never skip.
+# The tests read the fixtures installed with the package (inst/extdata/, a
+# byte-identical copy of the repository's shared_fixtures/ that `make fixtures`
+# writes), so they run the same from a checkout, from R CMD check's
+# twinnet.Rcheck/ and from an installed package.
 
-# The shared_fixtures/ directory: the first one found in `start` or a
-# directory above it. `start` is the test directory, testthat::test_path(), or
-# the working directory when test_path() cannot tell (helpers sourced by hand
-# outside a package directory).
-fixtures_dir <- function(start = NULL) {
-  if (is.null(start)) start <- tryCatch(testthat::test_path(), error = function(e) getwd())
-  start <- normalizePath(start, mustWork = TRUE)
-  dir <- start
-  repeat {
-    candidate <- file.path(dir, "shared_fixtures")
-    if (dir.exists(candidate)) return(candidate)
-    parent <- dirname(dir)
-    if (identical(parent, dir)) break
-    dir <- parent
-  }
-  stop(
-    "cannot find the shared_fixtures/ directory in ", start, " or any directory above it. ",
-    "The twinnet tests read the fixtures shared with the Python twin, so run them ",
-    "from inside the twinnet repository.",
-    call. = FALSE
-  )
-}
+# The installed fixtures' folder: fixtures, schemas and the invalid corpus.
+fixtures_dir <- function() system.file("extdata", package = "twinnet", mustWork = TRUE)
 
-# The fixture files, shared_fixtures/*.json without the JSON Schemas
-# (schema.json, result.schema.json): the same rule as the Python twin's
-# fixtures.fixture_paths(). Named by fixture, e.g. "article".
+# The fixture files, named by fixture (e.g. "article"): twinnet_example()'s
+# list, the same rule as the Python twin's fixtures.fixture_paths().
 fixture_paths <- function() {
-  dir <- fixtures_dir()
-  paths <- sort(list.files(dir, pattern = "\\.json$", full.names = TRUE))
-  paths <- paths[!grepl("schema\\.json$", basename(paths))]
-  if (length(paths) == 0) stop("no fixtures (*.json) in ", dir, call. = FALSE)
-  stats::setNames(paths, sub("\\.json$", "", basename(paths)))
+  names <- twinnet_example()
+  stats::setNames(vapply(names, twinnet_example, character(1)), names)
 }
 
 # One fixture by name, e.g. fixture_path("article").
-fixture_path <- function(name) {
-  path <- file.path(fixtures_dir(), paste0(name, ".json"))
-  if (!file.exists(path)) stop("no fixture ", path, call. = FALSE)
-  path
-}
+fixture_path <- function(name) twinnet_example(name)
 
 # One fixture by name, read by read_fixture(). The path is computed first:
 # passed as an unevaluated argument, a failing fixture_path() would be

@@ -83,10 +83,10 @@ stepwise_summed_error <- function(X, y, params) {
 
 # The two gradients of backward_propagation() at `params`, by parameter name.
 stepwise_gradient_at <- function(X, y, params) {
-  backward <- backward_propagation(X, y, params, forward_propagation(X, params))
+  backward_pass <- backward_propagation(X, y, params, forward_propagation(X, params))
   list(
-    weights_input_hidden = backward$error_wrt_weights_input_hidden,
-    weights_hidden_output = backward$error_wrt_weights_hidden_output
+    weights_input_hidden = backward_pass$error_wrt_weights_input_hidden,
+    weights_hidden_output = backward_pass$error_wrt_weights_hidden_output
   )
 }
 

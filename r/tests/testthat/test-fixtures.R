@@ -22,7 +22,7 @@ test_that("the shared fixtures are found, every variant among them", {
 for (path in fixture_paths()) {
   test_that(paste0("fixture ", basename(path), ": train_fixture() agrees with `expected` within 1e-12"), {
     name <- sub("\\.json$", "", basename(path))
-    where <- function(...) paste0(name, " > ", ...) # labels: "article > params > wh"
+    where <- function(...) paste0(name, " > ", ...) # labels such as article > params > wh
     fixture <- read_fixture(path)
     expected <- jsonlite::fromJSON(path)$expected
     n <- nrow(fixture$data$X)

@@ -30,19 +30,19 @@ test_that("check_output_path allows an existing file that is not a fixture", {
 })
 
 test_that("check_output_path refuses any path under a directory named shared_fixtures", {
-  out <- file.path(fixtures_dir(), "new-result.json")
-  expect_refusal(check_output_path(out), "E_OUTPUT", paste0(out, ": refusing to write under shared_fixtures/"))
-  fixture <- fixture_path("xor")
-  expect_refusal(check_output_path(fixture), "E_OUTPUT",
-                 paste0(fixture, ": refusing to write under shared_fixtures/"))
-  corpus <- file.path(fixtures_dir(), "invalid", "new-result.json")
-  expect_refusal(check_output_path(corpus), "E_OUTPUT", paste0(corpus, ": refusing to write under shared_fixtures/"))
-
   dir <- file.path(local_temp_dir(), "shared_fixtures")
-  dir.create(file.path(dir, "deeper"), recursive = TRUE)
-  for (out in c(file.path(dir, "result.json"), file.path(dir, "deeper", "result.json"))) {
+  dir.create(file.path(dir, "invalid"), recursive = TRUE)
+  fixture <- file.path(dir, "xor.json")
+  file.copy(fixture_path("xor"), fixture)
+  corpus <- file.path(dir, "invalid", "new-result.json")
+  for (out in c(file.path(dir, "new-result.json"), fixture, corpus)) {
     expect_refusal(check_output_path(out), "E_OUTPUT", paste0(out, ": refusing to write under shared_fixtures/"))
   }
+})
+
+test_that("check_output_path refuses to overwrite an installed fixture", {
+  fixture <- fixture_path("xor")
+  expect_refusal(check_output_path(fixture), "E_OUTPUT", paste0(fixture, ": refusing to overwrite a fixture"))
 })
 
 test_that("check_output_path refuses to overwrite a fixture outside shared_fixtures", {
@@ -64,22 +64,12 @@ test_that("check_output_path refuses a path in a missing directory", {
 test_that("write_result refuses the same paths and writes nothing", {
   result <- train_fixture(fixture_path("xor"), epochs = 1)
 
-  # the real shared_fixtures/: no result, and no temporary file left behind
-  # (removed at the end should a broken check write one)
-  out <- file.path(fixtures_dir(), "twinnet-test-refused.json")
-  stopifnot(!file.exists(out))
-  on.exit(unlink(out), add = TRUE)
-  expect_refusal(write_result(result, out), "E_OUTPUT", paste0(out, ": refusing to write under shared_fixtures/"))
-  expect_false(file.exists(out))
-  expect_identical(list.files(fixtures_dir(), pattern = "^\\.twinnet-test-refused\\.json\\.", all.files = TRUE),
-                   character(0))
-
-  # a fixture in shared_fixtures/ keeps its bytes
+  # an installed fixture keeps its bytes, and no temporary file is left beside it
   fixture <- fixture_path("xor")
   before <- readBin(fixture, "raw", n = file.size(fixture))
-  expect_refusal(write_result(result, fixture), "E_OUTPUT",
-                 paste0(fixture, ": refusing to write under shared_fixtures/"))
+  expect_refusal(write_result(result, fixture), "E_OUTPUT", paste0(fixture, ": refusing to overwrite a fixture"))
   expect_identical(readBin(fixture, "raw", n = file.size(fixture)), before)
+  expect_identical(list.files(fixtures_dir(), pattern = "^\\.xor\\.json\\.", all.files = TRUE), character(0))
 
   # a directory named shared_fixtures elsewhere stays empty
   dir <- file.path(local_temp_dir(), "shared_fixtures")

@@ -3,8 +3,8 @@
 #
 # Inside the walk-through samples are columns: X is d x n and y 1 x n.
 
-# The output the walk-through prints for its untrained network (seed text
-# 000), to its 8 decimals.
+# The output the walk-through prints for its untrained network (the
+# walk-through's own printout), to its 8 decimals.
 walkthrough_untrained_output <- c(0.68334694, 0.72697078, 0.71257368)
 
 forward_names <- c(
@@ -12,10 +12,10 @@ forward_names <- c(
 )
 backward_names <- c(
   "error_wrt_output",
-  "output_wrt_outputLayer_LinearTransform",
-  "outputLayer_LinearTransform_wrt_weights_hidden_output",
+  "output_wrt_outputLayer_linearTransform",
+  "outputLayer_linearTransform_wrt_weights_hidden_output",
   "error_wrt_weights_hidden_output",
-  "outputLayer_LinearTransform_wrt_hiddenLayer_activations",
+  "outputLayer_linearTransform_wrt_hiddenLayer_activations",
   "hiddenLayer_activations_wrt_hiddenLayer_linearTransform",
   "hiddenLayer_linearTransform_wrt_weights_input_hidden",
   "error_wrt_weights_input_hidden"
@@ -30,31 +30,31 @@ test_that("every forward and backward quantity has its documented shape (X d x n
   n <- 5L
   h <- 3L
   problem <- random_stepwise_problem(n = n, d = d, h = h)
-  forward <- forward_propagation(problem$X, problem$params)
-  backward <- backward_propagation(problem$X, problem$y, problem$params, forward)
-  expect_named(forward, forward_names)
-  expect_named(backward, backward_names)
+  forward_pass <- forward_propagation(problem$X, problem$params)
+  backward_pass <- backward_propagation(problem$X, problem$y, problem$params, forward_pass)
+  expect_named(forward_pass, forward_names)
+  expect_named(backward_pass, backward_names)
   shapes <- list(
     hiddenLayer_linearTransform = c(h, n),
     hiddenLayer_activations = c(h, n),
     outputLayer_linearTransform = c(1L, n),
     output = c(1L, n),
     error_wrt_output = c(1L, n),
-    output_wrt_outputLayer_LinearTransform = c(1L, n),
-    outputLayer_LinearTransform_wrt_weights_hidden_output = c(h, n),
+    output_wrt_outputLayer_linearTransform = c(1L, n),
+    outputLayer_linearTransform_wrt_weights_hidden_output = c(h, n),
     error_wrt_weights_hidden_output = c(h, 1L),
-    outputLayer_LinearTransform_wrt_hiddenLayer_activations = c(h, 1L),
+    outputLayer_linearTransform_wrt_hiddenLayer_activations = c(h, 1L),
     hiddenLayer_activations_wrt_hiddenLayer_linearTransform = c(h, n),
     hiddenLayer_linearTransform_wrt_weights_input_hidden = c(d, n),
     error_wrt_weights_input_hidden = c(d, h)
   )
-  quantities <- c(forward, backward)
+  quantities <- c(forward_pass, backward_pass)
   for (name in names(shapes)) {
     expect_identical(dim(quantities[[name]]), shapes[[name]], label = paste0("random problem > dim(", name, ")"))
   }
   # the gradients are shaped like the weights they update
-  expect_identical(dim(backward$error_wrt_weights_input_hidden), dim(problem$params$weights_input_hidden))
-  expect_identical(dim(backward$error_wrt_weights_hidden_output), dim(problem$params$weights_hidden_output))
+  expect_identical(dim(backward_pass$error_wrt_weights_input_hidden), dim(problem$params$weights_input_hidden))
+  expect_identical(dim(backward_pass$error_wrt_weights_hidden_output), dim(problem$params$weights_hidden_output))
 })
 
 test_that("forward_propagation is the walk-through's sigmoid(t(w) %*% X), twice, without biases", {
@@ -63,12 +63,12 @@ test_that("forward_propagation is the walk-through's sigmoid(t(w) %*% X), twice,
   X <- problem$X
   w_ih <- problem$params$weights_input_hidden
   w_ho <- problem$params$weights_hidden_output
-  forward <- forward_propagation(X, problem$params)
-  expect_equal(forward$hiddenLayer_linearTransform, t(w_ih) %*% X, tolerance = 1e-14)
-  expect_identical(forward$hiddenLayer_activations, sigmoid(forward$hiddenLayer_linearTransform))
-  expect_equal(forward$outputLayer_linearTransform, t(w_ho) %*% forward$hiddenLayer_activations,
+  forward_pass <- forward_propagation(X, problem$params)
+  expect_equal(forward_pass$hiddenLayer_linearTransform, t(w_ih) %*% X, tolerance = 1e-14)
+  expect_identical(forward_pass$hiddenLayer_activations, sigmoid(forward_pass$hiddenLayer_linearTransform))
+  expect_equal(forward_pass$outputLayer_linearTransform, t(w_ho) %*% forward_pass$hiddenLayer_activations,
                tolerance = 1e-14)
-  expect_identical(forward$output, sigmoid(forward$outputLayer_linearTransform))
+  expect_identical(forward_pass$output, sigmoid(forward_pass$outputLayer_linearTransform))
   # no biases: zero weights give sigmoid(0) = 1/2 everywhere
   zero <- lapply(problem$params, function(w) w * 0)
   expect_identical(forward_propagation(X, zero)$hiddenLayer_activations, matrix(0.5, 2, 4))
@@ -122,14 +122,14 @@ test_that("update_weights subtracts lr * gradient from each weight", {
   set.seed(204)
   problem <- random_stepwise_problem(n = 4, d = 3, h = 2)
   params <- problem$params
-  backward <- backward_propagation(problem$X, problem$y, params, forward_propagation(problem$X, params))
-  updated <- update_weights(params, backward, 0.3)
+  backward_pass <- backward_propagation(problem$X, problem$y, params, forward_propagation(problem$X, params))
+  updated <- update_weights(params, backward_pass, 0.3)
   expect_named(updated, names(params))
   expect_identical(updated$weights_input_hidden,
-                   params$weights_input_hidden - 0.3 * backward$error_wrt_weights_input_hidden)
+                   params$weights_input_hidden - 0.3 * backward_pass$error_wrt_weights_input_hidden)
   expect_identical(updated$weights_hidden_output,
-                   params$weights_hidden_output - 0.3 * backward$error_wrt_weights_hidden_output)
-  expect_identical(update_weights(params, backward, 0), params)
+                   params$weights_hidden_output - 0.3 * backward_pass$error_wrt_weights_hidden_output)
+  expect_identical(update_weights(params, backward_pass, 0), params)
 })
 
 # trace_fixture (the walk-through's epoch, step by step) ------------------------
@@ -151,9 +151,9 @@ test_that("trace_fixture returns the walk-through's quantities in order, with th
   expect_identical(dim(values$error_wrt_weights_input_hidden), c(4L, 3L),
                    label = "stepwise > dim(error_wrt_weights_input_hidden)")
   # the same numbers as the pass itself
-  forward <- forward_propagation(values$X, fixture$init)
-  expect_identical(values[forward_names], forward)
-  expect_identical(values[backward_names], backward_propagation(values$X, values$y, fixture$init, forward))
+  forward_pass <- forward_propagation(values$X, fixture$init)
+  expect_identical(values[forward_names], forward_pass)
+  expect_identical(values[backward_names], backward_propagation(values$X, values$y, fixture$init, forward_pass))
 })
 
 test_that("the untrained output is the walk-through's printed output to 8 decimals", {
@@ -200,10 +200,10 @@ test_that("one epoch of train_stepwise is forward, loss, backward, update", {
   X <- problem$X # d x n, so train_stepwise() gets t(X), stored n x d
   y <- problem$y
   params <- problem$params
-  forward <- forward_propagation(X, params)
-  updated <- update_weights(params, backward_propagation(X, y, params, forward), 0.2)
+  forward_pass <- forward_propagation(X, params)
+  updated <- update_weights(params, backward_propagation(X, y, params, forward_pass), 0.2)
   fit <- train_stepwise(t(X), t(y), params, epochs = 1, lr = 0.2)
-  expect_identical(fit$loss, loss(y, forward$output))
+  expect_identical(fit$loss, loss(y, forward_pass$output))
   expect_identical(fit$params, updated)
   expect_identical(fit$output, t(forward_propagation(X, updated)$output))
 })

@@ -12,23 +12,24 @@ compares step by step.
 import json
 import os
 import sys
+from typing import Any
 
 import numpy as np
 
-TRACE = []  # (step, title, name, value) of the first epoch, in the order computed
+TRACE: list[tuple[int, str, str, np.ndarray]] = []  # (step, title, name, value) of the first epoch, in order
 
 
-def record(step, title, name, value):
+def record(step: int, title: str, name: str, value: Any) -> None:
     """Keep one quantity of the first epoch for the trace."""
     TRACE.append((step, title, name, np.array(value, dtype=float, ndmin=2)))
 
 
-def number(value):
+def number(value: float) -> str:
     """A double as text that reads back as the same double (17 significant digits)."""
     return format(value, ".17g")
 
 
-def to_json(value):
+def to_json(value: Any) -> str:
     """JSON text: matrices as lists of rows, numbers with number()."""
     if isinstance(value, dict):
         return "{" + ", ".join(f"{json.dumps(key)}: {to_json(item)}" for key, item in value.items()) + "}"
@@ -41,7 +42,7 @@ def to_json(value):
     return number(float(value))
 
 
-def write_trace(path, fixture):
+def write_trace(path: str, fixture: dict) -> None:
     """The trace file: every quantity of the first epoch, step by step."""
     quantities = [{"step": step, "title": title, "name": name, "shape": list(value.shape), "values": value}
                   for step, title, name, value in TRACE]
@@ -52,20 +53,20 @@ def write_trace(path, fixture):
 
 
 # Step 0: read input and output
-def sigmoid(x):
+def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-x))
 
 
-def derivatives_sigmoid(activation):
+def derivatives_sigmoid(activation: np.ndarray) -> np.ndarray:
     return activation * (1 - activation)
 
 
-def read_matrix(rows):
+def read_matrix(rows: list) -> np.ndarray:
     """A JSON list of rows as a matrix."""
     return np.array(rows, dtype=float)
 
 
-def forward(X, params):
+def forward(X: np.ndarray, params: dict) -> tuple:
     # Step 2: hidden layer input
     hidden_layer_input = X @ params["wh"] + params["bh"]
     # Step 3: non-linear transformation of the hidden layer input
@@ -76,7 +77,7 @@ def forward(X, params):
     return hidden_layer_input, hiddenlayer_activations, output_layer_input, output
 
 
-def epoch(X, y, params, lr, trace):
+def epoch(X: np.ndarray, y: np.ndarray, params: dict, lr: float, trace: bool) -> tuple[dict, float]:
     """One epoch: forward, backward, update; returns the new parameters and the loss."""
     hidden_layer_input, hiddenlayer_activations, output_layer_input, output = forward(X, params)
     loss = float(np.mean((y - output) ** 2 / 2))
@@ -123,7 +124,7 @@ def epoch(X, y, params, lr, trace):
     return {"wh": wh, "bh": bh, "wout": wout, "bout": bout}, loss
 
 
-def main():
+def main() -> None:
     fixture_path, result_path = sys.argv[1:3]
     with open(fixture_path, encoding="utf-8") as handle:
         fixture = json.load(handle)

@@ -12,24 +12,25 @@ compares step by step.
 import json
 import os
 import sys
+from typing import Any
 
 import numpy as np
 
-TRACE = []  # (step, title, name, value) of the first epoch, in the order computed
+TRACE: list[tuple[int, str, str, np.ndarray]] = []  # (step, title, name, value) of the first epoch, in order
 EPSILON = 1e-15
 
 
-def record(step, title, name, value):
+def record(step: int, title: str, name: str, value: Any) -> None:
     """Keep one quantity of the first epoch for the trace."""
     TRACE.append((step, title, name, np.array(value, dtype=float, ndmin=2)))
 
 
-def number(value):
+def number(value: float) -> str:
     """A double as text that reads back as the same double (17 significant digits)."""
     return format(value, ".17g")
 
 
-def to_json(value):
+def to_json(value: Any) -> str:
     """JSON text: matrices as lists of rows, numbers with number()."""
     if isinstance(value, dict):
         return "{" + ", ".join(f"{json.dumps(key)}: {to_json(item)}" for key, item in value.items()) + "}"
@@ -42,7 +43,7 @@ def to_json(value):
     return number(float(value))
 
 
-def write_trace(path, fixture):
+def write_trace(path: str, fixture: dict) -> None:
     """The trace file: every quantity of the first epoch, step by step."""
     quantities = [{"step": step, "title": title, "name": name, "shape": list(value.shape), "values": value}
                   for step, title, name, value in TRACE]
@@ -53,19 +54,19 @@ def write_trace(path, fixture):
 
 
 # Step 0: activation functions, the loss and its derivative
-def sigmoid(z):
+def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-z))
 
 
-ACTIVATIONS = {"sigmoid": (sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z))),
+ACTIVATIONS: dict[str, tuple] = {"sigmoid": (sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z))),
                "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2)}
 
 
-def clip(a):
+def clip(a: np.ndarray) -> np.ndarray:
     return np.clip(a, EPSILON, 1 - EPSILON)
 
 
-def feedforward(layers, A):
+def feedforward(layers: list, A: np.ndarray) -> tuple[list, list]:
     """Every layer's Z and A, in order; A0 is the input."""
     Zs, As = [], [A]
     for W, b, activation in layers:
@@ -74,7 +75,7 @@ def feedforward(layers, A):
     return Zs, As
 
 
-def epoch(x, y, layers, lr, trace):
+def epoch(x: np.ndarray, y: np.ndarray, layers: list, lr: float, trace: bool) -> tuple[list, float]:
     """One epoch: forward, cost, backward with updates; the new layers and the cost."""
     m = x.shape[1]
     # Step 1: feed forward through every layer
@@ -107,7 +108,7 @@ def epoch(x, y, layers, lr, trace):
     return updated, cost
 
 
-def main():
+def main() -> None:
     fixture_path, result_path = sys.argv[1:3]
     with open(fixture_path, encoding="utf-8") as handle:
         fixture = json.load(handle)

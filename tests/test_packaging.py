@@ -1,0 +1,247 @@
+"""The two packages stand on their own: packaged fixtures identical to
+shared_fixtures/, metadata that agrees with the pins, the public API, fixtures
+by name, the R package found where R looks, and one line for what needs a
+checkout.  (The built wheel and tarball are exercised from an empty folder by
+``make test-packages`` and ``make check``: .ci/check-packages.)"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FIXTURE_DIR, ROOT
+
+import twinnet
+from twinnet import cli, fixtures, rbridge, resources
+from twinnet.maintain import generate
+
+PYPROJECT = tomllib.loads((ROOT / "python" / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_every_packaged_copy_is_byte_identical_to_shared_fixtures():
+    assert generate.stale_copies(ROOT) == []
+    canonical = generate.canonical_files(ROOT)
+    assert {"schema.json", "result.schema.json", "article.json", "invalid/manifest.json"} <= set(canonical)
+    for copy in generate.PACKAGED_COPIES:
+        for name, content in canonical.items():
+            assert (ROOT / copy / name).read_bytes() == content, f"{copy}/{name}"
+
+
+def test_a_changed_byte_in_a_copy_is_found(tmp_path):
+    for part in ("shared_fixtures", *generate.PACKAGED_COPIES):
+        source = ROOT / part
+        for path in source.rglob("*"):
+            if path.is_file():
+                target = tmp_path / part / path.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(path.read_bytes())
+    assert generate.stale_copies(tmp_path) == []
+    copy = tmp_path / "r" / "inst" / "extdata" / "xor.json"
+    copy.write_bytes(copy.read_bytes().replace(b"0.5", b"0.6", 1))
+    (tmp_path / "python" / "twinnet" / "data" / "extra.json").write_text("{}")
+    assert generate.stale_copies(tmp_path) == ["python/twinnet/data/extra.json", "r/inst/extdata/xor.json"]
+    generate.mirror(tmp_path)
+    assert generate.stale_copies(tmp_path) == []
+
+
+def test_the_installed_package_reads_its_own_copy():
+    assert resources.data_dir() == ROOT / "python" / "twinnet" / "data"
+    assert twinnet.example() == [path.stem for path in fixtures.fixture_paths(FIXTURE_DIR)]
+    assert twinnet.example("article").read_bytes() == (FIXTURE_DIR / "article.json").read_bytes()
+    assert resources.schema_path("result.schema.json").is_file()
+
+
+@pytest.mark.parametrize("name", ["nope", "schema", "../article", ""])
+def test_an_unknown_example_name_is_one_line_e_io(name):
+    with pytest.raises(fixtures.FixtureError) as refused:
+        twinnet.example(name)
+    assert refused.value.code == "E_IO"
+    assert str(refused.value) == (f"E_IO: no packaged fixture named '{name}'; the packaged fixtures are: "
+                                  "article, iris, layered-xor, stepwise, wide, xor")
+
+
+def test_r_twinnet_example_lists_and_finds_the_same_fixtures():
+    assert list(rbridge.call("twinnet_example")) == twinnet.example()
+    path = Path(str(rbridge.call("twinnet_example", "article")[0]))
+    assert path.name == "article.json" and path.read_bytes() == (FIXTURE_DIR / "article.json").read_bytes()
+
+
+def test_r_twinnet_example_refuses_an_unknown_name_like_python():
+    from rpy2.rinterface_lib.embedded import RRuntimeError
+
+    with pytest.raises(RRuntimeError) as refused:
+        rbridge.call("twinnet_example", "nope")
+    error = rbridge.fixture_error_from_r(refused.value)
+    with pytest.raises(fixtures.FixtureError) as python:
+        twinnet.example("nope")
+    assert (error.code, error.message) == (python.value.code, python.value.message)
+
+
+def test_the_public_api_is_importable_from_twinnet():
+    assert {"train_fixture", "read_fixture", "example", "init_params", "predict_variant"} <= set(twinnet.__all__)
+    for name in twinnet.__all__:
+        assert getattr(twinnet, name) is not None, name
+    for name in ("train_fixture", "read_fixture", "example", "train_variant", "write_result"):
+        function = getattr(twinnet, name)
+        assert function.__annotations__.get("return"), f"{name} has no return annotation"
+    fit = twinnet.train_fixture(twinnet.example("xor"), epochs=3)
+    assert fit["fixture"] == "xor" and fit["loss"].shape == (3,)
+    assert twinnet.__version__ == PYPROJECT["project"]["version"] == metadata.version("twinnet")
+
+
+def _lowest_python(specifier):
+    match = re.search(r">=\s*(\d+)\.(\d+)", specifier or "")
+    return (int(match.group(1)), int(match.group(2))) if match else (3, 0)
+
+
+def test_requires_python_is_the_lowest_version_the_pins_install_on():
+    pins = [line.split("==")[0] for line in (ROOT / "python" / "requirements.txt").read_text().splitlines()
+            if line and not line.startswith("#")]
+    floors = {name: _lowest_python(metadata.metadata(name).get("Requires-Python")) for name in pins}
+    needed = max(floors.values())
+    declared = _lowest_python(PYPROJECT["project"]["requires-python"])
+    assert declared == needed, f"requires-python says {declared}; the pins need {needed}: " + ", ".join(
+        f"{name} {'.'.join(map(str, floor))}" for name, floor in floors.items() if floor == needed)
+
+
+def test_pyproject_has_the_metadata_a_package_index_shows():
+    project = PYPROJECT["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert project["readme"] == "README.md" and (ROOT / "python" / "README.md").is_file()
+    assert {"Homepage", "Source", "Issues"} <= set(project["urls"])
+    assert any(line.startswith("Programming Language :: Python :: 3.") for line in project["classifiers"])
+    assert {"r", "plots", "docs"} <= set(project["optional-dependencies"])
+    assert not any(dependency.startswith(("matplotlib", "pygments")) for dependency in project["dependencies"])
+    assert (ROOT / "python" / "twinnet" / "py.typed").is_file()
+
+
+def test_one_licence_text_everywhere():
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License\n\nCopyright (c) 2026 twinnet developers\n")
+    assert "Permission is hereby granted, free of charge" in text
+    assert (ROOT / "python" / "LICENSE").read_text(encoding="utf-8") == text
+    assert (ROOT / "r" / "LICENSE.md").read_text(encoding="utf-8") == text
+    # CRAN's form for "MIT + file LICENSE": the year and the holder only
+    assert (ROOT / "r" / "LICENSE").read_text() == "YEAR: 2026\nCOPYRIGHT HOLDER: twinnet developers\n"
+    description = (ROOT / "r" / "DESCRIPTION").read_text()
+    assert "License: MIT + file LICENSE" in description and "\nURL: " in description and "BugReports: " in description
+
+
+def run_cli(*args, cwd, env=None):
+    return subprocess.run([sys.executable, "-m", "twinnet", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, env=env)
+
+
+@pytest.mark.parametrize("language", ["python", "r"])
+def test_train_takes_a_packaged_fixture_by_name_from_any_folder(language, tmp_path):
+    run = run_cli("train", "xor", "--lang", language, "--out", "out.json", "--epochs", 2, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert json.loads((tmp_path / "out.json").read_text())["fixture"] == "xor"
+
+
+def test_a_path_wins_over_a_packaged_name(tmp_path):
+    fixture = json.loads((FIXTURE_DIR / "xor.json").read_text())
+    fixture["name"] = "my-own-xor"
+    (tmp_path / "xor").write_text(json.dumps(fixture))
+    run = run_cli("train", "xor", "--lang", "python", "--out", "out.json", "--epochs", 1, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert json.loads((tmp_path / "out.json").read_text())["fixture"] == "my-own-xor"
+    assert cli.fixture_argument("no-such-fixture") == Path("no-such-fixture")
+
+
+def test_a_name_that_is_neither_a_file_nor_a_fixture_is_e_io(tmp_path):
+    run = run_cli("train", "artcle", "--lang", "python", "--out", "out.json", cwd=tmp_path)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1
+    assert run.stderr.startswith("twinnet: E_IO: artcle: cannot read")
+    assert not (tmp_path / "out.json").exists()
+
+
+@pytest.fixture
+def installed_copy(tmp_path):
+    """The package as a wheel installs it: a copy of python/twinnet in a folder
+    of its own, with no checkout around it; returns (PYTHONPATH env, an empty cwd)."""
+    import shutil
+
+    site = tmp_path / "site-packages"
+    shutil.copytree(ROOT / "python" / "twinnet", site / "twinnet", ignore=shutil.ignore_patterns("__pycache__"))
+    cwd = tmp_path / "empty"
+    cwd.mkdir()
+    return {**os.environ, "PYTHONPATH": str(site)}, cwd
+
+
+@pytest.mark.parametrize("command", [["generate"], ["generate", "--check"], ["side-by-side", "article"],
+                                     ["docs", "--out-dir", "d"]])
+def test_commands_that_need_the_source_tree_say_so_in_one_line(command, installed_copy):
+    env, cwd = installed_copy
+    run = run_cli(*command, cwd=cwd, env=env)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1
+    assert re.fullmatch(r"twinnet: E_CHECKOUT: .* needs the source tree: run it in a clone of the repository\n",
+                        run.stderr)
+    assert list(cwd.iterdir()) == []
+
+
+def test_the_installed_copy_trains_by_name_with_its_own_data(installed_copy):
+    env, cwd = installed_copy
+    run = run_cli("train", "article", "--lang", "python", "--out", "p.json", "--epochs", 3, cwd=cwd, env=env)
+    assert run.returncode == 0, run.stderr
+    check = subprocess.run([sys.executable, "-c", "import twinnet; print(twinnet.example('article'))"],
+                           cwd=cwd, env=env, capture_output=True, text=True)
+    assert check.stdout.strip() == str(cwd.parent / "site-packages" / "twinnet" / "data" / "article.json")
+
+
+def test_a_missing_extra_is_one_line(tmp_path):
+    # matplotlib hidden: what a wheel installed without [plots] sees
+    (tmp_path / "matplotlib").mkdir()
+    (tmp_path / "matplotlib" / "__init__.py").write_text("raise ModuleNotFoundError(name='matplotlib')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    run = run_cli("demo", "xor", cwd=tmp_path, env=env)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.splitlines()[-1] == "twinnet: E_EXTRA: demo needs matplotlib: pip install 'twinnet[plots]'"
+
+
+def test_the_bridge_finds_the_r_package_on_r_libs(tmp_path):
+    """R_LIBS naming the library is enough, as it is for R itself (the
+    project's own library is taken away); a library without twinnet is named
+    in the message, with how to install the package."""
+    script = ("from pathlib import Path; from twinnet import rbridge\n"
+              "rbridge.r_library = lambda: Path('/nonexistent')\n"
+              "rbridge.r_package(); from rpy2 import robjects\n"
+              "print(robjects.r['path.package']('twinnet')[0])")
+    base = {key: value for key, value in os.environ.items() if key not in ("TWINNET_R_LIBRARY", "R_LIBS")}
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                           env={**base, "R_LIBS": str(rbridge.r_library())})
+    assert found.returncode == 0, found.stderr
+    assert Path(found.stdout.strip()) == rbridge.r_library() / "twinnet"
+    not_found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                               env=base)
+    assert "the twinnet R package is not installed in any of" in not_found.stderr
+    empty = tmp_path / "empty-library"
+    empty.mkdir()
+    missing = subprocess.run([sys.executable, "-m", "twinnet", "train", "xor", "--lang", "r", "--out", "r.json"],
+                             capture_output=True, text=True, cwd=tmp_path,
+                             env={**base, "TWINNET_R_LIBRARY": str(empty)})
+    assert missing.returncode == 3 and missing.stderr.count("\n") == 1, missing.stderr
+    assert f"the twinnet R package is not installed in any of {empty}:" in missing.stderr
+    assert "R CMD INSTALL twinnet_*.tar.gz" in missing.stderr and not (tmp_path / "r.json").exists()
+
+
+def test_r_libs_path_hands_subprocesses_the_same_library(monkeypatch):
+    monkeypatch.delenv("TWINNET_R_LIBRARY", raising=False)
+    monkeypatch.setenv("R_LIBS", "/somewhere/else")
+    assert rbridge.r_libs_path() == os.pathsep.join(["/somewhere/else", str(rbridge.r_library())])
+    monkeypatch.setenv("TWINNET_R_LIBRARY", "/only/this")
+    assert rbridge.r_libs_path() == "/only/this"
+
+
+def test_packaged_fixtures_train_to_their_expected_values():
+    for name in twinnet.example():
+        fixture = twinnet.read_fixture(twinnet.example(name))
+        fit = twinnet.train_fixture(twinnet.example(name), epochs=min(fixture["hyper"]["epochs"], 50))
+        assert all(np.all(np.isfinite(value)) for value in fit["params"].values()), name

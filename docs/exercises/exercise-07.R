@@ -101,6 +101,10 @@ epoch <- function(x, y, layers, lr, tracing) {
       record(3, "backpropagation", paste0("updated.b", k), updated[[k]]$b)
     }
   }
+  if (tracing) {
+    after <- feedforward(updated, x)
+    record(4, "predictions of the trained network", "output", t(after$A[[length(after$A)]]))
+  }
   list(layers = updated, cost = cost)
 }
 

@@ -241,7 +241,15 @@ def skeleton(language: str, solved: bool = False) -> str:
     body = twin_source(language) if solved else with_todos(language)
     numbers = ", ".join(map(str, TODO_STEPS))
     if language == "python":
-        return (PYTHON_HEADER.format(steps=numbers) + body
+        future = "from __future__ import annotations\n"
+        header = PYTHON_HEADER.format(steps=numbers)
+        body = re.sub(r"^from \.(\w*) import", lambda match: f"from twinnet{'.' if match[1] else ''}{match[1]} import",
+                      body, flags=re.M)  # the twin's own imports, from the installed package
+        if future in body:  # it must come first: after the header's docstring, before its code
+            body = body.replace(future, "", 1)
+            docstring_end = header.index('"""\n', header.index('"""') + 3) + 4
+            header = header[:docstring_end] + "\n" + future + header[docstring_end:]
+        return (header + body
                 + PYTHON_HARNESS.format(steps=pprint.pformat(tuple(trace.ARTICLE_STEPS), width=110)))
     return R_HEADER.format(steps=numbers) + body + R_HARNESS.format(steps=_r_steps())
 

@@ -105,6 +105,8 @@ def epoch(x: np.ndarray, y: np.ndarray, layers: list, lr: float, trace: bool) ->
                                 (f"layer{k}.dA1", dA), (f"updated.W{k}", updated[k - 1][0]),
                                 (f"updated.b{k}", updated[k - 1][1])):
                 record(3, "backpropagation", name, value)
+    if trace:
+        record(4, "predictions of the trained network", "output", feedforward(updated, x)[1][-1].T)
     return updated, cost
 
 

@@ -87,6 +87,13 @@ conform: setup ## check the Python and R twins as ports (docs/porting.md); repor
 	$(PY) -m twinnet conform --report out/conform-python.json -- $(PY) -m twinnet port
 	$(PY) -m twinnet conform --report out/conform-r.json -- env R_LIBS=$(R_LIBRARY) Rscript r/inst/ports/port.R
 
+.PHONY: notebooks exercises
+notebooks: setup ## write docs/notebooks/*.ipynb from the twins' steps and run them in a fresh kernel (saved with outputs)
+	TWINNET_R_LIBRARY=$(R_LIBRARY) $(PY) -m twinnet.reading.notebooks
+
+exercises: setup ## write docs/exercises/ (find-the-bug ports, sheet, answers) and docs/skeletons/ (fill-in twins)
+	$(PY) -m twinnet.ports.exercises
+
 bench: setup ## time every variant's training loop in both languages; out/bench.json, out/bench.png (a few minutes)
 	$(PY) -m twinnet bench
 

@@ -1,5 +1,6 @@
 """Finite-difference gradient checks of backpropagation, for every variant, in
-both languages.
+both languages (the logic is twinnet.reading.gradcheck, shared with
+``twinnet gradcheck``).
 
 One epoch at lr = 1 applies the backprop gradient once: θ' = θ − ∇J, so the
 gradient a twin computed is θ − θ'.  J is the function each variant descends:
@@ -13,44 +14,11 @@ through rpy2; only the differencing is Python.
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR, FIXTURE_NAMES
+from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
 
-from twinnet import fixtures, rbridge
+from twinnet import fixtures
 from twinnet.maintain import generate
-
-STEP = 1e-5  # balances truncation (~STEP²) against cancellation (~2e-16·J/STEP) for J up to ~64 (wide)
-LIMIT = 1e-6
-
-
-def one_epoch(language, variant, X, y, params, hyper):
-    """(J at params, params after one epoch at lr = 1) in one language."""
-    hyper = {**hyper, "lr": 1.0}
-    if language == "python":
-        trained, loss, _ = fixtures.train_variant(variant, X, y, params, hyper, 1)
-    else:
-        result = rbridge.call("train_variant", variant, X, y, rbridge.to_r_list(params), rbridge.to_r_list(hyper), 1)
-        trained, loss = result["params"], result["loss"]
-    scale = 1 if variant == "layered" else len(X)
-    return scale * float(loss[0]), {name: np.asarray(value) for name, value in trained.items()}
-
-
-def worst_relative_errors(language, variant, X, y, params, hyper):
-    _, trained = one_epoch(language, variant, X, y, params, hyper)
-    worst = {}
-    for name, value in params.items():
-        numeric = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-            shifted = {key: item.copy() for key, item in params.items()}
-            shifted[name][index] += STEP
-            above, _ = one_epoch(language, variant, X, y, shifted, hyper)
-            shifted[name][index] -= 2 * STEP
-            below, _ = one_epoch(language, variant, X, y, shifted, hyper)
-            numeric[index] = (above - below) / (2 * STEP)
-        gradient = value - trained[name]
-        assert gradient.shape == value.shape, f"{language} > {name}: shape {gradient.shape}"
-        worst[name] = float(np.max(np.abs(gradient - numeric)
-                                   / np.maximum(np.abs(gradient) + np.abs(numeric), 1e-8)))
-    return worst
+from twinnet.reading.gradcheck import LIMIT, worst_relative_errors
 
 
 def random_problem(seed, n=7, d=3, h=4):
@@ -75,3 +43,22 @@ def test_backprop_gradient_matches_finite_differences(language, name):
     worst = worst_relative_errors(language, *problem(name))
     assert max(worst.values()) < LIMIT, f"{language} > {name}: worst relative errors {worst}"
 
+
+
+def test_gradcheck_command_prints_backprop_and_finite_differences_side_by_side():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "twinnet", "gradcheck", "shared_fixtures/xor.json", "--lang", "r"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("xor (article, r): the gradient of E = Σ ½(y − output)² at init")
+    fixture = fixtures.read_fixture(FIXTURE_DIR / "xor.json")
+    rows = [line.split() for line in lines[2:-1]]
+    assert (rows[0][0], rows[-1][0]) == ("wh[0,0]", "bout[0,0]")
+    assert len(rows) == sum(value.size for value in fixture["init"].values())
+    for row in rows:
+        backprop, numeric, error = map(float, row[-3:])
+        assert error < LIMIT and abs(backprop - numeric) <= 1e-6 * max(abs(backprop) + abs(numeric), 1e-8)
+    assert lines[-1].startswith("worst relative error ") and lines[-1].endswith(": below 1e-06")

@@ -16,6 +16,9 @@ outside a clone of the repository.
     docs [--out-dir docs]          write side-by-side.html and the article fixture's plots
     doctor                         versions, BLAS, exp probe: why Python and R differ in the last bits
     bench [--quick] [--out-dir out]    time every variant's training loop in both languages
+    exercise N [--port FILE]       conform on exercise N of docs/exercises/, or on a fixed copy of it
+    gradcheck FIXTURE --lang python|r   backprop against finite-difference gradients, side by side
+    errata ID [--out-dir out]      the text's version of an erratum (docs/errata.md) trained beside the corrected one
 
 Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
 """
@@ -163,6 +166,27 @@ def cmd_conform(args: argparse.Namespace) -> int:
                               args.timeout or conform.TIMEOUT, args.jobs)
 
 
+def cmd_exercise(args: argparse.Namespace) -> int:
+    from .ports import exercises
+
+    return exercises.run(args.number, args.port)
+
+
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    from .reading import gradcheck
+
+    lines, ok = gradcheck.report(args.fixture, args.lang)
+    print("\n".join(lines))
+    return 0 if ok else 1
+
+
+def cmd_errata(args: argparse.Namespace) -> int:
+    from .reading import errata
+
+    print("\n".join(errata.compare(args.id, out_dir=args.out_dir)))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="twinnet", description="The article network in Python and R, in parity.")
     top.add_argument("--version", action="version", version=f"twinnet {__version__}")
@@ -251,6 +275,23 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="a tiny configuration, for a smoke test")
     bench.add_argument("--out-dir", type=Path, default=Path("out"), help="where bench.json and bench.png go")
     bench.set_defaults(run=cmd_bench)
+
+    from .ports.exercises import EXERCISES
+    exercise = commands.add_parser("exercise", help="run conform on an exercise of docs/exercises/ (or your fix)")
+    exercise.add_argument("number", type=int, choices=[item.number for item in EXERCISES], metavar="N")
+    exercise.add_argument("--port", type=Path, metavar="FILE", help="your fixed copy of the exercise (.py or .R)")
+    exercise.set_defaults(run=cmd_exercise)
+
+    gradcheck = commands.add_parser("gradcheck", help="backprop against finite-difference gradients, side by side")
+    gradcheck.add_argument("fixture", type=Path)
+    gradcheck.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True)
+    gradcheck.set_defaults(run=cmd_gradcheck)
+
+    from .reading.errata import TEXT_VERSIONS
+    errata = commands.add_parser("errata", help="train a text's mistake (docs/errata.md) beside the corrected loop")
+    errata.add_argument("id", choices=list(TEXT_VERSIONS), metavar="ID", help=f"one of {', '.join(TEXT_VERSIONS)}")
+    errata.add_argument("--out-dir", type=Path, default=Path("out"), help="where errata-ID.png goes")
+    errata.set_defaults(run=cmd_errata)
     return top
 
 

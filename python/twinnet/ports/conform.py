@@ -35,8 +35,11 @@ from typing import Any
 import numpy as np
 
 from .. import fixtures, parity, resources
+from . import steptrace
 
 DERIVED_EPOCHS = (0, 1, 2)
+TRACED_EPOCHS = steptrace.TRACED_EPOCH
+"""The run on which the port is asked for its trace (TWINNET_TRACE): its first epoch."""
 TIMEOUT = 600
 """Seconds one run of the port may take."""
 REPORT_SCHEMA = "twinnet-conform/1"
@@ -167,6 +170,7 @@ class Verdict:
     path: Path
     runs: list[Run]
     diagnosis: str | None = None
+    step: steptrace.StepDivergence | None = None
 
     @property
     def ok(self) -> bool:
@@ -197,6 +201,7 @@ class Verdict:
             "first_divergence": failed.divergences[0].as_json() if failed and failed.divergences else None,
             "error": failed.error if failed else None,
             "diagnosis": self.diagnosis,
+            "first_step": self.step.as_json() if self.step else None,
             "runs": [run.as_json() for run in self.runs],
         }
 
@@ -217,22 +222,30 @@ class Interrupted(Exception):
         self.signum = signum
 
 
-def command_port(command: Sequence[str], timeout: float = TIMEOUT) -> Port:
-    """A port from a command line: ``port(fixture, result)`` calls
-    ``COMMAND... FIXTURE RESULT`` and returns None, or one line saying why it failed.
+@dataclass
+class CommandPort:
+    """A port from a command line: ``port(fixture, result, trace=None)`` calls
+    ``COMMAND... FIXTURE RESULT`` (with ``TWINNET_TRACE=trace`` in its environment
+    when a trace path is given) and returns None, or one line saying why it failed.
 
     The port runs in a session of its own, so that a timeout or a signal to
     conform stops its whole process group; what it writes to stdout and stderr
     is kept (the last OUTPUT_TAIL characters) next to ``result``, as
     ``RESULT.stdout`` and ``RESULT.stderr``."""
-    def port(fixture: Path, result: Path) -> str | None:
+
+    command: Sequence[str]
+    timeout: float = TIMEOUT
+
+    def __call__(self, fixture: Path, result: Path, trace: Path | None = None) -> str | None:
+        command, timeout = self.command, self.timeout
+        environment = None if trace is None else {**os.environ, steptrace.ENVIRONMENT: str(trace)}
         with _RUNNING_LOCK:
             if _STOPPING.is_set():
                 return "conform was interrupted"
             try:
                 process = subprocess.Popen([*command, str(fixture), str(result)], stdin=subprocess.DEVNULL,
-                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                           errors="replace", start_new_session=True)
+                                           env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                           text=True, errors="replace", start_new_session=True)
             except OSError as error:
                 return f"cannot run {command[0]!r}: {error.strerror}"
             _RUNNING.add(process)
@@ -248,7 +261,11 @@ def command_port(command: Sequence[str], timeout: float = TIMEOUT) -> Port:
                 _RUNNING.discard(process)
         _keep_output(result, stdout, stderr)
         return failure
-    return port
+
+
+def command_port(command: Sequence[str], timeout: float = TIMEOUT) -> CommandPort:
+    """The port ``COMMAND... FIXTURE RESULT``, which can be asked for its trace (see :class:`CommandPort`)."""
+    return CommandPort(command, timeout)
 
 
 def _exit_words(status: int) -> str:
@@ -312,13 +329,19 @@ def derive(path: str | Path, epochs: int, directory: str | Path) -> Path:
     return copy
 
 
-def run_port(port: Port, label: str, fixture_path: Path, result_path: Path) -> Run:
-    """Run the port on one fixture file and compare its result with the Python twin's."""
+def run_port(port: Port, label: str, fixture_path: Path, result_path: Path, trace_path: Path | None = None) -> Run:
+    """Run the port on one fixture file and compare its result with the Python twin's;
+    with ``trace_path``, ask the port for its trace there."""
     reference = fixtures.train_fixture(fixture_path)
     run = Run(label, len(reference["loss"]), Path(fixture_path), reference)
     result_path.parent.mkdir(parents=True, exist_ok=True)
     result_path.unlink(missing_ok=True)
-    run.error = port(fixture_path, result_path)
+    if trace_path is None or not isinstance(port, CommandPort):  # an in-process port writes no trace
+        run.error = port(fixture_path, result_path)
+    else:
+        trace_path.parent.mkdir(parents=True, exist_ok=True)
+        trace_path.unlink(missing_ok=True)
+        run.error = port(fixture_path, result_path, trace_path)
     run.stdout, run.stderr = _read_output(result_path)
     if run.error is None:
         try:
@@ -335,15 +358,24 @@ def run_port_on_fixture(path: str | Path, port: Port, directory: str | Path) -> 
     fixture itself; stop at the first run that disagrees, and diagnose it."""
     fixture = fixtures.read_fixture(path)
     runs = []
+    trace_path = Path(directory) / "traces" / Path(path).name
     for epochs in (*DERIVED_EPOCHS, None):
         label = "full" if epochs is None else f"epochs-{epochs}"
         fixture_path = Path(path) if epochs is None else derive(path, epochs, directory)
-        runs.append(run_port(port, label, fixture_path, Path(directory) / "results" / label / Path(path).name))
+        runs.append(run_port(port, label, fixture_path, Path(directory) / "results" / label / Path(path).name,
+                             trace_path if epochs == TRACED_EPOCHS else None))
         if not runs[-1].ok:
             break
     verdict = Verdict(fixture, Path(path), runs)
     if not verdict.ok:
         verdict.diagnosis = diagnose(fixture, runs[-1])
+        if runs[-1].error is None:
+            if runs[-1].epochs < TRACED_EPOCHS:  # the trace of the first epoch, for the step that differs
+                run_port(port, "traced", derive(path, TRACED_EPOCHS, directory),
+                         Path(directory) / "results" / "traced" / Path(path).name, trace_path)
+            verdict.step = steptrace.traced_step(runs[0].fixture, fixture["variant"], trace_path)
+            if verdict.step is not None:
+                verdict.diagnosis = f"{verdict.step} is the first traced value that differs; {verdict.diagnosis}"
     return verdict
 
 
@@ -559,6 +591,11 @@ def biases_only(fixture: dict[str, Any], run: Run) -> str | None:
     names = differing_params(fixture, run)
     if run.epochs != 1 or not names or not all(_is_bias(fixture["variant"], name) for name in names):
         return None
+    port = run.port or {"params": {}}
+    unchanged = [name for name in names if np.array_equal(port["params"].get(name), fixture["init"][name])]
+    if unchanged == names:
+        return (f"only the biases differ after epoch 1 ({', '.join(names)}), and they are still init, bit for "
+                "bit: the biases are never updated (the update is computed and not assigned, or not computed)")
     return (f"only the biases differ after epoch 1 ({', '.join(names)}): the bias gradient is summed over "
             f"the wrong axis: {BIAS_AXIS[fixture['variant']]}")
 
@@ -580,8 +617,87 @@ def hidden_layer_only(fixture: dict[str, Any], run: Run) -> str | None:
     names = differing_params(fixture, run)
     if run.epochs != 1 or not names or set(names) & set(output_layer(fixture)):
         return None
-    return (f"the hidden weights differ but the output weights do not ({', '.join(names)} after epoch 1): "
-            f"the error sent back to the hidden layer is wrong: {HIDDEN_GRADIENT[fixture['variant']]}")
+    start = (f"the hidden weights differ but the output weights do not ({', '.join(names)} after epoch 1): "
+             "the error sent back to the hidden layer is wrong")
+    matched = [text for key, text in HIDDEN_MISTAKES.get(fixture["variant"], ())
+               if _replay_matches(fixture, run, key)]
+    if len(matched) == 1:
+        return (f"{start}: {matched[0]} (the reference replayed with this mistake gives the port's numbers "
+                "after epoch 1; the other usual causes do not)")
+    return f"{start}: {HIDDEN_GRADIENT[fixture['variant']]}"
+
+
+HIDDEN_MISTAKES = {
+    "article": (("preactivation", "the slope was taken of the pre-activation X·wh + bh (derivatives_sigmoid "
+                                  "takes the activation H = σ(X·wh + bh))"),
+                ("stale", "wout was updated before the error was sent back through it (d_hid must use the "
+                          "wout from the start of the epoch)")),
+    "stepwise": (("preactivation", "the slope was taken of the pre-activation wihᵀ·X (H ∘ (1 − H) takes "
+                                   "H = σ(wihᵀ·X))"),
+                 ("stale", "who was updated before g_wih was computed (it must use the who from the start "
+                           "of the epoch)")),
+    "layered": (("preactivation", "a hidden layer's slope formula was applied to the pre-activation Z as if "
+                                  "it were the activation (1 − Z² for tanh, Z(1 − Z) for the sigmoid)"),
+                ("stale", "W was updated before dA was sent back through it (dA = Wᵀ·dZ with W from the start "
+                          "of the epoch)")),
+}
+"""The hidden-gradient mistakes that :func:`replay_epoch` can replay, with what to say when one matches."""
+
+
+def _replay_matches(fixture: dict[str, Any], run: Run, mistake: str) -> bool:
+    """Whether the reference's first epoch, replayed with ``mistake``, gives the port's parameters."""
+    if run.port is None:
+        return False
+    replayed, params = replay_epoch(fixture, mistake), run.port["params"]
+    return all(np.max(np.abs(replayed[name] - params[name])) <= parity.TOLERANCE for name in fixture["init"])
+
+
+def replay_epoch(fixture: dict[str, Any], mistake: str) -> dict[str, np.ndarray]:
+    """The parameters after one epoch of the reference with one mistake made on purpose:
+    ``preactivation`` (a hidden slope of the pre-activation) or ``stale`` (the output
+    layer's weights updated before the error is sent back through them)."""
+    from .. import article, layered
+
+    data, hyper = fixture["data"], fixture["hyper"]
+    p = {name: np.array(value, dtype=float) for name, value in fixture["init"].items()}
+    X, y, lr, variant = data["X"], data["y"], hyper["lr"], fixture["variant"]
+    if variant in ("article", "stepwise"):
+        wh, wout = ("wh", "wout") if variant == "article" else ("weights_input_hidden", "weights_hidden_output")
+        bh, bout = (p["bh"], p["bout"]) if variant == "article" else (0.0, 0.0)
+        Z = X @ p[wh] + bh
+        H = article.sigmoid(Z)
+        output = article.sigmoid(H @ p[wout] + bout)
+        d_out = (y - output) * output * (1 - output)
+        new = {wout: p[wout] + lr * (H.T @ d_out)}
+        through = new[wout] if mistake == "stale" else p[wout]
+        slope = Z * (1 - Z) if mistake == "preactivation" else H * (1 - H)
+        d_hid = d_out @ through.T * slope
+        new[wh] = p[wh] + lr * (X.T @ d_hid)
+        if variant == "article":
+            new["bout"] = p["bout"] + lr * d_out.sum(axis=0, keepdims=True)
+            new["bh"] = p["bh"] + lr * d_hid.sum(axis=0, keepdims=True)
+        return new
+    activations = hyper["activations"]
+    A, Zs, As = X.T, [], [X.T]
+    for k, name in enumerate(activations, start=1):
+        Zs.append(p[f"W{k}"] @ A + p[f"b{k}"])
+        A = layered.ACTIVATION_FUNCTIONS[name][0](Zs[-1])
+        As.append(A)
+    m = X.shape[0]
+    a = np.clip(A, layered.LOG_LOSS_EPSILON, 1 - layered.LOG_LOSS_EPSILON)
+    dA = (a - y.T) / (a * (1 - a))
+    new = {}
+    for k in range(len(activations), 0, -1):
+        Z = Zs[k - 1]
+        if mistake == "preactivation" and k < len(activations):
+            slope = 1 - Z ** 2 if activations[k - 1] == "tanh" else Z * (1 - Z)
+        else:
+            slope = layered.ACTIVATION_FUNCTIONS[activations[k - 1]][1](Z)
+        dZ = slope * dA
+        new[f"W{k}"] = p[f"W{k}"] - lr * (dZ @ As[k - 1].T) / m
+        new[f"b{k}"] = p[f"b{k}"] - lr * dZ.sum(axis=1, keepdims=True) / m
+        dA = (new[f"W{k}"] if mistake == "stale" else p[f"W{k}"]).T @ dZ
+    return new
 
 
 def stale_output(fixture: dict[str, Any], run: Run) -> str | None:

@@ -9,8 +9,8 @@
 fixtures_dir <- function() system.file("extdata", package = "twinnet", mustWork = TRUE)
 
 # The fixture files, named by fixture (e.g. "article"): twinnet_example()'s
-# list, the same rule as the Python twin's fixtures.fixture_paths().
-fixture_paths <- function() {
+# list (the package's fixture_paths() on its extdata folder).
+installed_fixtures <- function() {
   names <- twinnet_example()
   stats::setNames(vapply(names, twinnet_example, character(1)), names)
 }

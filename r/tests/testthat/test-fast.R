@@ -53,7 +53,7 @@ check_epoch_by_epoch <- function(variant, X, y, params, hyper, epochs, label, ev
 }
 
 test_that("every fast path agrees with its reference along the training of every shipped fixture", {
-  for (name in names(fixture_paths())) {
+  for (name in names(installed_fixtures())) {
     fixture <- named_fixture(name)
     epochs <- fixture$hyper$epochs
     args <- list(fixture$variant, fixture$data$X, fixture$data$y, fixture$init, fixture$hyper)

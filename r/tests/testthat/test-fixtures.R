@@ -3,7 +3,7 @@
 # Agreement with the fixtures' expected results --------------------------
 
 test_that("the shared fixtures are found, every variant among them", {
-  paths <- fixture_paths()
+  paths <- installed_fixtures()
   shipped <- c("article", "iris", "layered-xor", "stepwise", "wide", "xor")
   expect_true(all(shipped %in% names(paths)), label = "all six shipped fixtures are found")
   expect_true(all(file.exists(paths)))
@@ -19,7 +19,7 @@ test_that("the shared fixtures are found, every variant among them", {
 # whatever the variant's are: names(fixture$init). The tolerance is absolute,
 # so it is checked with max(abs(a - b)) and not expect_equal(), whose
 # tolerance is relative in testthat's 3rd edition.
-for (path in fixture_paths()) {
+for (path in installed_fixtures()) {
   test_that(paste0("fixture ", basename(path), ": train_fixture() agrees with `expected` within 1e-12"), {
     name <- sub("\\.json$", "", basename(path))
     where <- function(...) paste0(name, " > ", ...) # labels such as article > params > wh
@@ -95,7 +95,7 @@ for (path in fixture_paths()) {
   })
 }
 
-for (path in fixture_paths()) {
+for (path in installed_fixtures()) {
   test_that(paste0("fixture ", basename(path), ": train_fixture(epochs =) overrides hyper.epochs"), {
     name <- sub("\\.json$", "", basename(path))
     where <- function(...) paste0(name, " > ", ...)

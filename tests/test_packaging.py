@@ -245,3 +245,18 @@ def test_packaged_fixtures_train_to_their_expected_values():
         fixture = twinnet.read_fixture(twinnet.example(name))
         fit = twinnet.train_fixture(twinnet.example(name), epochs=min(fixture["hyper"]["epochs"], 50))
         assert all(np.all(np.isfinite(value)) for value in fit["params"].values()), name
+
+
+def test_the_readme_layout_names_every_module_and_twin():
+    """The layout section is the map a new maintainer reads: every Python
+    module, every R twin and every tool folder is on it."""
+    layout = (ROOT / "README.md").read_text(encoding="utf-8").split("## Layout", 1)[1].split("\n## ", 1)[0]
+    package = ROOT / "python" / "twinnet"
+    modules = [path for path in package.rglob("*.py") if path.name != "__init__.py" and "templates" not in path.parts
+               and path.name != "__main__.py"]
+    missing = [str(path.relative_to(package)) for path in modules if path.name not in layout]
+    missing += [f"r/R/{path.name}" for path in (ROOT / "r" / "R").glob("*.R")
+                if path.name != "twinnet-package.R" and path.name not in layout]
+    missing += [folder for folder in ("reading/", "ports/", "maintain/", "inst/extdata/", "inst/ports/",
+                                      "inst/maintain/") if folder not in layout]
+    assert missing == [], f"README layout lacks {missing}"

@@ -176,7 +176,7 @@ def installed_copy(tmp_path):
 
 
 @pytest.mark.parametrize("command", [["generate"], ["generate", "--check"], ["side-by-side", "article"],
-                                     ["docs", "--out-dir", "d"]])
+                                     ["docs", "--out-dir", "d"], ["exercise", "1"]])
 def test_commands_that_need_the_source_tree_say_so_in_one_line(command, installed_copy):
     env, cwd = installed_copy
     run = run_cli(*command, cwd=cwd, env=env)
@@ -194,6 +194,8 @@ def test_the_installed_copy_trains_by_name_with_its_own_data(installed_copy):
     check = subprocess.run([sys.executable, "-c", "import twinnet; print(twinnet.example('article'))"],
                            cwd=cwd, env=env, capture_output=True, text=True)
     assert check.stdout.strip() == str(cwd.parent / "site-packages" / "twinnet" / "data" / "article.json")
+    gradcheck = run_cli("gradcheck", "xor", "--lang", "python", cwd=cwd, env=env)
+    assert gradcheck.returncode == 0 and "relative error" in gradcheck.stdout, gradcheck.stderr
 
 
 def test_a_missing_extra_is_one_line(tmp_path):

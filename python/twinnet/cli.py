@@ -283,7 +283,7 @@ def parser() -> argparse.ArgumentParser:
     exercise.set_defaults(run=cmd_exercise)
 
     gradcheck = commands.add_parser("gradcheck", help="backprop against finite-difference gradients, side by side")
-    gradcheck.add_argument("fixture", type=Path)
+    gradcheck.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
     gradcheck.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True)
     gradcheck.set_defaults(run=cmd_gradcheck)
 

@@ -334,7 +334,7 @@ def generate(root: Path) -> list:
 def run(number: int, port: Path | None = None) -> int:
     """``twinnet exercise N [--port FILE]``: conform's verdict, printed; 0 when it passes."""
     exercise = find(number)
-    root = resources.checkout("the exercises")
+    root = resources.checkout("exercise (the exercises live in docs/exercises/)")
     if port is None:
         port = root / DIRECTORY / exercise.file_name
     elif not Path(port).is_file():

@@ -104,3 +104,21 @@ def test_demo_prints_parity_and_writes_a_loss_plot(tmp_path):
     assert "6 of 6 quantities agree" in run.stdout
     plot = tmp_path / "loss-xor.png"
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 10_000
+
+
+def test_every_subcommand_and_argument_says_what_it_is_with_an_example():
+    import argparse
+
+    from twinnet import cli
+
+    top = cli.parser()
+    commands = next(action for action in top._actions if isinstance(action, argparse._SubParsersAction))
+    helps = {choice.dest: choice.help for choice in commands._choices_actions}
+    for name, command in commands.choices.items():
+        assert helps.get(name), f"{name}: no help"
+        assert (command.epilog or "").startswith("example: "), f"{name}: no example"
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, f"{name} {action.dest}: no help"
+            assert "e.g." in action.help, f"{name} {action.dest}: no example in its help"

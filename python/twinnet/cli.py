@@ -192,13 +192,18 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"twinnet {__version__}")
     commands = top.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train one fixture in one language and write a result")
-    train.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
-    train.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True)
-    train.add_argument("--out", type=str, required=True)  # not Path: Path("r.json/") would drop the slash
-    train.add_argument("--epochs", type=int, help="override hyper.epochs")
+    train = commands.add_parser("train", help="train one fixture in one language and write a result",
+                                epilog="example: twinnet train article --lang r --out r.json --epochs 100")
+    train.add_argument("fixture", type=fixture_argument,
+                       help="a fixture file, or a packaged fixture's name, e.g. article")
+    train.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True,
+                       help="which twin trains it, e.g. --lang python")
+    train.add_argument("--out", type=str, required=True,  # not Path: Path("r.json/") would drop the slash
+                       help="where the twinnet-result/1 JSON goes, e.g. --out r.json")
+    train.add_argument("--epochs", type=int, help="override hyper.epochs, e.g. --epochs 0 for the untrained output")
     train.add_argument("--max-memory", type=float, default=fixtures.MAX_MEMORY_GIB, metavar="GIB",
-                       help=f"refuse runs estimated to need more memory (default {fixtures.MAX_MEMORY_GIB} GiB)")
+                       help=f"refuse runs estimated to need more memory (default {fixtures.MAX_MEMORY_GIB} GiB), "
+                            "e.g. --max-memory 8")
     train.set_defaults(run=cmd_train)
 
     trace = commands.add_parser(
@@ -221,34 +226,43 @@ def parser() -> argparse.ArgumentParser:
 
     for name, run, text in (("parity", cmd_parity, "train fixtures in both languages and compare"),
                             ("demo", cmd_demo, "parity, then loss-curve plots")):
-        command = commands.add_parser(name, help=text)
+        command = commands.add_parser(name, help=text, epilog=f"example: twinnet {name} article xor")
         command.add_argument("fixtures", nargs="*", type=fixture_argument,
-                             help="fixture paths or names (default: every packaged fixture)")
+                             help="fixture paths or names (default: every packaged fixture), e.g. xor iris")
         command.set_defaults(run=run)
-    commands.choices["demo"].add_argument("--out-dir", type=Path, default=Path("out"))
+    commands.choices["demo"].add_argument("--out-dir", type=Path, default=Path("out"),
+                                          help="where the plots go (default out/), e.g. --out-dir plots")
 
-    gen = commands.add_parser("generate", help="write shared_fixtures/*.json from the generator")
-    gen.add_argument("--check", action="store_true", help="only check the committed files are current")
+    gen = commands.add_parser("generate", help="write shared_fixtures/ and its packaged copies (in a clone)",
+                              epilog="example: twinnet generate --check")
+    gen.add_argument("--check", action="store_true",
+                     help="only check that shared_fixtures/ and its copies are current (exit 1 if not), e.g. --check")
     gen.set_defaults(run=cmd_generate)
 
-    port = commands.add_parser("port", help="the Python twin as a port: COMMAND FIXTURE RESULT (see conform)")
-    port.add_argument("fixture", type=fixture_argument)
-    port.add_argument("result", type=Path)
+    port = commands.add_parser("port", help="the Python twin as a port: COMMAND FIXTURE RESULT (see conform)",
+                               epilog="example: twinnet conform -- twinnet port")
+    port.add_argument("fixture", type=fixture_argument, help="the fixture conform hands the port, e.g. xor")
+    port.add_argument("result", type=Path, help="where the port writes its result, e.g. xor.result.json")
     port.set_defaults(run=cmd_port)
 
     conform = commands.add_parser("conform", help="check a port against every fixture and diagnose its mistakes",
                                   description="Run COMMAND... FIXTURE RESULT on every fixture, with 0, 1 and 2 "
-                                              "epochs and then in full, and compare with the Python twin.")
+                                              "epochs and then in full, and compare with the Python twin.",
+                                  epilog="example: twinnet conform --fixtures 'shared_fixtures/x*.json' -- "
+                                         "julia port.jl")
     conform.add_argument("--fixtures", action="append", metavar="GLOB",
-                         help="fixture files to check (repeatable; default: every packaged fixture)")
+                         help="fixture files to check (repeatable; default: every packaged fixture), "
+                              "e.g. --fixtures xor.json")
     conform.add_argument("--report", type=Path, default=Path("out/conform.json"), metavar="PATH",
-                         help="where to write the JSON report (default: out/conform.json)")
+                         help="where to write the JSON report (default: out/conform.json), e.g. --report conform.json")
     conform.add_argument("--work-dir", type=Path, metavar="DIR",
-                         help="keep the derived fixtures and the port's results here")
+                         help="keep the derived fixtures and the port's results here, e.g. --work-dir conform-work")
     conform.add_argument("--timeout", type=float, metavar="SECONDS",
-                         help="seconds one run of the port may take (default 600)")
-    conform.add_argument("--jobs", type=int, metavar="N", help="fixtures checked at a time (default: one per CPU)")
-    conform.add_argument("port_command", nargs="+", metavar="COMMAND", help="the port, after --")
+                         help="seconds one run of the port may take (default 600), e.g. --timeout 60")
+    conform.add_argument("--jobs", type=int, metavar="N",
+                         help="fixtures checked at a time (default: one per CPU), e.g. --jobs 1")
+    conform.add_argument("port_command", nargs="+", metavar="COMMAND",
+                         help="the port, after --, e.g. -- node port.js")
     conform.set_defaults(run=cmd_conform)
 
     side = commands.add_parser(
@@ -264,33 +278,46 @@ def parser() -> argparse.ArgumentParser:
                            "e.g. --width 120")
     side.set_defaults(run=cmd_side_by_side)
 
-    docs = commands.add_parser("docs", help="write docs/side-by-side.html and the article fixture's plots")
-    docs.add_argument("--out-dir", type=Path, default=Path("docs"))
+    docs = commands.add_parser("docs", help="write docs/side-by-side.html and the article fixture's plots",
+                               epilog="example: twinnet docs --out-dir /tmp/page")
+    docs.add_argument("--out-dir", type=Path, default=Path("docs"),
+                      help="where the page and plots go (default docs/), e.g. --out-dir /tmp/page")
     docs.set_defaults(run=cmd_docs)
 
-    doctor = commands.add_parser("doctor", help="versions, BLAS, exp probe: why Python and R differ in the last bits")
+    doctor = commands.add_parser("doctor", help="versions, BLAS, exp probe: why Python and R differ in the last bits",
+                                 epilog="example: twinnet doctor | less")
     doctor.set_defaults(run=cmd_doctor)
 
-    bench = commands.add_parser("bench", help="time every variant's training loop in both languages")
-    bench.add_argument("--quick", action="store_true", help="a tiny configuration, for a smoke test")
-    bench.add_argument("--out-dir", type=Path, default=Path("out"), help="where bench.json and bench.png go")
+    bench = commands.add_parser("bench", help="time every variant's training loop in both languages",
+                                epilog="example: twinnet bench --quick --out-dir /tmp/bench")
+    bench.add_argument("--quick", action="store_true", help="a tiny configuration, for a smoke test, e.g. --quick")
+    bench.add_argument("--out-dir", type=Path, default=Path("out"),
+                       help="where bench.json and bench.png go (default out/), e.g. --out-dir /tmp/bench")
     bench.set_defaults(run=cmd_bench)
 
     from .ports.exercises import EXERCISES
-    exercise = commands.add_parser("exercise", help="run conform on an exercise of docs/exercises/ (or your fix)")
-    exercise.add_argument("number", type=int, choices=[item.number for item in EXERCISES], metavar="N")
-    exercise.add_argument("--port", type=Path, metavar="FILE", help="your fixed copy of the exercise (.py or .R)")
+    exercise = commands.add_parser("exercise", help="run conform on an exercise of docs/exercises/ (or your fix)",
+                                   epilog="example: twinnet exercise 3 --port mine.R")
+    exercise.add_argument("number", type=int, choices=[item.number for item in EXERCISES], metavar="N",
+                          help="the exercise's number on docs/exercises/README.md, e.g. 3")
+    exercise.add_argument("--port", type=Path, metavar="FILE",
+                          help="your fixed copy of the exercise (.py or .R), e.g. --port mine.R")
     exercise.set_defaults(run=cmd_exercise)
 
-    gradcheck = commands.add_parser("gradcheck", help="backprop against finite-difference gradients, side by side")
-    gradcheck.add_argument("fixture", type=fixture_argument, help="a fixture file, or a packaged fixture's name")
-    gradcheck.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True)
+    gradcheck = commands.add_parser("gradcheck", help="backprop against finite-difference gradients, side by side",
+                                    epilog="example: twinnet gradcheck xor --lang r")
+    gradcheck.add_argument("fixture", type=fixture_argument,
+                           help="a fixture file, or a packaged fixture's name, e.g. xor")
+    gradcheck.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True,
+                           help="whose backprop is checked, e.g. --lang r")
     gradcheck.set_defaults(run=cmd_gradcheck)
 
     from .reading.errata import TEXT_VERSIONS
-    errata = commands.add_parser("errata", help="train a text's mistake (docs/errata.md) beside the corrected loop")
-    errata.add_argument("id", choices=list(TEXT_VERSIONS), metavar="ID", help=f"one of {', '.join(TEXT_VERSIONS)}")
-    errata.add_argument("--out-dir", type=Path, default=Path("out"), help="where errata-ID.png goes")
+    errata = commands.add_parser("errata", help="train a text's mistake (docs/errata.md) beside the corrected loop",
+                                 epilog="example: twinnet errata A7")
+    errata.add_argument("id", choices=list(TEXT_VERSIONS), metavar="ID", help=f"one of {', '.join(TEXT_VERSIONS)}, e.g. A7")
+    errata.add_argument("--out-dir", type=Path, default=Path("out"),
+                        help="where errata-ID.png goes (default out/), e.g. --out-dir /tmp")
     errata.set_defaults(run=cmd_errata)
     return top
 

@@ -315,7 +315,8 @@ def parser() -> argparse.ArgumentParser:
     from .reading.errata import TEXT_VERSIONS
     errata = commands.add_parser("errata", help="train a text's mistake (docs/errata.md) beside the corrected loop",
                                  epilog="example: twinnet errata A7")
-    errata.add_argument("id", choices=list(TEXT_VERSIONS), metavar="ID", help=f"one of {', '.join(TEXT_VERSIONS)}, e.g. A7")
+    errata.add_argument("id", choices=list(TEXT_VERSIONS), metavar="ID",
+                        help=f"one of {', '.join(TEXT_VERSIONS)}, e.g. A7")
     errata.add_argument("--out-dir", type=Path, default=Path("out"),
                         help="where errata-ID.png goes (default out/), e.g. --out-dir /tmp")
     errata.set_defaults(run=cmd_errata)

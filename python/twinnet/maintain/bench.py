@@ -199,7 +199,8 @@ def calibrated_runs(run: Callable[[int], float], epochs: int, min_seconds: float
         seconds = run(epochs)
         if seconds >= min_seconds:
             break
-        epochs = max(2 * epochs, int(np.ceil(epochs * 1.2 * min_seconds / max(seconds, 1e-9))))
+        # at most 10x a step, as the R worker (whose clock can read 0 s for a short run)
+        epochs = max(2 * epochs, min(10 * epochs, int(np.ceil(epochs * 1.2 * min_seconds / max(seconds, 1e-9)))))
     run(epochs)
     return epochs, [run(epochs) for _ in range(repeats)]
 

@@ -52,7 +52,9 @@ if (spec$min_seconds > 0) {
   for (attempt in 1:40) {
     seconds <- run(epochs)
     if (seconds >= spec$min_seconds) break
-    epochs <- max(2 * epochs, ceiling(epochs * 1.2 * spec$min_seconds / max(seconds, 1e-9)))
+    # at most 10x a step: proc.time() ticks in milliseconds, so a short run can
+    # read 0 s, and dividing by it would ask for billions of epochs
+    epochs <- max(2 * epochs, min(10 * epochs, ceiling(epochs * 1.2 * spec$min_seconds / max(seconds, 1e-9))))
   }
 }
 run(epochs)

@@ -242,7 +242,7 @@ def test_r_libs_path_hands_subprocesses_the_same_library(monkeypatch):
     assert rbridge.r_libs_path() == "/only/this"
 
 
-def test_packaged_fixtures_train_to_their_expected_values():
+def test_every_packaged_fixture_trains_from_the_installed_copy():
     for name in twinnet.example():
         fixture = twinnet.read_fixture(twinnet.example(name))
         fit = twinnet.train_fixture(twinnet.example(name), epochs=min(fixture["hyper"]["epochs"], 50))

@@ -112,7 +112,7 @@ def random_layered(random, d, neurons):
 @pytest.mark.parametrize("options", [{}, {"block_rows": 1}, {"block_rows": 5, "threads": 2}])
 @pytest.mark.parametrize(("n", "d", "neurons", "activations"), [
     (1, 1, [1], ["sigmoid"]), (4, 2, [3, 1], ["tanh", "sigmoid"]), (50, 3, [6, 4, 1], ["sigmoid", "tanh", "sigmoid"]),
-    (700, 8, [16, 1], ["tanh", "sigmoid"])])
+    (700, 8, [16, 1], ["tanh", "sigmoid"]), (30, 3, [5, 1, 3, 1], ["tanh", "sigmoid", "tanh", "sigmoid"])])
 def test_python_layered_fast_path_agrees_on_random_problems(n, d, neurons, activations, options):
     random = np.random.RandomState(n + d + len(neurons))
     X, y = random.standard_normal((n, d)), (random.uniform(size=(n, 1)) > 0.5).astype(float)

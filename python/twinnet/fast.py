@@ -17,8 +17,10 @@ What makes them fast, in numpy:
   n×h array goes out to main memory.
 - **Fewer passes.**  The hidden delta is (H·(1 − H) ⊙ d_output) ⊙ woutᵀ; woutᵀ
   scales columns, so it is applied once per epoch to the d×h and 1×h column
-  sums, not to every element; the minus of e^(−x) is folded into the weights
-  (−wh, −bh are formed once per epoch, d×h).
+  sums, not to every element; d_output scales rows, so it scales the rows of
+  [X 1] (rows×(d+1)) before the product instead of the rows×h delta; the
+  minus of e^(−x) is folded into the weights (−wh, −bh are formed once per
+  epoch, d×h).
 - **Preallocated arrays**, overwritten in place (``out=``); the parameters are
   views into one flat vector and their descent into another, so the update is
   two calls.
@@ -94,7 +96,7 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
     def block(worker: _ArticleSums, plan: tuple, first: bool, backward: bool) -> None:
         """One block's forward pass, and when ``backward`` its backward pass,
         its contributions added to the worker's sums (written, for its ``first`` block)."""
-        X_block, X1_head, X1, y_block, H1, H, delta, o, E, d_output, out = plan
+        X_block, X1_head, X1, XD, y_block, H1, H, delta, o, E, d_output, out = plan
         if X1_head is not None:  # the block's rows of X, beside the column of ones
             np.copyto(X1_head, X_block)
         # Step 2: hidden layer input, rows×h, negated: [X 1]·(−[wh; bh])
@@ -104,7 +106,7 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
         np.add(H, ONE, out=H)
         np.reciprocal(H, out=H)
         # Step 4: output layer, rows×1, its input negated too: [H 1]·(−[wout; bout])
-        np.matmul(H1, neg_woutb, out=o)
+        np.dot(H1, neg_woutb, out=o)
         np.exp(o, out=o)
         np.add(o, ONE, out=o)
         np.reciprocal(o, out=o)
@@ -119,14 +121,15 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
         # Step 7: delta at the output layer
         np.multiply(E, d_output, out=d_output)
         # Step 8: error at the hidden layer, d_output·woutᵀ: woutᵀ is applied to the sums, once per epoch
-        # Step 9: delta at the hidden layer, without woutᵀ: H·(1 − H) ⊙ d_output, and the block's sums
+        # Step 9: delta at the hidden layer, without woutᵀ: H·(1 − H) ⊙ d_output, and the block's sums;
+        # d_output scales rows, so it scales the rows of [X 1] (rows×(d+1)), not every hidden element
+        d_x1, d_h1, square = worker.views if first else worker.block_views
+        np.dot(H1.T, d_output, out=d_h1)  # [Hᵀ·d_output; Σ d_output]
+        np.dot(E.T, E, out=square)
         np.subtract(ONE, H, out=delta)
         np.multiply(delta, H, out=delta)
-        np.multiply(delta, d_output, out=delta)
-        d_x1, d_h1, square = worker.views if first else worker.block_views
-        np.matmul(X1.T, delta, out=d_x1)  # [Xᵀ·δ; Σδ]: the column of ones sums the deltas
-        np.matmul(H1.T, d_output, out=d_h1)  # [Hᵀ·d_output; Σ d_output]
-        np.matmul(E.T, E, out=square)
+        np.multiply(X1, d_output, out=XD)
+        np.dot(XD.T, delta, out=d_x1)  # [X 1]ᵀ·(H(1 − H) ⊙ d_output): its last row sums the deltas
         if not first:
             np.add(worker.sums, worker.block_sums, out=worker.sums)
 
@@ -159,8 +162,9 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
 
 class _ArticleSums:
     """One worker: its blocks (views of X, y and the output) with its buffers
-    (the block of X beside a column of ones, rows×(d+1); H beside a column of
-    ones, rows×(h+1); the delta, rows×h; rows×1), and its share of the epoch's
+    (the block of X beside a column of ones, and its rows scaled by d_output,
+    rows×(d+1); H beside a column of ones, rows×(h+1); the delta, rows×h;
+    rows×1), and its share of the epoch's
     sums in one flat vector laid out like the parameters: [Xᵀ·δ; Σδ] ((d+1)×h,
     before the woutᵀ scaling), [Hᵀ·d_output; Σ d_output] ((h+1)×1), then
     Σ (y − output)²."""
@@ -168,7 +172,7 @@ class _ArticleSums:
     def __init__(self, X: np.ndarray, y: np.ndarray, output: np.ndarray, blocks: list[slice], h: int) -> None:
         d = X.shape[1]
         rows = max((block.stop - block.start for block in blocks), default=0)
-        X1, H1, delta = np.ones((rows, d + 1)), np.ones((rows, h + 1)), np.empty((rows, h))
+        X1, XD, H1, delta = np.ones((rows, d + 1)), np.empty((rows, d + 1)), np.ones((rows, h + 1)), np.empty((rows, h))
         o, E, d_output = np.empty((rows, 1)), np.empty((rows, 1)), np.empty((rows, 1))
         self.plans: list[tuple[np.ndarray | None, ...]] = []
         for block in blocks:
@@ -177,7 +181,7 @@ class _ArticleSums:
             if len(blocks) == 1:  # one block: X is copied beside its column of ones once, not every epoch
                 np.copyto(X1[:size, :d], X[block])
                 head = None
-            self.plans.append((X[block], head, X1[:size], y[block], H1[:size], H1[:size, :h], delta[:size],
+            self.plans.append((X[block], head, X1[:size], XD[:size], y[block], H1[:size], H1[:size, :h], delta[:size],
                                o[:size], E[:size], d_output[:size], output[block]))
         size = (d + 1) * h + (h + 1) + 1
         self.sums, self.block_sums = np.empty(size), np.empty(size)
@@ -203,11 +207,11 @@ def train_stepwise_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
     with np.errstate(over="ignore"):
         for epoch in range(epochs):
             # Step 2: hidden layer linear transform, h×n
-            np.matmul(w_ih.T, X, out=H)
+            np.dot(w_ih.T, X, out=H)
             # Step 3: hidden layer activations, in place
             _sigmoid_in_place(H)
             # Step 4: output layer linear transform and output, 1×n
-            np.matmul(w_ho.T, H, out=output)
+            np.dot(w_ho.T, H, out=output)
             _sigmoid_in_place(output)
             # Step 5: rate of change of error w.r.t. output, and the loss from y − output
             np.subtract(y, output, out=error)
@@ -221,14 +225,14 @@ def train_stepwise_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
             # Step 7: rate of change of Z2 w.r.t. weights between hidden and output layer (H itself)
             np.multiply(error, slope_output, out=delta_output)
             # Step 8: rate of change of error w.r.t. weights between hidden and output layer, h×1
-            np.matmul(H, delta_output.T, out=g_ho)
+            np.dot(H, delta_output.T, out=g_ho)
             # Step 9: rates of change of Z2 w.r.t. H, and of H w.r.t. Z1
-            np.matmul(w_ho, delta_output, out=delta_hidden)
+            np.dot(w_ho, delta_output, out=delta_hidden)
             np.subtract(ONE, H, out=slope_hidden)
             np.multiply(H, slope_hidden, out=slope_hidden)
             np.multiply(slope_hidden, delta_hidden, out=delta_hidden)
             # Step 10: rate of change of error w.r.t. weights between input and hidden layer, d×h
-            np.matmul(X, delta_hidden.T, out=g_ih)
+            np.dot(X, delta_hidden.T, out=g_ih)
             # Step 11: update the weights, w ← w − lr·∂E/∂w
             np.multiply(gradient, lr, out=gradient)
             np.subtract(weights, gradient, out=weights)
@@ -245,7 +249,10 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
     samples are rows (a block's activations are rows×neurons), so a layer's
     input is A·Wᵀ + bᵀ; every layer's gradient comes from the same forward
     pass, so updating them all at the end of the epoch is the reference's
-    update."""
+    update.  When the second layer has one neuron (the usual hidden layer and
+    output), the first layer's delta (dZ₂·W₂) ⊙ act'(A₁) is never formed:
+    dZ₂ scales rows, so it scales the rows of X, and W₂ scales columns, so it
+    scales the first layer's sums once per epoch."""
     n = X.shape[0]
     names = [name for layer in range(1, len(activations) + 1) for name in (f"W{layer}", f"b{layer}")]
     # Step 0: the layers, as views into one flat vector, and which use tanh
@@ -260,15 +267,16 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
     workers = [_LayeredSums(X, y, output, blocks[index::count], neurons) for index in range(count)]
     gradient = workers[0].sums[:-2]  # the first worker's sums, but the last two: the log-loss's two sums
     epsilon = layered.LOG_LOSS_EPSILON
+    scaled_first = len(W) > 1 and neurons[1] == 1  # the first layer's sums are scaled by W₂ once per epoch
 
     def block(sums: _LayeredSums, plan: tuple, first: bool, backward: bool) -> None:
         """One block's forward pass, and when ``backward`` its backward pass,
         its contributions added to ``sums`` (written, for its ``first`` block)."""
-        X_block, y_block, y_complement, A, dZ, S, a, log_a, complement, log_complement, out = plan
+        X_block, XD, y_block, y_complement, A, dZ, S, a, log_a, complement, log_complement, out = plan
         A_in = X_block
         for layer in range(len(W)):
             # Step 1: feed forward: Z = A_in·Wᵀ + bᵀ, A = act(Z), in place
-            np.matmul(A_in, W_T[layer], out=A[layer])
+            np.dot(A_in, W_T[layer], out=A[layer])
             np.add(A[layer], b_T[layer], out=A[layer])
             if is_tanh[layer]:
                 np.tanh(A[layer], out=A[layer])
@@ -284,8 +292,8 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
         np.log(a, out=log_a)
         np.subtract(ONE, a, out=complement)
         np.log(complement, out=log_complement)
-        np.matmul(y_block.T, log_a, out=cost[0])
-        np.matmul(y_complement.T, log_complement, out=cost[1])
+        np.dot(y_block.T, log_a, out=cost[0])
+        np.dot(y_complement.T, log_complement, out=cost[1])
         # Step 3: backpropagation: dA = ∂logloss/∂a, then per layer dZ = act'(A)⊙dA, from the activation
         np.multiply(a, complement, out=complement)
         np.subtract(a, y_block, out=dZ[-1])
@@ -298,10 +306,16 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
             else:  # σ' = (1 − A)·A
                 np.subtract(ONE, A[layer], out=slope)
                 np.multiply(slope, A[layer], out=slope)
+            if layer == 0 and scaled_first:  # act'(A₁)ᵀ·(X ⊙ dZ₂) and dZ₂ᵀ·act'(A₁), scaled by W₂ after the epoch
+                d_W, d_b = sums.views[0] if first else sums.block_views[0]
+                np.multiply(X_block, dZ[1], out=XD)
+                np.dot(slope.T, XD, out=d_W)
+                np.dot(dZ[1].T, slope, out=d_b)
+                break
             np.multiply(dZ[layer], slope, out=dZ[layer])
             sums.add_products(layer, dZ[layer], X_block if layer == 0 else A[layer - 1], first)
-            if layer > 0:  # dA of the layer before: dZ·W, with W before its update
-                np.matmul(dZ[layer], W[layer], out=dZ[layer - 1])
+            if layer > 1 or (layer == 1 and not scaled_first):  # dA of the layer before: dZ·W, W before its update
+                np.dot(dZ[layer], W[layer], out=dZ[layer - 1])
         if not first:
             np.add(sums.sums, sums.block_sums, out=sums.sums)
 
@@ -320,6 +334,10 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
             for other in workers[1:]:
                 np.add(workers[0].sums, other.sums, out=workers[0].sums)
             costs[epoch] = -(workers[0].sums[-2] + workers[0].sums[-1]) / n  # the mean log-loss over the n samples
+            if scaled_first:  # the first layer's delta, (dZ₂·W₂) ⊙ act'(A₁): W₂ scales its sums' rows and columns
+                d_W, d_b = workers[0].views[0]
+                np.multiply(d_W, W[1].T, out=d_W)
+                np.multiply(d_b, W[1], out=d_b)
             # the gradients averaged over the samples; every layer updated
             np.multiply(gradient, lr / n, out=gradient)
             np.subtract(theta, gradient, out=theta)
@@ -331,8 +349,8 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
 
 class _LayeredSums:
     """One worker: its blocks (views of X, y and the output, 1 − y, with its
-    buffers: rows×neurons per layer for A, dZ and the slope, rows×1 for the
-    log-loss), and its share of the epoch's sums in one flat vector laid out
+    buffers: rows×d for X scaled by dZ₂, rows×neurons per layer for A, dZ and
+    the slope, rows×1 for the log-loss), and its share of the epoch's sums in one flat vector laid out
     like the parameters: dZᵀ·A_in and Σ dZ per layer, then yᵀ·log a and
     (1 − y)ᵀ·log(1 − a)."""
 
@@ -341,10 +359,11 @@ class _LayeredSums:
         rows = max((block.stop - block.start for block in blocks), default=0)
         A, dZ, S = ([np.empty((rows, size)) for size in neurons] for _ in range(3))
         a, log_a, complement, log_complement = (np.empty((rows, 1)) for _ in range(4))
+        XD = np.empty((rows, X.shape[1]))
         self.plans = []
         for block in blocks:
             size = block.stop - block.start
-            self.plans.append((X[block], y[block], 1 - y[block], [each[:size] for each in A],
+            self.plans.append((X[block], XD[:size], y[block], 1 - y[block], [each[:size] for each in A],
                                [each[:size] for each in dZ], [each[:size] for each in S], a[:size], log_a[:size],
                                complement[:size], log_complement[:size], output[block]))
         inputs = [X.shape[1], *neurons[:-1]]
@@ -363,7 +382,7 @@ class _LayeredSums:
         """One block's dZᵀ·A_in and Σ dZ of one layer, written into the sums
         (first block) or into the block's sums, added after its last layer."""
         d_W, d_b = (self.views if first else self.block_views)[layer]
-        np.matmul(dZ.T, A_in, out=d_W)
+        np.dot(dZ.T, A_in, out=d_W)
         np.add.reduce(dZ, axis=0, keepdims=True, out=d_b)
 
 

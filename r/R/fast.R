@@ -20,10 +20,15 @@
 #   the column sums;
 # - the hidden delta is (H (1 - H) * d_output) scaled by wout per column;
 #   the scaling is applied once per epoch to the (d + 1) x h sums, not to
-#   every element, and the minus of exp(-x) is folded into the weights;
-# - one loop body with no function calls, lists or Map() per block.
-# R has no threads of its own for elementwise work, and its exp() is the C
-# library's, one element at a time: see the README's Benchmark section.
+#   every element; d_output scales rows, so it scales the rows of X1
+#   (rows x (d + 1)) before the product instead of the rows x h delta; and
+#   the minus of exp(-x) is folded into the weights;
+# - one loop body with no function calls, lists or Map() per block;
+# - workers: R has no threads of its own for elementwise work, so at large n
+#   the blocks are shared with a forked R process (package parallel), started
+#   once per training; each epoch sends it the parameters and gets back its
+#   blocks' sums, one socket write each way. Its exp() is the C library's,
+#   one element at a time: see the README's Benchmark section.
 
 #' Rows per block of the fast paths
 #'
@@ -42,9 +47,14 @@ fast_block_rows <- 256L
 #'
 #' @inheritParams train
 #' @param block_rows Rows per block.
+#' @param workers Processes sharing the blocks: `NULL` for 2 (every core, at
+#'   most 2; the environment variable `TWINNET_THREADS` overrides) when
+#'   n x h is at least 2^18 and R is a program of its own on a Unix, else 1.
+#'   Workers beyond the first are forked R processes (package parallel),
+#'   started once per training.
 #' @return A list with `params`, `loss` (length `epochs`) and `output` (n x 1).
 #' @export
-train_fast <- function(X, y, params, epochs, lr, block_rows = fast_block_rows) {
+train_fast <- function(X, y, params, epochs, lr, block_rows = fast_block_rows, workers = NULL) {
   n <- nrow(X)
   d <- ncol(X)
   # Step 1: initialize weights and biases, bh as the last row of whb ((d + 1) x h)
@@ -52,13 +62,18 @@ train_fast <- function(X, y, params, epochs, lr, block_rows = fast_block_rows) {
   wout <- params$wout
   bout <- params$bout[1]
   blocks <- row_blocks(n, block_rows)
+  count <- worker_count(n, ncol(whb), workers, blocks)
   # one block: its copy with a column of ones is made once, not every epoch
   X1all <- if (length(blocks) == 1) cbind(X, 1) else NULL
-  loss_history <- numeric(epochs)
-  for (epoch in seq_len(epochs)) {
-    neg_whb <- -whb # so the sigmoid's exp(-x) needs no negation
+
+  # One worker's share of an epoch, from the parameters it is sent: its
+  # blocks' forward and backward passes, and their sums.
+  share <- function(index, message) {
+    neg_whb <- message$neg_whb # so the sigmoid's exp(-x) needs no negation
+    wout <- message$wout
+    bout <- message$bout
     x_delta <- h_delta <- output_delta_sum <- half_square_sum <- 0
-    for (rows in blocks) {
+    for (rows in blocks[(seq_along(blocks) - index) %% count == 0]) {
       # the block, with a column of ones for the biases
       X1 <- if (is.null(X1all)) cbind(X[rows, , drop = FALSE], 1) else X1all
       # Step 2: hidden layer input, rows x h, negated: X1 %*% -rbind(wh, bh)
@@ -73,18 +88,27 @@ train_fast <- function(X, y, params, epochs, lr, block_rows = fast_block_rows) {
       # Step 7: delta at the output layer
       d_output <- E * (output * (1 - output))
       # Step 8: error at the hidden layer, d_output %*% t(wout): wout is applied to the sums, once per epoch
-      # Step 9: delta at the hidden layer, without wout: H (1 - H) * d_output (a vector: one value per row)
-      delta <- H * (1 - H) * d_output
-      x_delta <- x_delta + crossprod(X1, delta)
+      # Step 9: delta at the hidden layer, without wout: H (1 - H) * d_output, and the block's sums;
+      # d_output scales rows, so it scales the rows of X1 (rows x (d + 1)), not every hidden element
       h_delta <- h_delta + crossprod(H, d_output)
+      x_delta <- x_delta + crossprod(X1 * d_output, H * (1 - H))
       output_delta_sum <- output_delta_sum + sum(d_output)
     }
+    list(x_delta = x_delta, h_delta = h_delta, output_delta_sum = output_delta_sum,
+         half_square_sum = half_square_sum)
+  }
+
+  pool <- start_workers(count, share)
+  on.exit(stop_workers(pool), add = TRUE)
+  loss_history <- numeric(epochs)
+  for (epoch in seq_len(epochs)) {
+    sums <- sum_shares(run_shares(pool, share, list(neg_whb = -whb, wout = wout, bout = bout)))
     # Step 10: weight slopes, t(X1) %*% delta scaled by wout per column (its last row: the bias slopes)
     # Step 11: bias slopes, then every parameter: theta <- theta + descent * lr
-    whb <- whb + x_delta * rep(wout, each = d + 1) * lr
-    wout <- wout + h_delta * lr
-    bout <- bout + output_delta_sum * lr
-    loss_history[epoch] <- half_square_sum / 2 / n
+    whb <- whb + sums$x_delta * rep(wout, each = d + 1) * lr
+    wout <- wout + sums$h_delta * lr
+    bout <- bout + sums$output_delta_sum * lr
+    loss_history[epoch] <- sums$half_square_sum / 2 / n
   }
   neg_whb <- -whb
   output <- matrix(0, n, 1)
@@ -145,29 +169,37 @@ train_stepwise_fast <- function(X, y, params, epochs, lr) {
 #' the reference (not bit for bit). Inside, samples are rows, so a layer's
 #' input is `cbind(Ain, 1) %*% t(cbind(W, b))`; every layer's gradient comes
 #' from the same forward pass, so updating them all at the end of the epoch
-#' is the reference's update.
+#' is the reference's update. When the second layer has one neuron (the usual
+#' hidden layer and output), the first layer's delta `(dZ2 %*% W2) * act'(A1)`
+#' is never formed: dZ2 scales rows, so it scales the rows of X, and W2 scales
+#' columns, so it scales the first layer's sums once per epoch.
 #'
 #' @inheritParams train_layered
-#' @param block_rows Rows per block.
+#' @inheritParams train_fast
 #' @return A list with `params`, `loss` and `output` (n x 1).
 #' @export
-train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows = fast_block_rows) {
+train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows = fast_block_rows,
+                               workers = NULL) {
   n <- nrow(X)
   layers <- length(activations)
   # Step 0: the layers, as cbind(W, b) (neurons x (inputs + 1)), and which use tanh
   Wb <- lapply(seq_len(layers), function(i) cbind(params[[paste0("W", i)]], params[[paste0("b", i)]]))
   is_tanh <- activations == "tanh"
+  scaled_first <- layers > 1 && nrow(Wb[[2]]) == 1 # the first layer's sums are scaled by W2 once per epoch
   blocks <- row_blocks(n, block_rows)
+  count <- worker_count(n, max(vapply(Wb, nrow, 1L)), workers, blocks)
   # one block: its copy with a column of ones is made once, not every epoch
   X1all <- if (length(blocks) == 1) cbind(X, 1) else NULL
-  A <- vector("list", layers) # each layer's activations of one block, rows x neurons
-  A1 <- vector("list", layers) # the same beside a column of ones: the next layer's input
-  costs <- numeric(epochs)
-  for (epoch in seq_len(epochs)) {
+
+  # One worker's share of an epoch, from the layers it is sent: its blocks'
+  # forward and backward passes, and their sums.
+  share <- function(index, Wb) {
+    A <- vector("list", layers) # each layer's activations of one block, rows x neurons
+    A1 <- vector("list", layers) # the same beside a column of ones: the next layer's input
     dWb <- as.list(numeric(layers)) # each layer's sum, 0 until its first block
     W <- lapply(Wb, function(w) w[, -ncol(w), drop = FALSE]) # without the biases: for dA of the layer before
     cost_sum <- 0
-    for (rows in blocks) {
+    for (rows in blocks[(seq_along(blocks) - index) %% count == 0]) {
       X1 <- if (is.null(X1all)) cbind(X[rows, , drop = FALSE], 1) else X1all
       Ain <- X1
       for (i in seq_len(layers)) {
@@ -184,12 +216,28 @@ train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows
       # Step 3: backpropagation: dA = dlogloss/da, then per layer dZ = act'(A) * dA, from the activation
       dA <- (a - yb) / (a * (1 - a))
       for (i in rev(seq_len(layers))) {
-        dZ <- if (is_tanh[i]) (1 - A[[i]]^2) * dA else (1 - A[[i]]) * A[[i]] * dA
+        slope <- if (is_tanh[i]) 1 - A[[i]]^2 else (1 - A[[i]]) * A[[i]]
+        if (i == 1 && scaled_first) { # t(act'(A1)) %*% (X1 * dZ2), scaled by W2 after the epoch
+          dWb[[1]] <- dWb[[1]] + crossprod(slope, X1 * drop(dZ))
+          break
+        }
+        dZ <- slope * dA
         dWb[[i]] <- dWb[[i]] + crossprod(dZ, if (i > 1) A1[[i - 1]] else X1)
-        if (i > 1) dA <- dZ %*% W[[i]] # with W before its update
+        if (i > 2 || (i == 2 && !scaled_first)) dA <- dZ %*% W[[i]] # dA of the layer before, W before its update
       }
     }
-    costs[epoch] <- cost_sum / n # the mean log-loss over the n samples
+    list(dWb = dWb, cost_sum = cost_sum)
+  }
+
+  pool <- start_workers(count, share)
+  on.exit(stop_workers(pool), add = TRUE)
+  costs <- numeric(epochs)
+  for (epoch in seq_len(epochs)) {
+    sums <- sum_shares(run_shares(pool, share, Wb))
+    dWb <- sums$dWb
+    costs[epoch] <- sums$cost_sum / n # the mean log-loss over the n samples
+    # the first layer's delta, (dZ2 %*% W2) * act'(A1): W2 (before its update) scales its sums' rows
+    if (scaled_first) dWb[[1]] <- dWb[[1]] * as.vector(Wb[[2]][, -ncol(Wb[[2]])])
     # the gradients averaged over the samples; every layer updated
     for (i in seq_len(layers)) Wb[[i]] <- Wb[[i]] - dWb[[i]] * (lr / n)
   }
@@ -218,4 +266,89 @@ row_blocks <- function(n, block_rows) {
   if (block_rows < 1) stop("block_rows must be at least 1", call. = FALSE)
   if (n == 0) return(list())
   lapply(seq.int(1L, n, by = block_rows), function(start) start:min(start + block_rows - 1L, n))
+}
+
+# How many processes share the blocks: `workers`, or every core (at most 2,
+# TWINNET_THREADS overrides) when n * h is large, else 1; never more than the
+# blocks. By default R forks only where it is a program of its own: not on
+# Windows (no fork) and not embedded (in Python through rpy2, where a fork
+# would copy the whole Python process).
+worker_count <- function(n, h, workers, blocks) {
+  if (is.null(workers)) {
+    wanted <- suppressWarnings(as.integer(Sys.getenv("TWINNET_THREADS", "")))
+    if (is.na(wanted)) wanted <- min(2L, parallel::detectCores(), na.rm = TRUE)
+    embedded <- identical(commandArgs()[1], "rpy2")
+    workers <- if (n * h >= 2^18 && .Platform$OS.type == "unix" && !embedded) wanted else 1L
+  }
+  max(1L, min(as.integer(workers), length(blocks)))
+}
+
+# Workers 2..count: forked R processes, started once per training, that run
+# share(index, message) for every message this process sends them, over a
+# local socket. Each message and each answer is one write (so the socket's
+# Nagle delay never holds one back): the parameters out, the sums back.
+start_workers <- function(count, share) {
+  pool <- list()
+  on.exit(if (length(pool) < count - 1L) stop_workers(pool))
+  for (index in seq_len(count)[-1]) pool[[index - 1L]] <- start_worker(index, share)
+  pool
+}
+
+start_worker <- function(index, share) {
+  server <- NULL
+  for (attempt in 1:50) { # a free port in the dynamic range
+    port <- sample.int(16383L, 1L) + 49152L
+    server <- tryCatch(serverSocket(port), error = function(e) NULL)
+    if (!is.null(server)) break
+  }
+  if (is.null(server)) stop("fast path: no free local port for a worker process", call. = FALSE)
+  on.exit(close(server))
+  job <- parallel::mcparallel(serve_shares(port, index, share), silent = TRUE)
+  connection <- tryCatch(socketAccept(server, blocking = TRUE, open = "r+b", timeout = 60), error = function(e) {
+    parallel::mccollect(job, wait = FALSE)
+    stop("fast path: a worker process did not start: ", conditionMessage(e), call. = FALSE)
+  })
+  socketTimeout(connection, 86400) # a long epoch must not time out
+  list(job = job, connection = connection)
+}
+
+# The worker's side: answer every message with share(index, message), until NULL or the connection closes.
+serve_shares <- function(port, index, share) {
+  connection <- socketConnection("localhost", port, blocking = TRUE, open = "r+b", timeout = 86400)
+  on.exit(close(connection))
+  repeat {
+    message <- unserialize(connection)
+    if (is.null(message)) return(invisible(NULL))
+    writeBin(serialize(share(index, message), NULL, xdr = FALSE), connection)
+  }
+}
+
+# Every worker's share of one epoch, in order: the message sent to the
+# workers first, then share 1 computed here while they compute theirs.
+run_shares <- function(pool, share, message) {
+  payload <- serialize(message, NULL, xdr = FALSE)
+  for (worker in pool) writeBin(payload, worker$connection)
+  c(list(share(1L, message)), lapply(pool, function(worker) unserialize(worker$connection)))
+}
+
+# The shares' sums added, name by name (a list of matrices, element by element), in worker order.
+sum_shares <- function(shares) {
+  total <- shares[[1]]
+  for (more in shares[-1]) {
+    for (name in names(total)) {
+      added <- if (is.list(total[[name]])) Map(`+`, total[[name]], more[[name]]) else total[[name]] + more[[name]]
+      total[[name]] <- added
+    }
+  }
+  total
+}
+
+# Ends the workers: a NULL message, the connection closed, the process reaped.
+stop_workers <- function(pool) {
+  for (worker in pool) {
+    try(writeBin(serialize(NULL, NULL), worker$connection), silent = TRUE)
+    close(worker$connection)
+  }
+  if (length(pool) > 0) parallel::mccollect(lapply(pool, `[[`, "job"), wait = TRUE)
+  invisible(NULL)
 }

@@ -297,7 +297,8 @@ def measure(case: dict[str, Any], implementation: str, directory: str | Path,
                "python_baseline_mb": round(py["baseline_mb"], 1), "r_baseline_mb": round(r["baseline_mb"], 1),
                "r_gc_share": round(r["gc_seconds"] / sum(r["seconds"]), 3) if sum(r["seconds"]) > 0 else None,
                "loop_arrays_mb": round(loop_arrays_mib(case), 1), "python_threads": py["threads"],
-               "r_threads": r["threads"], "python_fast_threads": py["fast_threads"], "block_rows": py["block_rows"],
+               "r_threads": r["threads"], "python_fast_threads": py["fast_threads"], "r_fast_workers": r["workers"],
+               "block_rows": py["block_rows"],
                "fast_arrays_mb": round(fast_arrays_mib(case, py["fast_threads"], py["block_rows"]), 1)}
     return row, details, r
 
@@ -568,12 +569,13 @@ def run(out_dir: str | Path = Path("out"), quick: bool = False, fixture_dir: str
     pytorch = pytorch_rows(settings.sizes, log)
     threads = {"python": details[-1]["python_threads"], "r": details[-1]["r_threads"]}
     assert r_info is not None  # the article fixture (or every fixture) was measured
-    fast_threads = {row["case"]: item["python_fast_threads"] for row, item in zip(rows, details, strict=True)
-                    if row["case"].endswith("/fast")}
+    fast_rows = [(row["case"], item) for row, item in zip(rows, details, strict=True) if row["case"].endswith("/fast")]
     document = {"machine": machine(r_info, threads), "rows": rows, "startup": startup_seconds(settings),
                 "floor": rates, "pytorch": pytorch, "targets": targets(rows, details, pytorch), "details": details,
                 "settings": {"quick": quick, "min_seconds": settings.min_seconds, "repeats": settings.repeats,
-                             "block_rows": details[-1]["block_rows"], "python_fast_threads": fast_threads}}
+                             "block_rows": details[-1]["block_rows"],
+                             "python_fast_threads": {case: item["python_fast_threads"] for case, item in fast_rows},
+                             "r_fast_workers": {case: item["r_fast_workers"] for case, item in fast_rows}}}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")

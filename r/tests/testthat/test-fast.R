@@ -97,7 +97,8 @@ test_that("the Layer-class fast path agrees with its reference on random problem
   cases <- list(list(n = 1, d = 1, neurons = 1, activations = "sigmoid"),
                 list(n = 4, d = 2, neurons = c(3, 1), activations = c("tanh", "sigmoid")),
                 list(n = 50, d = 3, neurons = c(6, 4, 1), activations = c("sigmoid", "tanh", "sigmoid")),
-                list(n = 700, d = 8, neurons = c(16, 1), activations = c("tanh", "sigmoid")))
+                list(n = 700, d = 8, neurons = c(16, 1), activations = c("tanh", "sigmoid")),
+                list(n = 30, d = 3, neurons = c(5, 1, 3, 1), activations = c("tanh", "sigmoid", "tanh", "sigmoid")))
   for (case in cases) {
     X <- matrix(stats::rnorm(case$n * case$d), case$n, case$d)
     y <- matrix(as.numeric(stats::runif(case$n) > 0.5), case$n, 1)
@@ -117,6 +118,54 @@ test_that("the Layer-class fast path agrees with its reference on random problem
                        train_layered(X, y, params, case$activations, 0, 0.5), paste(label, "0 epochs"))
     }
   }
+})
+
+# The processes whose parent is this one, from /proc.
+child_processes <- function() {
+  stats <- Sys.glob("/proc/[0-9]*/stat")
+  parents <- vapply(stats, function(path) {
+    fields <- tryCatch(strsplit(sub(".*\\) ", "", readLines(path, warn = FALSE)), " ")[[1]], error = function(e) "")
+    suppressWarnings(as.integer(fields[2]))
+  }, 1L)
+  sub("/proc/([0-9]+)/stat", "\\1", stats[!is.na(parents) & parents == Sys.getpid()])
+}
+
+test_that("with a second worker process the fast paths agree with their references, and leave no process behind", {
+  set.seed(604)
+  before <- child_processes()
+  problem <- random_problem(n = 300, d = 9, h = 4)
+  label <- "train_fast, n = 300, 2 workers, blocks of 7"
+  expect_equal(check_epoch_by_epoch("article", problem$X, problem$y, problem$params, list(lr = 0.05), 4, label,
+                                    block_rows = 7L, workers = 2L), 4)
+  expect_close_fit(train_fast(problem$X, problem$y, problem$params, 30, 0.05, block_rows = 7L, workers = 2L),
+                   train(problem$X, problem$y, problem$params, 30, 0.05), paste(label, "30 epochs"))
+  X <- matrix(stats::rnorm(700 * 8), 700, 8)
+  y <- matrix(as.numeric(stats::runif(700) > 0.5), 700, 1)
+  params <- list(W1 = matrix(stats::rnorm(16 * 8), 16, 8), b1 = matrix(stats::rnorm(16), 16, 1),
+                 W2 = matrix(stats::rnorm(16), 1, 16), b2 = matrix(stats::rnorm(1), 1, 1))
+  hyper <- list(lr = 0.5, activations = c("tanh", "sigmoid"))
+  label <- "train_layered_fast, n = 700, 2 workers, blocks of 50"
+  expect_equal(check_epoch_by_epoch("layered", X, y, params, hyper, 4, label, block_rows = 50L, workers = 2L), 4)
+  expect_close_fit(train_layered_fast(X, y, params, hyper$activations, 30, 0.5, block_rows = 50L, workers = 2L),
+                   train_layered(X, y, params, hyper$activations, 30, 0.5), paste(label, "30 epochs"))
+  # more workers than blocks: as many as there are blocks
+  expect_close_fit(train_fast(problem$X[1:5, ], problem$y[1:5, , drop = FALSE], problem$params, 3, 0.05,
+                              workers = 2L),
+                   train(problem$X[1:5, ], problem$y[1:5, , drop = FALSE], problem$params, 3, 0.05), "one block")
+  expect_identical(child_processes(), before)
+})
+
+test_that("the fast paths fork workers by default only for large problems in R of its own", {
+  blocks <- row_blocks(1e4, 256L)
+  withr_env <- Sys.getenv("TWINNET_THREADS", unset = NA)
+  on.exit(if (is.na(withr_env)) Sys.unsetenv("TWINNET_THREADS") else Sys.setenv(TWINNET_THREADS = withr_env))
+  Sys.unsetenv("TWINNET_THREADS")
+  expect_equal(worker_count(1e4, 64, NULL, blocks), min(2L, parallel::detectCores()))
+  expect_equal(worker_count(100, 64, NULL, row_blocks(100, 256L)), 1L) # n * h below 2^18
+  expect_equal(worker_count(1e4, 64, 1L, blocks), 1L)
+  expect_equal(worker_count(1e4, 64, 8L, row_blocks(1e4, 5000L)), 2L) # never more than the blocks
+  Sys.setenv(TWINNET_THREADS = "1")
+  expect_equal(worker_count(1e4, 64, NULL, blocks), 1L)
 })
 
 test_that("a saturated output gives the clipped, finite loss in the fast path too", {

@@ -30,13 +30,13 @@
 #   blocks' sums, one socket write each way. Its exp() is the C library's,
 #   one element at a time: see the README's Benchmark section.
 
-#' Rows per block of the fast paths
+#' Rows per block of the fast paths, at most
 #'
 #' 256 rows x 64 hidden units is 128 KiB per block array, which stays in a
-#' 1 MiB L2 cache, and a block's products are small enough that OpenBLAS runs
-#' them on the calling thread (its own threads, woken for larger products,
-#' spin against other processes on a busy machine); the same as the Python
-#' twin's `BLOCK_ROWS`. Measured in the README's Benchmark section.
+#' 1 MiB L2 cache; the same as the Python twin's `BLOCK_ROWS`. R's blocks are
+#' made smaller where a block's product would reach OpenBLAS's threading
+#' threshold (see `block_rows` of [train_fast()]). Measured in the README's
+#' Benchmark section.
 #' @export
 fast_block_rows <- 256L
 
@@ -46,7 +46,13 @@ fast_block_rows <- 256L
 #' bit): the n x h arrays never exist whole.
 #'
 #' @inheritParams train
-#' @param block_rows Rows per block.
+#' @param block_rows Rows per block; `NULL` for [fast_block_rows], or fewer
+#'   where a block's largest product (rows x inputs x outputs) would reach
+#'   2^18 multiply-adds: OpenBLAS runs larger products on its own threads,
+#'   which base R cannot hold to one as the Python twin does, and those
+#'   threads spin against the worker processes (measured: 2 workers at
+#'   n = 1e4, d = 32, h = 64 took 21 ms an epoch with blocks of 256 rows,
+#'   11 ms with 120).
 #' @param workers Processes sharing the blocks: `NULL` for 2 (every core, at
 #'   most 2; the environment variable `TWINNET_THREADS` overrides) when
 #'   n x h is at least 2^18 and R is a program of its own on a Unix, else 1.
@@ -54,14 +60,14 @@ fast_block_rows <- 256L
 #'   started once per training.
 #' @return A list with `params`, `loss` (length `epochs`) and `output` (n x 1).
 #' @export
-train_fast <- function(X, y, params, epochs, lr, block_rows = fast_block_rows, workers = NULL) {
+train_fast <- function(X, y, params, epochs, lr, block_rows = NULL, workers = NULL) {
   n <- nrow(X)
   d <- ncol(X)
   # Step 1: initialize weights and biases, bh as the last row of whb ((d + 1) x h)
   whb <- rbind(params$wh, params$bh)
   wout <- params$wout
   bout <- params$bout[1]
-  blocks <- row_blocks(n, block_rows)
+  blocks <- row_blocks(n, if (is.null(block_rows)) blas_block_rows(d + 1, ncol(whb)) else block_rows)
   count <- worker_count(n, ncol(whb), workers, blocks)
   # one block: its copy with a column of ones is made once, not every epoch
   X1all <- if (length(blocks) == 1) cbind(X, 1) else NULL
@@ -178,14 +184,17 @@ train_stepwise_fast <- function(X, y, params, epochs, lr) {
 #' @inheritParams train_fast
 #' @return A list with `params`, `loss` and `output` (n x 1).
 #' @export
-train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows = fast_block_rows,
-                               workers = NULL) {
+train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows = NULL, workers = NULL) {
   n <- nrow(X)
   layers <- length(activations)
   # Step 0: the layers, as cbind(W, b) (neurons x (inputs + 1)), and which use tanh
   Wb <- lapply(seq_len(layers), function(i) cbind(params[[paste0("W", i)]], params[[paste0("b", i)]]))
   is_tanh <- activations == "tanh"
   scaled_first <- layers > 1 && nrow(Wb[[2]]) == 1 # the first layer's sums are scaled by W2 once per epoch
+  if (is.null(block_rows)) { # from the layer with the largest product per row
+    widest <- Wb[[which.max(vapply(Wb, length, 1L))]]
+    block_rows <- blas_block_rows(ncol(widest), nrow(widest))
+  }
   blocks <- row_blocks(n, block_rows)
   count <- worker_count(n, max(vapply(Wb, nrow, 1L)), workers, blocks)
   # one block: its copy with a column of ones is made once, not every epoch
@@ -259,6 +268,14 @@ train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows
     trained[[paste0("b", i)]] <- Wb[[i]][, inputs + 1, drop = FALSE]
   }
   list(params = trained, loss = costs, output = output)
+}
+
+# Rows per block: fast_block_rows, or fewer so that a block's product with an
+# inputs x outputs matrix stays below 2^18 multiply-adds, where OpenBLAS
+# (0.3.21, Debian's) starts its own threads (SMP_THRESHOLD_MIN 65536 x
+# GEMM_MULTITHREAD_THRESHOLD 4).
+blas_block_rows <- function(inputs, outputs) {
+  as.integer(max(1, min(fast_block_rows, (2^18 - 1) %/% (inputs * outputs))))
 }
 
 # The row blocks of n samples, block_rows each (the last one shorter), as index vectors.

@@ -168,6 +168,12 @@ test_that("the fast paths fork workers by default only for large problems in R o
   expect_equal(worker_count(1e4, 64, NULL, blocks), 1L)
 })
 
+test_that("R's blocks keep a block's product below OpenBLAS's threading threshold", {
+  expect_equal(blas_block_rows(33, 64), 124L) # 124 x 33 x 64 < 2^18 <= 125 x 33 x 64
+  expect_equal(blas_block_rows(5, 4), fast_block_rows)
+  expect_equal(blas_block_rows(1000, 1000), 1L)
+})
+
 test_that("a saturated output gives the clipped, finite loss in the fast path too", {
   X <- matrix(c(40, -40), 2, 1)
   y <- matrix(c(0, 1), 2, 1)

@@ -633,13 +633,21 @@ first_duplicate_key <- function(document) {
   if (!is.list(document)) return(NULL)
   # The children worth a visit: objects, and arrays that hold lists; the rows
   # of a matrix (arrays of numbers) are skipped in bulk, without a visit each.
+  # Whether any element of a list is a list: unlist() keeps a list only then,
+  # one pass in C (an object of a million numbers costs no call per number).
+  holds_lists <- function(node) is.list(unlist(node, recursive = FALSE, use.names = FALSE))
   lists <- function(node) {
+    if (!holds_lists(node)) return(integer(0))
     kids <- which(vapply(node, is.list, logical(1), USE.NAMES = FALSE))
-    if (length(kids) == 0) return(kids)
     named <- lengths(lapply(node[kids], names)) > 0
-    inner <- unlist(node[kids], recursive = FALSE, use.names = FALSE)
-    owner <- rep(seq_along(kids), lengths(node[kids]))
-    nested <- tabulate(owner[vapply(inner, is.list, logical(1), USE.NAMES = FALSE)], nbins = length(kids)) > 0
+    sizes <- lengths(node[kids])
+    nested <- if (length(kids) * 8 < sum(sizes)) { # few, large children: one pass in C each
+      vapply(node[kids], holds_lists, logical(1), USE.NAMES = FALSE)
+    } else { # many small ones (the rows of a matrix): one pass over all their elements
+      inner <- unlist(node[kids], recursive = FALSE, use.names = FALSE)
+      tabulate(rep(seq_along(kids), sizes)[vapply(inner, is.list, logical(1), USE.NAMES = FALSE)],
+               nbins = length(kids)) > 0
+    }
     kids[named | nested]
   }
   nodes <- list(document)

@@ -764,7 +764,8 @@ as_matrix <- function(mapping, key, field, shape = NULL) {
   # Every row first, then every value row by row; the first one wrong is named.
   # Vector operations, not a loop per value: X may have millions of them.
   sizes <- lengths(rows)
-  not_row <- !vapply(rows, is_array, logical(1), USE.NAMES = FALSE) | sizes == 0
+  # is_array() of each row, without an R call per row: a non-empty object has names
+  not_row <- !vapply(rows, is.list, logical(1), USE.NAMES = FALSE) | lengths(lapply(rows, names)) > 0 | sizes == 0
   i <- which(not_row | sizes != sizes[1])[1]
   if (!is.na(i)) {
     if (not_row[i]) {

@@ -39,10 +39,8 @@ def test_the_network_learns_its_data(name, language):
     assert np.array_equal(np.round(output), fixture["data"]["y"]), f"{name} > {language}: {output.ravel()}"
 
 
-def test_layered_xor_description_reports_the_seed_scan():
-    from twinnet.maintain import generate
-
-    learners = generate.layered_xor_learners()
+def test_layered_xor_description_reports_the_seed_scan(layered_xor_learners):
+    learners = layered_xor_learners  # generate.layered_xor_learners(), once per run (conftest.py)
     fixture = json.loads((FIXTURE_DIR / "layered-xor.json").read_text())
     assert f"{len(learners)} of seeds 0..99 learn XOR" in fixture["description"]
     assert fixture["generator"]["seed"] == learners[0]

@@ -183,28 +183,33 @@ scan_json <- function(raw, text) {
   }
   # not a quote: outside a string when an even number of quotes comes before
   outside <- function(positions) positions[findInterval(positions, quotes) %% 2 == 0]
-  foreign <- outside(which(raw == as.raw(0x2f) | raw == as.raw(0x5c) | raw == as.raw(0x0b) | raw == as.raw(0x0c)))
+  foreign <- outside(byte_positions("[/\\\\\\x0b\\x0c]", text))
   if (length(foreign) > 0) {
     return(c("E_JSON", paste0("not valid JSON: unexpected character 0x", format(raw[foreign[1]]), " at offset ",
                               foreign[1] - 1L, " (JSON has no comments; its only whitespace is space, tab, ",
                               "line feed and carriage return)")))
   }
-  brackets <- outside(which(raw == as.raw(0x5b) | raw == as.raw(0x7b) | raw == as.raw(0x5d) | raw == as.raw(0x7d)))
+  brackets <- outside(byte_positions("[][{}]", text))
   depth <- cumsum(ifelse(raw[brackets] == as.raw(0x5b) | raw[brackets] == as.raw(0x7b), 1L, -1L))
   deep <- which(depth > max_depth)
   if (length(deep) > 0) {
     return(c("E_DEPTH", paste0("nested deeper than ", max_depth, " levels at offset ", brackets[deep[1]] - 1L)))
   }
-  digit <- c(FALSE, raw >= as.raw(0x30) & raw <= as.raw(0x39), FALSE)
-  edges <- which(digit[-1] != digit[-length(digit)]) # starts and ends of runs of digits, in pairs
-  starts <- edges[seq_along(edges) %% 2 == 1]
-  ends <- edges[seq_along(edges) %% 2 == 0]
-  long <- outside(starts[ends - starts > max_digits])
+  # starts of runs of more than max_digits digits (tried at the start of a run only: linear)
+  long <- outside(byte_positions(paste0("(?<![0-9])[0-9]{", max_digits + 1, "}"), text))
   if (length(long) > 0) {
     return(c("E_JSON", paste0("not valid JSON: a number of more than ", max_digits, " digits at offset ",
                               format(long[1] - 1L, scientific = FALSE))))
   }
   NULL
+}
+
+# The 1-based byte positions where a PCRE pattern matches, left to right, as
+# which() on the bytes gives them: one pass in C, without a logical vector per
+# byte for each byte value looked for.
+byte_positions <- function(pattern, text) {
+  found <- gregexpr(pattern, text, perl = TRUE, useBytes = TRUE)[[1]]
+  if (found[1] == -1L) integer(0) else as.integer(found)
 }
 
 # An escape of a high surrogate not followed by a low one, or of a low one not
@@ -628,13 +633,21 @@ first_duplicate_key <- function(document) {
   if (!is.list(document)) return(NULL)
   # The children worth a visit: objects, and arrays that hold lists; the rows
   # of a matrix (arrays of numbers) are skipped in bulk, without a visit each.
+  # Whether any element of a list is a list: unlist() keeps a list only then,
+  # one pass in C (an object of a million numbers costs no call per number).
+  holds_lists <- function(node) is.list(unlist(node, recursive = FALSE, use.names = FALSE))
   lists <- function(node) {
+    if (!holds_lists(node)) return(integer(0))
     kids <- which(vapply(node, is.list, logical(1), USE.NAMES = FALSE))
-    if (length(kids) == 0) return(kids)
     named <- lengths(lapply(node[kids], names)) > 0
-    inner <- unlist(node[kids], recursive = FALSE, use.names = FALSE)
-    owner <- rep(seq_along(kids), lengths(node[kids]))
-    nested <- tabulate(owner[vapply(inner, is.list, logical(1), USE.NAMES = FALSE)], nbins = length(kids)) > 0
+    sizes <- lengths(node[kids])
+    nested <- if (length(kids) * 8 < sum(sizes)) { # few, large children: one pass in C each
+      vapply(node[kids], holds_lists, logical(1), USE.NAMES = FALSE)
+    } else { # many small ones (the rows of a matrix): one pass over all their elements
+      inner <- unlist(node[kids], recursive = FALSE, use.names = FALSE)
+      tabulate(rep(seq_along(kids), sizes)[vapply(inner, is.list, logical(1), USE.NAMES = FALSE)],
+               nbins = length(kids)) > 0
+    }
     kids[named | nested]
   }
   nodes <- list(document)
@@ -748,22 +761,25 @@ as_matrix <- function(mapping, key, field, shape = NULL) {
   if (!is_array(rows) || length(rows) == 0) {
     fixture_error("E_SHAPE", field, ": expected a non-empty list of rows, got ", kind(rows))
   }
-  for (i in seq_along(rows)) {
-    row <- rows[[i]]
-    if (!is_array(row) || length(row) == 0) {
-      fixture_error("E_SHAPE", field, "[", i - 1, "]: expected a non-empty list of numbers, got ", kind(row))
+  # Every row first, then every value row by row; the first one wrong is named.
+  # Vector operations, not a loop per value: X may have millions of them.
+  sizes <- lengths(rows)
+  # is_array() of each row, without an R call per row: a non-empty object has names
+  not_row <- !vapply(rows, is.list, logical(1), USE.NAMES = FALSE) | lengths(lapply(rows, names)) > 0 | sizes == 0
+  i <- which(not_row | sizes != sizes[1])[1]
+  if (!is.na(i)) {
+    if (not_row[i]) {
+      fixture_error("E_SHAPE", field, "[", i - 1, "]: expected a non-empty list of numbers, got ", kind(rows[[i]]))
     }
-    if (length(row) != length(rows[[1]])) {
-      fixture_error("E_SHAPE", field, "[", i - 1, "]: expected ", length(rows[[1]]), " numbers, got ", length(row))
-    }
+    fixture_error("E_SHAPE", field, "[", i - 1, "]: expected ", sizes[1], " numbers, got ", sizes[i])
   }
-  for (i in seq_along(rows)) {
-    for (j in seq_along(rows[[i]])) {
-      if (!is_number(rows[[i]][[j]])) {
-        fixture_error("E_VALUE", field, "[", i - 1, "][", j - 1, "]: expected a finite number, got ",
-                      kind(rows[[i]][[j]]))
-      }
-    }
+  cells <- do.call(c, rows) # row by row; a null stays a cell
+  number <- vapply(cells, is.numeric, logical(1), USE.NAMES = FALSE) & lengths(cells) == 1
+  number[number] <- is.finite(unlist(cells[number], use.names = FALSE))
+  k <- which(!number)[1]
+  if (!is.na(k)) {
+    fixture_error("E_VALUE", field, "[", (k - 1) %/% sizes[1], "][", (k - 1) %% sizes[1],
+                  "]: expected a finite number, got ", kind(cells[[k]]))
   }
   values <- matrix(as.double(unlist(rows)), nrow = length(rows), byrow = TRUE)
   if (!is.null(shape) && !identical(dim(values), as.integer(shape))) {

@@ -15,6 +15,17 @@ installed_fixtures <- function() {
   stats::setNames(vapply(names, twinnet_example, character(1)), names)
 }
 
+# train_fixture(path) for a fixture's full run, trained once per test run:
+# the training is deterministic, and several tests look at the same result
+# (its values against `expected`, written and read back, what it learns).
+trained_fixtures <- new.env(parent = emptyenv())
+trained_fixture <- function(path) {
+  if (!exists(path, envir = trained_fixtures, inherits = FALSE)) {
+    assign(path, train_fixture(path), envir = trained_fixtures)
+  }
+  get(path, envir = trained_fixtures, inherits = FALSE)
+}
+
 # One fixture by name, e.g. fixture_path("article").
 fixture_path <- function(name) twinnet_example(name)
 

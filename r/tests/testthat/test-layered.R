@@ -235,7 +235,7 @@ test_that("the layered-xor fixture is learned, and agrees with `expected` within
   path <- fixture_path("layered-xor")
   fixture <- read_fixture(path)
   expected <- jsonlite::fromJSON(path)$expected
-  result <- train_fixture(path)
+  result <- trained_fixture(path) # train_fixture(path), once per run
   expect_identical(round(result$output), fixture$data$y, label = "layered-xor > round(output)")
   expect_lt(result$loss[fixture$hyper$epochs], result$loss[1], label = "layered-xor > last loss")
   for (param in names(fixture$init)) {

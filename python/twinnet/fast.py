@@ -49,6 +49,7 @@ from . import article, layered, stepwise
 
 ONE = np.array(1.0)
 TWO = np.array(2.0)
+MINUS_TWO = np.array(-2.0)
 
 BLOCK_ROWS = 256
 """Rows per block: 256×64 doubles is 128 KiB, so a block's two hidden arrays
@@ -278,8 +279,8 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
             # Step 1: feed forward: Z = A_in·Wᵀ + bᵀ, A = act(Z), in place
             np.dot(A_in, W_T[layer], out=A[layer])
             np.add(A[layer], b_T[layer], out=A[layer])
-            if is_tanh[layer]:
-                np.tanh(A[layer], out=A[layer])
+            if is_tanh[layer]:  # 2 / (1 + e^(−2z)) − 1: without AVX-512 numpy's exp is twice as fast as its tanh
+                _tanh_in_place(A[layer])
             else:
                 _sigmoid_in_place(A[layer])
             A_in = A[layer]
@@ -456,6 +457,15 @@ def _one_blas_thread() -> Iterator[None]:
         yield
     finally:
         set_(before)
+
+
+def _tanh_in_place(a: np.ndarray) -> None:
+    """a ← 2 / (1 + e^(−2a)) − 1 = tanh(a), with no new array (within 4e-16 of ``np.tanh``)."""
+    np.multiply(a, MINUS_TWO, out=a)
+    np.exp(a, out=a)
+    np.add(a, ONE, out=a)
+    np.divide(TWO, a, out=a)
+    np.subtract(a, ONE, out=a)
 
 
 def _sigmoid_in_place(a: np.ndarray) -> None:

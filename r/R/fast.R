@@ -343,6 +343,7 @@ serve_shares <- function(port, index, share) {
 # Every worker's share of one epoch, in order: the message sent to the
 # workers first, then share 1 computed here while they compute theirs.
 run_shares <- function(pool, share, message) {
+  if (length(pool) == 0) return(list(share(1L, message)))
   payload <- serialize(message, NULL, xdr = FALSE)
   for (worker in pool) writeBin(payload, worker$connection)
   c(list(share(1L, message)), lapply(pool, function(worker) unserialize(worker$connection)))
@@ -351,6 +352,7 @@ run_shares <- function(pool, share, message) {
 # The shares' sums added, name by name (a list of matrices, element by element), in worker order.
 sum_shares <- function(shares) {
   total <- shares[[1]]
+  if (length(shares) == 1) return(total)
   for (more in shares[-1]) {
     for (name in names(total)) {
       added <- if (is.list(total[[name]])) Map(`+`, total[[name]], more[[name]]) else total[[name]] + more[[name]]

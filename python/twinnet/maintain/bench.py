@@ -75,7 +75,10 @@ class Settings:
     def __init__(self, quick: bool = False) -> None:
         self.quick = quick
         self.min_seconds = 0.01 if quick else 0.3
-        self.repeats = 1 if quick else 5
+        self.repeats = 1 if quick else 3
+        # rounds of (Python, R): the machine's speed drifts over minutes (seen here: 2x within ten), and
+        # alternating the languages makes both see the same drift
+        self.rounds = 1 if quick else 2
         self.startup_repeats = 1 if quick else 3
         self.sizes = SYNTHETIC_SIZES[:1] if quick else SYNTHETIC_SIZES
 
@@ -281,6 +284,11 @@ def measure(case: dict[str, Any], implementation: str, directory: str | Path,
     if r["epochs"] != py["epochs"]:  # R needed more epochs to last min_seconds: time Python on as many
         py = run_worker("python", write_spec(case, implementation, directory, r["epochs"], 0, settings.repeats))
     epochs = r["epochs"]
+    for _ in range(settings.rounds - 1):  # more rounds of both, with the same epochs; the median is of all runs
+        for result, language in ((py, "python"), (r, "r")):
+            more = run_worker(language, write_spec(case, implementation, directory, epochs, 0, settings.repeats))
+            result["seconds"] = [*result["seconds"], *more["seconds"]]
+            result["peak_mb"] = max(result["peak_mb"], more["peak_mb"])
     python_us = statistics.median(py["seconds"]) / epochs * 1e6
     r_us = statistics.median(r["seconds"]) / epochs * 1e6
     n = case["n"]

@@ -11,6 +11,8 @@ one block, several blocks, one-row blocks, one thread and two.  The R fast
 path's own tests are in r/tests/testthat/test-fast.R; here it is checked
 against Python within the parity tolerance."""
 
+import os
+
 import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, trained
@@ -140,9 +142,13 @@ def test_block_rows_must_be_positive():
                         block_rows=0)
 
 
-def test_threads_are_used_only_where_they_pay():
+def test_threads_are_used_only_where_they_pay(monkeypatch):
+    monkeypatch.delenv("TWINNET_THREADS", raising=False)
     assert fast.threads_for(100, 64) == 1
-    assert fast.threads_for(100_000, 64) >= 1
+    assert fast.threads_for(1_000, 64) == min(2, os.cpu_count() or 1)  # n·h = 64,000 ≥ 2¹⁵
+    assert fast.threads_for(100_000, 64) == min(2, os.cpu_count() or 1)
+    monkeypatch.setenv("TWINNET_THREADS", "1")
+    assert fast.threads_for(100_000, 64) == 1
 
 
 @pytest.mark.parametrize("name", ["article", "stepwise", "wide", "layered-xor"])

@@ -19,8 +19,8 @@ R_EXPORTS = set(re.findall(r"^export\(([\w.]+)\)$", (ROOT / "r" / "NAMESPACE").r
 # Where R must spell a function differently from its Python twin, R name -> Python name:
 # R's readr_example() convention names the package in the function.
 R_SPELLING: dict[str, str] = {"twinnet_example": "example"}
-# Python functions with no R twin on purpose: R's fast paths run on one thread
-# (forked R processes would break R inside Python through rpy2).
+# Python functions with no R twin on purpose: R's fast paths share their blocks
+# with worker processes, not threads (R's worker_count, internal, decides).
 PYTHON_ONLY: dict[str, set[str]] = {"fast": {"threads_for"}}
 
 

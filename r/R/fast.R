@@ -23,6 +23,10 @@
 #   every element; d_output scales rows, so it scales the rows of X1
 #   (rows x (d + 1)) before the product instead of the rows x h delta; and
 #   the minus of exp(-x) is folded into the weights;
+# - the Layer-class network: when its second layer has one neuron, the first
+#   layer's delta is never formed (the same row and column scaling as the
+#   article's), and tanh is 2 / (1 + exp(-2 z)) - 1: R's exp() is twice as
+#   fast as its tanh();
 # - one loop body with no function calls, lists or Map() per block;
 # - workers: R has no threads of its own for elementwise work, so at large n
 #   the blocks are shared with a forked R process (package parallel), started

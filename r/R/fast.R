@@ -317,26 +317,36 @@ start_workers <- function(count, share) {
 
 start_worker <- function(index, share) {
   server <- NULL
-  for (attempt in 1:50) { # a free port in the dynamic range
-    port <- sample.int(16383L, 1L) + 49152L
+  for (attempt in 0:49) { # a free port in the dynamic range, from the process id: the caller's random numbers stay
+    port <- 49152L + (Sys.getpid() + attempt * 331L) %% 16384L
     server <- tryCatch(serverSocket(port), error = function(e) NULL)
     if (!is.null(server)) break
   }
   if (is.null(server)) stop("fast path: no free local port for a worker process", call. = FALSE)
   on.exit(close(server))
-  job <- parallel::mcparallel(serve_shares(port, index, share), silent = TRUE)
+  # The port listens on every interface: the worker proves it is this process's child with bytes only it inherited.
+  urandom <- file("/dev/urandom", open = "rb", raw = TRUE)
+  token <- readBin(urandom, "raw", 16L)
+  close(urandom)
+  job <- parallel::mcparallel(serve_shares(port, index, share, token), silent = TRUE, mc.set.seed = FALSE)
   connection <- tryCatch(socketAccept(server, blocking = TRUE, open = "r+b", timeout = 60), error = function(e) {
     parallel::mccollect(job, wait = FALSE)
     stop("fast path: a worker process did not start: ", conditionMessage(e), call. = FALSE)
   })
+  if (!identical(readBin(connection, "raw", 16L), token)) {
+    close(connection)
+    parallel::mccollect(job, wait = FALSE)
+    stop("fast path: a process other than the worker connected to its port", call. = FALSE)
+  }
   socketTimeout(connection, 86400) # a long epoch must not time out
   list(job = job, connection = connection)
 }
 
 # The worker's side: answer every message with share(index, message), until NULL or the connection closes.
-serve_shares <- function(port, index, share) {
+serve_shares <- function(port, index, share, token) {
   connection <- socketConnection("localhost", port, blocking = TRUE, open = "r+b", timeout = 86400)
   on.exit(close(connection))
+  writeBin(token, connection)
   repeat {
     message <- unserialize(connection)
     if (is.null(message)) return(invisible(NULL))

@@ -153,6 +153,12 @@ test_that("with a second worker process the fast paths agree with their referenc
                               workers = 2L),
                    train(problem$X[1:5, ], problem$y[1:5, , drop = FALSE], problem$params, 3, 0.05), "one block")
   expect_identical(child_processes(), before)
+  # the caller's random numbers are not drawn from
+  set.seed(7)
+  train_fast(problem$X, problem$y, problem$params, 2, 0.05, block_rows = 7L, workers = 2L)
+  drawn <- stats::runif(1)
+  set.seed(7)
+  expect_identical(stats::runif(1), drawn)
 })
 
 test_that("the fast paths fork workers by default only for large problems in R of its own", {

@@ -56,12 +56,12 @@ lint: setup ## run ruff, mypy and lintr; fails on any finding (python/pyproject.
 	$(PY) -m mypy --config-file python/pyproject.toml python/twinnet
 	R_LIBS=$(R_LIBRARY) Rscript -e 'lints <- lintr::lint_package("r"); print(lints); quit(status = as.integer(length(lints) > 0))'
 
-demo: setup ## set up, train every fixture in both languages, print the parity table, plots to out/, docs/side-by-side.html
+demo: setup ## set up, train every fixture in both languages, print the parity table; plots and the page to out/
 	$(PY) -m twinnet demo --out-dir out
-	$(PY) -m twinnet docs --out-dir docs
+	$(PY) -m twinnet docs --out-dir out
 
 .PHONY: docs
-docs: setup ## write docs/side-by-side.html (the twins step by step) and the article fixture's plots in docs/
+docs: setup ## rewrite the committed docs/side-by-side.html and the article fixture's plots (run on purpose)
 	$(PY) -m twinnet docs --out-dir docs
 
 parity: setup ## the parity table for every fixture (exit 1 on a mismatch)

@@ -134,7 +134,7 @@ def compare_trained(params: dict, loss: Any, output: Any) -> None:
     python = {**params, "loss": loss, "output": output}
     print(f"{'':<24}{'shape':>7}   max |Python − R|")
     for name, value in python.items():
-        r = r_value(f"fit$loss" if name == "loss" else f"fit$output" if name == "output" else f"fit$params${name}")
+        r = r_value(f"fit${name}" if name in ("loss", "output") else f"fit$params${name}")
         value = np.asarray(value, dtype=float)
         largest = float(np.max(np.abs(value - r.reshape(value.shape)), initial=0.0))
         verdict = f"≤ {parity.TOLERANCE:g}" if largest <= parity.TOLERANCE else f"{largest:.3g}: DIFFER"
@@ -228,11 +228,11 @@ def _markdown(variant: str, section: list) -> str:
     for number in step_numbers(section):
         title = next(marker.title for python, _ in section for marker in python.markers if marker.number == number)
         text += [f"## Step {number}: {title}", "", *_maths(variant, number), ""]
-    where = {language: " and ".join(f"`{block.context}()`" if block.context else "the top level"
+    where = {language: " and ".join(f"in `{block.context}`" if block.context else "at the top level"
                                     for block in (pair[index] for pair in section))
              for index, language in enumerate(steps.LANGUAGES)}
     info = steps.TWINS[variant]
-    text.append(f"The code below is the twins' own: `{info.python}`, in {where['python']}, then `{info.r}`, in "
+    text.append(f"The code below is the twins' own: `{info.python}`, {where['python']}, then `{info.r}`, "
                 f"{where['r']}. Each cell prints the step's values in epoch {EPOCH}.")
     return "\n".join(text)
 
@@ -255,8 +255,8 @@ def notebook(variant: str) -> Any:
         f"{info.text}. The twins are `{info.python}` and `{info.r}`. For every step this notebook shows its maths, "
         f"then its code as it stands in each twin, cut at the twins' `# Step N: title` markers, and under each "
         f"cell the step's values in epoch {EPOCH} of the fixture `{fixture}` (`shared_fixtures/{fixture}.json`), "
-        f"as that twin computed them, at {DIGITS} significant digits (`twinnet trace {fixture}` prints every "
-        "digit).\n\n"
+        f"as that twin computed them, at {DIGITS} significant digits (`twinnet trace {fixture} --lang python` or "
+        "`--lang r` prints every digit).\n\n"
         "A code cell starting `%%twin python 2` is the Python twin's code of Step 2, and prints the values of "
         "Step 2; the cell refuses to run if its code is no longer the twin's. R runs in the same process, through "
         "rpy2. After the steps, both twins train for the fixture's epochs: the loss curves and the trained "

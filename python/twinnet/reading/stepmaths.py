@@ -98,19 +98,20 @@ MATHS: dict[tuple[str, int], Maths | tuple[Maths, ...]] = {
     ("stepwise", 4): Maths(("Z2 = W_hoᵀ·H   (1×n)", "o = σ(Z2)   (1×n)"),
                            "Z1 and Z2 only in figures it does not include", ("W7",)),
     ("stepwise", 5): Maths(
-        ("∂E/∂o = −(y − o)   (1×n), for E = Σ ½(y − o)², a sum over samples",),
+        ("∂L/∂o = −(y − o)   (1×n), for L = Σ ½(y − o)², a sum over samples",),
         "the derivative without saying of what", ("W3",)),
     ("stepwise", 6): Maths(("∂o/∂Z2 = o ⊙ (1 − o)   (1×n)",)),
     ("stepwise", 7): Maths(
         ("∂Z2/∂W_ho = H   (h×n)",),
         "its shape (3, 3), which with h = n = 3 does not say which is which", ("W6",)),
-    ("stepwise", 8): Maths(("∂E/∂W_ho = H·(∂E/∂o ⊙ ∂o/∂Z2)ᵀ   (h×1)",)),
+    ("stepwise", 8): Maths(("∂L/∂W_ho = H·(∂L/∂o ⊙ ∂o/∂Z2)ᵀ   (h×1)",)),
     ("stepwise", 9): Maths(
         ("∂Z2/∂H = W_ho (h×1),   ∂H/∂Z1 = H ⊙ (1 − H) (h×n),   ∂Z1/∂W_ih = X (d×n)",
          "The text stops at Step 8; Steps 9–11 continue its chain rule in its names."),
         "", ("W2",)),
-    ("stepwise", 10): Maths(("∂E/∂W_ih = X·(∂H/∂Z1 ⊙ (W_ho·(∂o/∂Z2 ⊙ ∂E/∂o)))ᵀ   (d×h)",)),
-    ("stepwise", 11): Maths(("W_ho ← W_ho − η·∂E/∂W_ho,   W_ih ← W_ih − η·∂E/∂W_ih",)),
+    ("stepwise", 10): Maths(("∂L/∂W_ih = X·(∂H/∂Z1 ⊙ (W_ho·(∂o/∂Z2 ⊙ ∂L/∂o)))ᵀ   (d×h)",)),
+    ("stepwise", 11): Maths(("W_ho ← W_ho − η·∂L/∂W_ho,   W_ih ← W_ih − η·∂L/∂W_ih",
+                             "∂L/∂W is the gradient; the update adds the descent −η·∂L/∂W.")),
     # The Layer-class network: samples are columns.  x d×m, y 1×m; layer ℓ: W neurons×inputs, b neurons×1.
     ("layered", 0): (
         Maths(("tanh′(z) = 1 − tanh²(z),   σ′(z) = σ(z)·(1 − σ(z))   (of the pre-activation z)",
@@ -121,7 +122,7 @@ MATHS: dict[tuple[str, int], Maths | tuple[Maths, ...]] = {
               ("L1", "L2", "L3", "L6")),
         Maths(("x = Xᵀ (d×m), y ← yᵀ (1×m): samples become columns.",
                "Layer ℓ has W_ℓ (neurons×inputs, randn with a seed) and b_ℓ = 0 (neurons×1), read from the "
-               "fixture; α = lr from the fixture."),
+               "fixture; η = lr from the fixture."),
               "np.random.randn without a seed, and a class-level learning_rate = 0.1", ("L7", "L8"))),
     ("layered", 1): Maths(
         ("A_0 = x;   Z_ℓ = W_ℓ·A_(ℓ−1) + b_ℓ,   A_ℓ = g_ℓ(Z_ℓ)   (b_ℓ added to every column)",),
@@ -132,7 +133,7 @@ MATHS: dict[tuple[str, int], Maths | tuple[Maths, ...]] = {
         ("dA = ∂L/∂A of the last layer; then for each layer from the last:",
          "dZ = g′(Z) ⊙ dA,  dW = (1/m)·dZ·A_(ℓ−1)ᵀ,  db = (1/m)·Σⱼ dZ[·, j],  dA_(ℓ−1) = Wᵀ·dZ (W before "
          "its update),",
-         "W ← W − α·dW,  b ← b − α·db   (in Layer.backprop, below)"),
+         "W ← W − η·dW,  b ← b − η·db   (in Layer.backprop, below)"),
         "“this derivative value is the update”", ("L5",)),
     ("layered", 4): Maths(("ŷ = A_L of one more forward pass with the trained weights",)),
 }

@@ -237,12 +237,6 @@ def _markdown(variant: str, section: list) -> str:
     return "\n".join(text)
 
 
-def twin_cells(variant: str) -> list[tuple[str, str]]:
-    """(language, code) of every ``%%twin`` cell, in notebook order: what must equal the twins' source."""
-    return [(language, pair[index].code) for section in sections(variant) for pair in section
-            for index, language in enumerate(steps.LANGUAGES)]
-
-
 def notebook(variant: str) -> Any:
     """The notebook of one variant, without outputs."""
     import nbformat

@@ -147,7 +147,7 @@ def plot_loss(loss: Any, title: str) -> None:
     """The loss per epoch in both languages (R's from ``fit$loss``), at the display precision."""
     import matplotlib.pyplot as plt
 
-    def rounded(values):
+    def rounded(values: Any) -> list[float]:
         return [float(f"{v:.{DIGITS}g}") for v in np.asarray(values, dtype=float)]
 
     figure, axes = plt.subplots(figsize=(6, 3.5))

@@ -76,7 +76,8 @@ fixtures-check: setup ## fail if shared_fixtures/ or a packaged copy differs fro
 iris-source: system-deps ## re-export R's datasets::iris to shared_fixtures/sources/iris.csv
 	Rscript r/data-raw/export_iris.R
 
-docs-r: system-deps ## regenerate r/NAMESPACE and r/man/ from the roxygen comments (needs r-cran-roxygen2)
+docs-r: system-deps ## regenerate r/NAMESPACE and r/man/ from the roxygen comments (installs r-cran-roxygen2)
+	@sh .ci/system-deps docs
 	Rscript -e 'roxygen2::roxygenise("r")'
 
 soak: setup ## property-based parity on 1000 random fixtures; writes out/property-parity.json

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import resources, trace
+from .. import resources, results, trace
 from ..reading import tracenames
 
 TRACE_PAGE = "docs/trace-reference.md"
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stale: {name} (run make docs)", file=sys.stderr)
         return int(bool(stale))
     for name in stale:
-        (root / name).write_text(pages[name], encoding="utf-8")
+        results.write_atomic(root / name, pages[name])
         print(f"wrote {name}")
     return 0
 

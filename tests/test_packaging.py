@@ -249,10 +249,10 @@ def test_every_packaged_fixture_trains_from_the_installed_copy():
         assert all(np.all(np.isfinite(value)) for value in fit["params"].values()), name
 
 
-def test_the_readme_layout_names_every_module_and_twin():
-    """The layout section is the map a new maintainer reads: every Python
+def test_the_layout_page_names_every_module_and_twin():
+    """docs/layout.md is the map a new maintainer reads: every Python
     module, every R twin and every tool folder is on it."""
-    layout = (ROOT / "README.md").read_text(encoding="utf-8").split("## Layout", 1)[1].split("\n## ", 1)[0]
+    layout = (ROOT / "docs" / "layout.md").read_text(encoding="utf-8")
     package = ROOT / "python" / "twinnet"
     modules = [path for path in package.rglob("*.py") if path.name != "__init__.py" and "templates" not in path.parts
                and path.name != "__main__.py"]
@@ -261,4 +261,4 @@ def test_the_readme_layout_names_every_module_and_twin():
                 if path.name != "twinnet-package.R" and path.name not in layout]
     missing += [folder for folder in ("reading/", "ports/", "maintain/", "inst/extdata/", "inst/ports/",
                                       "inst/maintain/") if folder not in layout]
-    assert missing == [], f"README layout lacks {missing}"
+    assert missing == [], f"docs/layout.md lacks {missing}"

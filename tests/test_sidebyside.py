@@ -222,7 +222,7 @@ def test_final_values_table_has_every_parameter(full_page):
 def test_page_layout_does_not_scroll_sideways(full_page):
     """What keeps the page inside 390 px: every table in a box of its own that scrolls, code that scrolls in its
     box instead of wrapping (no split names, no lost indentation), one column under 900 px.  Checked in headless
-    Chromium at 390 px when the page was last written (README, docs/side-by-side-390.png)."""
+    Chromium at 390 px when the page was last written (docs/teaching.md, docs/side-by-side-390.png)."""
     text = full_page[0]
     assert text.count("<table") == text.count('<div class="scroll"><table')
     css = sidebyside.CSS

@@ -32,7 +32,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__, fixtures, parity, rbridge, resources
+from . import __version__, fixtures, parity, rbridge, resources, results
 from .maintain import generate
 
 
@@ -51,9 +51,9 @@ def default_fixtures() -> list[Path]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    fixtures.check_output_path(args.out)  # before training: a refused path costs nothing
+    results.check_output_path(args.out)  # before training: a refused path costs nothing
     result = parity.TRAINERS[args.lang](args.fixture, args.epochs, args.max_memory)
-    fixtures.write_result(result, args.out)  # checks the path again, at the rename
+    results.write_result(result, args.out)  # checks the path again, at the rename
     print(f"wrote {fixtures.escape(args.out)}: {fixtures.escape(result['fixture'])} trained in {args.lang} "
           f"for {len(result['loss'])} epochs")
     return 0
@@ -63,7 +63,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     from .reading import numbers
 
     document = parity.TRACERS[args.lang](args.fixture, args.epoch)
-    sys.stdout.write(fixtures.dumps(document) if args.format == "json" else numbers.trace_text(document))
+    sys.stdout.write(results.dumps(document) if args.format == "json" else numbers.trace_text(document))
     return 0
 
 
@@ -151,7 +151,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_port(args: argparse.Namespace) -> int:
-    fixtures.write_result(fixtures.train_fixture(args.fixture), args.result)
+    results.write_result(fixtures.train_fixture(args.fixture), args.result)
     return 0
 
 

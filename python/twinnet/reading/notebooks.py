@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import fixtures, parity, rbridge, resources
+from .. import fixtures, parity, rbridge, resources, results
 from . import mathml, stepmaths, steps
 
 DIRECTORY = "docs/notebooks"
@@ -344,26 +344,6 @@ def stale(root: Path) -> list:
     return found
 
 
-def write_notebook_atomic(path: str | Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and a rename, so an interrupted
-    run leaves the old notebook or the new one, never half of one.  (Local: twinnet has no shared atomic writer
-    for files other than results yet.)"""
-    path = Path(path)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.twinnet-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o644)
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     import nbformat
 
@@ -382,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     (root / DIRECTORY).mkdir(parents=True, exist_ok=True)
     for variant in args.variants or steps.TWINS:
         path = root / DIRECTORY / f"{variant}.ipynb"
-        write_notebook_atomic(path, nbformat.writes(execute(notebook(variant), root)) + "\n")
+        results.write_atomic(path, nbformat.writes(execute(notebook(variant), root)) + "\n")
         print(f"wrote {path.relative_to(root)}")
     return 0
 

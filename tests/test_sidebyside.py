@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from twinnet import cli, fixtures, rbridge
-from twinnet import resources
+from twinnet import cli, fixtures, rbridge, resources
 from twinnet.reading import page, stepmaths, steps, terminal
 from twinnet.reading.stepmaths import MATHS, NOTES, Maths
 

@@ -1,18 +1,11 @@
 """The twins side by side as one HTML page (``make docs``), and the errata as HTML beside it.
 
-Each variant's steps come from the real source files, cut at the step markers
-by :mod:`twinnet.reading.steps`; the maths and the porter's notes come from
-:mod:`twinnet.reading.stepmaths`.  The page is one self-contained file: inline
-CSS (``page.css``, packaged with twinnet), no scripts, no network, printable.
-Under each step, and in the last section, the values both languages compute
-from a packaged fixture, traced and trained through :mod:`twinnet.rbridge`.
-
-Every value is rounded to 6 significant digits for display, and the two
-languages are said to agree when they are within the parity tolerance, so the
-page is the same on every CPU (``twinnet trace`` prints full precision).  Text
-that comes from a fixture or a file is escaped.  Both pages are written with
-:func:`twinnet.results.write_atomic`.  The terminal view is
-:mod:`twinnet.reading.terminal`.
+The steps are cut from the real source files by :mod:`twinnet.reading.steps`, with maths and porter's notes
+from :mod:`twinnet.reading.stepmaths`.  One self-contained file: inline CSS (``page.css``, packaged), no
+scripts, no network, printable.  Values traced and trained from packaged fixtures in both languages are
+rounded to 6 significant digits and said to agree within the parity tolerance, so the page is the same on
+every CPU (``twinnet trace`` prints full precision).  Text from a fixture or a file is escaped; both pages
+are written with :func:`twinnet.results.write_atomic`.  The terminal view is :mod:`twinnet.reading.terminal`.
 """
 
 from __future__ import annotations
@@ -71,8 +64,7 @@ def write_page(path: str | Path, numbers: bool = True) -> Path:
     :func:`twinnet.results.write_atomic`; returns the page's path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    root = resources.checkout("writing the side-by-side page")
-    errata = (root / "docs" / "errata.md").read_text(encoding="utf-8")
+    errata = (resources.checkout("writing the side-by-side page") / "docs" / "errata.md").read_text(encoding="utf-8")
     results.write_atomic(path, page(numbers))
     results.write_atomic(path.parent / "errata.html", errata_page(errata))
     return path
@@ -184,14 +176,11 @@ def _quantity_row(row):
     """One quantity: both languages' matrices (the top-left corner of a large one) and whether they agree."""
     python, r = row["python"], row["r"]
     rows, columns = python.shape
-    corner = (rows, columns) if python.size <= FULL_MATRIX else (min(rows, ABBREVIATED[0]),
-                                                                min(columns, ABBREVIATED[1]))
+    corner = python.shape if python.size <= FULL_MATRIX else tuple(map(min, python.shape, ABBREVIATED))
     more = ("" if corner == (rows, columns) else
             f'<span class="more">the top-left {corner[0]}×{corner[1]} of {rows}×{columns}</span>')
-    if numbers.agrees(row):
-        verdict = f'<td class="ok">agree (within {parity.TOLERANCE:g})</td>'
-    else:
-        verdict = f'<td class="off">max |Δ| {row["max_abs"]:.1e}</td>'
+    verdict = (f'<td class="ok">agree (within {parity.TOLERANCE:g})</td>' if numbers.agrees(row)
+               else f'<td class="off">max |Δ| {row["max_abs"]:.1e}</td>')
     return (f'<tr><th scope="row"><code>{html.escape(row["name"])}</code><span class="shape">{rows}×{columns}'
             f"</span>{more}</th><td>{matrix_html(python[:corner[0], :corner[1]])}</td>"
             f"<td>{matrix_html(r[:corner[0], :corner[1]])}</td>{verdict}</tr>")
@@ -204,15 +193,14 @@ def matrix_html(values: np.ndarray) -> str:
     matrix = np.atleast_2d(np.asarray(values, dtype=float))
     floor = parity.TOLERANCE * max(1.0, float(np.max(np.abs(matrix), initial=0.0)))
     cells = [[rounded(0.0 if abs(value) <= floor else value) for value in row] for row in matrix]
-    widths = [max(len(row[column]) for row in cells) for column in range(len(cells[0]))] if cells else []
+    widths = [max(len(cell) for cell in column) for column in zip(*cells, strict=True)]
     lines = ("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in cells)
     return f'<pre class="matrix">{html.escape(chr(10).join(lines))}</pre>'
 
 
 def rounded(value: float) -> str:
     """A double rounded to :data:`DIGITS` significant digits for display (``-0`` shown as ``0``)."""
-    text = f"{float(value):.{DIGITS}g}"
-    return "0" if text == "-0" else text
+    return "0" if float(value) == 0 else f"{float(value):.{DIGITS}g}"
 
 
 def _maths_html(maths):
@@ -272,7 +260,7 @@ def _notes_html(notes, shown=None):
     return out
 
 
-def _slug(text):
+def _slug(text):  # a note's topic as an id
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
@@ -292,28 +280,20 @@ def fixture_numbers(name: str = NUMBERS_FIXTURE) -> dict[str, Any]:
     fixture = fixtures.read_fixture(path)
     python, r = fixtures.train_fixture(path), rbridge.train_fixture(path)
     rows = []
-    for key in python["params"]:
-        for index in np.ndindex(python["params"][key].shape):
-            rows.append((_index(key, index, 0), _index(key, index, 1),
-                         python["params"][key][index], r["params"][key][index]))
-    for epoch in LOSS_EPOCHS:
-        if epoch <= len(python["loss"]):
-            rows.append((f"loss[{epoch - 1}]", f"loss[{epoch}]", python["loss"][epoch - 1], r["loss"][epoch - 1]))
-    for index in np.ndindex(python["output"].shape):
-        rows.append((_index("output", index, 0), _index("output", index, 1),
-                     python["output"][index], r["output"][index]))
+    matrices = [(key, python["params"][key], r["params"][key]) for key in python["params"]]
+    for key, left, right in [*matrices, ("output", python["output"], r["output"])]:
+        rows += [(f"{key}[{index[0]}, {index[1]}]", f"{key}[{index[0] + 1}, {index[1] + 1}]", left[index],
+                  right[index]) for index in np.ndindex(left.shape)]
+        if key == matrices[-1][0]:
+            rows += [(f"loss[{epoch - 1}]", f"loss[{epoch}]", python["loss"][epoch - 1], r["loss"][epoch - 1])
+                     for epoch in LOSS_EPOCHS if epoch <= len(python["loss"])]
     return {"fixture": fixture, "rows": rows}
 
 
-def _index(name, index, base):
-    return f"{name}[{', '.join(str(i + base) for i in index)}]"
-
-
 def _agreement(a, b):
-    """Whether two values agree within the parity tolerance (scaled as the parity table scales it)."""
-    ok = abs(float(a) - float(b)) <= parity.TOLERANCE * max(1.0, abs(float(a)), abs(float(b)))
-    return (f'<td class="ok">agree</td>' if ok
-            else f'<td class="off">|Δ| {abs(float(a) - float(b)):.1e}</td>')
+    gap = abs(float(a) - float(b))
+    ok = numbers.agrees({"max_abs": gap, "scale": max(1.0, abs(float(a)), abs(float(b)))})
+    return '<td class="ok">agree</td>' if ok else f'<td class="off">|Δ| {gap:.1e}</td>'
 
 
 def numbers_html(numbers: dict[str, Any], formatter: HtmlFormatter) -> str:

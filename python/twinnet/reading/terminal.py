@@ -17,7 +17,6 @@ from typing import Any
 from . import steps
 from .stepmaths import variant_view
 
-
 EPOCH_HEADING = "Each epoch: the steps that follow, called in order"
 PIPED_WIDTH = 100  # columns when the output is not a terminal and COLUMNS is not set
 ANSI = {"heading": "\033[1;36m", "dim": "\033[2m", "python": "\033[1;34m", "r": "\033[1;35m", "reset": "\033[0m"}

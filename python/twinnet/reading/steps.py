@@ -6,6 +6,10 @@ that the two twins of a variant have the same ones in the same order, and cuts
 each twin into the code of its steps, so that the side-by-side page is made
 from the real source files and cannot drift from them.
 
+The module is over 400 lines because the rule below is one piece for two
+languages (the page prints it from this docstring); split, it would be one
+rule in two files.
+
 The rule, the same for both languages:
 
 - **Title.** The title of a marker is its text after ``Step N:`` up to the

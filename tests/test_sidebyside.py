@@ -422,11 +422,19 @@ def test_writing_the_page_at_a_link_to_a_fixture_is_refused(tmp_path):
     assert error.value.code == "E_OUTPUT" and fixture.read_bytes() == before
 
 
-def test_writing_the_errata_page_at_a_link_to_a_fixture_is_refused(tmp_path):
+def test_writing_the_errata_page_at_a_link_to_a_fixture_is_refused_and_nothing_is_written(tmp_path):
     fixture, before = write_fixture_link(tmp_path, "errata.html")
     with pytest.raises(fixtures.FixtureError) as error:
         page.write_page(tmp_path / "side-by-side.html", numbers=False)
     assert error.value.code == "E_OUTPUT" and fixture.read_bytes() == before
+    assert not (tmp_path / "side-by-side.html").exists()
+
+
+def test_the_terminal_view_shows_the_epoch_loop_after_step_1():
+    text = terminal.terminal("article", 120)
+    assert text.index("Step 1 · initialize") < text.index(terminal.EPOCH_HEADING) < text.index("Step 2 · hidden")
+    step_1 = text.split("Step 1 · initialize", 1)[1].split(terminal.EPOCH_HEADING, 1)[0]
+    assert "for epoch" not in step_1 and "for (epoch" not in step_1
 
 
 def test_writing_the_page_to_a_device_is_refused():

@@ -59,14 +59,16 @@ def page(numbers: bool = True) -> str:
 
 
 def write_page(path: str | Path, numbers: bool = True) -> Path:
-    """Write the page to ``path``, and the errata as HTML beside it
-    (``errata.html``, which the page links to), each through
-    :func:`twinnet.results.write_atomic`; returns the page's path."""
-    path = Path(path)
+    """Write the page to ``path``, and the errata as HTML beside it (``errata.html``, which the page links
+    to), each through :func:`twinnet.results.write_atomic`, both paths checked first; returns the page's path."""
+    path, errata = Path(path), Path(path).parent / "errata.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    errata = (resources.checkout("writing the side-by-side page") / "docs" / "errata.md").read_text(encoding="utf-8")
+    for target in (path, errata):
+        results.check_output_path(target)
+    root = resources.checkout("writing the side-by-side page")
+    markdown = (root / "docs" / "errata.md").read_text(encoding="utf-8")
     results.write_atomic(path, page(numbers))
-    results.write_atomic(path.parent / "errata.html", errata_page(errata))
+    results.write_atomic(errata, errata_page(markdown))
     return path
 
 
@@ -325,12 +327,10 @@ def numbers_html(numbers: dict[str, Any], formatter: HtmlFormatter) -> str:
 <p>n = {len(fixture["data"]["X"])} samples, d = {fixture["data"]["X"].shape[1]} features,
 h = {html.escape(str(hyper["hidden"]))}, lr = {html.escape(str(hyper["lr"]))}, {html.escape(str(hyper["epochs"]))}
 epochs. Both languages read these initial parameters from the same JSON file and get the same doubles (a test
-checks it). Values are rounded to {DIGITS} significant digits; <code>python -m twinnet trace</code> prints them at
-full precision.</p>
+checks it). Values are rounded to {DIGITS} significant digits (<code>twinnet trace</code>: full precision).</p>
 <div class="scroll"><table><tr><th>initial</th><th>shape</th><th>values</th></tr>{init}</table></div>
-<p>After training, each language's numbers. The R values come back through rpy2: R stores matrices column by
-column, and numpy2ri copies them into numpy arrays of the same shape, so the same element has Python's index in
-the first column and R's, one higher, in the second.</p>
+<p>After training, each language's numbers. The R values come back through rpy2, which copies R's column-major
+matrices into numpy arrays of the same shape: one element has Python's index first and R's, one higher, second.</p>
 {pair}
 <div class="scroll"><table><tr><th>Python</th><th>R</th><th>Python value</th><th>R value</th><th>Python − R</th>
 </tr>{rows}</table></div>

@@ -262,3 +262,22 @@ def test_the_layout_page_names_every_module_and_twin():
     missing += [folder for folder in ("reading/", "ports/", "maintain/", "inst/extdata/", "inst/ports/",
                                       "inst/maintain/") if folder not in layout]
     assert missing == [], f"docs/layout.md lacks {missing}"
+
+
+def test_every_data_file_of_the_package_is_package_data():
+    """A file the package reads that is not Python (the fixtures, page.css, the port templates) is listed in
+    pyproject.toml's package-data, so the wheel carries it; page.css is read through importlib.resources."""
+    import fnmatch
+    import tomllib
+
+    from twinnet.reading import page
+
+    config = tomllib.loads((ROOT / "python" / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["twinnet"]
+    package = ROOT / "python" / "twinnet"
+    files = [path.relative_to(package).as_posix() for path in package.rglob("*")
+             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".py"]
+    assert "reading/page.css" in files
+    unlisted = [name for name in files if not any(fnmatch.fnmatch(name, pattern) for pattern in patterns)]
+    assert unlisted == []
+    assert page.css() == (package / "reading" / "page.css").read_text(encoding="utf-8")

@@ -99,18 +99,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_side_by_side(args: argparse.Namespace) -> int:
     resources.checkout("side-by-side (it cuts the R twins' source files)")
-    from .reading import sidebyside
+    from .reading import terminal
 
-    sys.stdout.write(sidebyside.terminal(args.variant, args.width, colour=sidebyside.use_colour(sys.stdout)))
+    sys.stdout.write(terminal.terminal(args.variant, args.width, colour=terminal.use_colour(sys.stdout)))
     return 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
     resources.checkout("docs (it cuts the R twins' source files)")
     from .maintain import drift
-    from .reading import plots, sidebyside
+    from .reading import page, plots
 
-    print(f"wrote {sidebyside.write_page(args.out_dir / 'side-by-side.html')}")
+    print(f"wrote {page.write_page(args.out_dir / 'side-by-side.html')}")
     path = fixtures.example("article")
     loss = next(row for row in parity.run([path]) if row.quantity == "loss")
     print(f"wrote {plots.loss_curves(loss, 'article', args.out_dir)}")

@@ -322,11 +322,13 @@ def stale(root: Path) -> list:
 
 
 def generate(root: Path) -> list:
+    from ..results import write_atomic
+
     directory = root / DIRECTORY
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in all_files().items():
-        (directory / name).write_text(text, encoding="utf-8")
+        write_atomic(directory / name, text)
         written.append(directory / name)
     return written
 

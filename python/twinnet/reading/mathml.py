@@ -13,7 +13,9 @@ leaves the prose around them as text:
 - English words (and code names such as ``derivatives_sigmoid(a)``, shown as
   ``<code>``) end a formula; single letters, numbers and brackets belong to
   the formula next to them; a bracket that holds prose is prose;
-- three or more spaces separate two formulas.
+- three or more spaces separate two formulas, and a formula that lists
+  several (``w_h (d×h), b_h (1×h)``) is split at its top-level commas, so a
+  narrow screen can wrap the list between its items.
 
 :func:`line_latex` reads a line the same way and writes each formula as ``$…$``.
 """
@@ -51,7 +53,7 @@ def line_html(line: str) -> str:
             run.append((kind, text))
             continue
         if run:
-            out.append(_math(run))
+            out.append(_maths(run))
             run = []
         if kind == "code":
             out.append(f"<code>{html.escape(text.strip('`'))}</code>")
@@ -60,8 +62,20 @@ def line_html(line: str) -> str:
         else:
             out.append(html.escape(text))
     if run:
-        out.append(_math(run))
+        out.append(_maths(run))
     return "".join(out)
+
+
+def _maths(run) -> str:
+    """A run of tokens as inline <math> elements, one per item of a top-level ", " list."""
+    pieces, depth, start = [], 0, 0
+    for index, (kind, text) in enumerate(run):
+        depth += (kind == "open") - (kind == "close")
+        if depth == 0 and text == "," and index + 1 < len(run) and run[index + 1][0] == "space":
+            pieces.append(run[start:index])
+            start = index + 2
+    pieces.append(run[start:])
+    return ", ".join(_math(piece) for piece in pieces if piece)
 
 
 def _kinds(tokens):

@@ -4,7 +4,7 @@ as PNGs; the drift's chunked training reproduces an uninterrupted run."""
 import numpy as np
 from conftest import FIXTURE_DIR
 
-from twinnet import fixtures, rbridge
+from twinnet import fixtures, rbridge, training
 from twinnet.maintain import drift
 from twinnet.reading import plots
 
@@ -22,7 +22,7 @@ def test_chunked_training_reproduces_the_uninterrupted_run_bit_for_bit():
     path = FIXTURE_DIR / "layered-xor.json"
     result = drift.parameter_drift(path, epochs=40, dense=5, points=12)
     assert result.sampled and result.epochs[-1] == 40
-    for language, train in (("python", fixtures.train_fixture), ("r", rbridge.train_fixture)):
+    for language, train in (("python", training.train_fixture), ("r", rbridge.train_fixture)):
         whole = train(path, 40)["params"]
         chunked = getattr(result, language)
         assert all(np.array_equal(chunked[name], whole[name]) for name in whole), language
@@ -45,7 +45,7 @@ def test_surface_output_is_the_trained_networks_output_in_both_languages():
     path = FIXTURE_DIR / "xor.json"
     fixture = fixtures.read_fixture(path)
     X = fixture["data"]["X"]
-    for language, train in (("python", fixtures.train_fixture), ("r", rbridge.train_fixture)):
+    for language, train in (("python", training.train_fixture), ("r", rbridge.train_fixture)):
         result = train(path)
         output = plots.surface_output(language, fixture, result["params"], X)
         assert np.max(np.abs(output - result["output"])) <= 1e-15, language

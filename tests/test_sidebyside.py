@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from twinnet import cli, fixtures, rbridge
+from twinnet import cli, fixtures, rbridge, trace
 from twinnet.reading import sidebyside, steps
 from twinnet.reading.stepmaths import MATHS, NOTES, Maths
 
@@ -189,14 +189,14 @@ def test_every_step_of_every_variant_shows_epoch_1_values_in_both_languages(full
     for variant in VARIANTS:
         section = text.split(f'<section id="{variant}">', 1)[1].split("</section>", 1)[0]
         example = steps.TWINS[variant].example
-        trace = fixtures.trace_fixture(ROOT / "shared_fixtures" / example)
+        python_trace = trace.trace_fixture(ROOT / "shared_fixtures" / example)
         for python, _ in steps.paired_blocks(variant):
             for marker in python.markers:
                 assert f'id="{variant}-values-{marker.number}" data-step="{marker.number}"' in section, \
                     f"{variant} > Step {marker.number}"
         # the values themselves: a Python value and the R value of one element of every traced quantity
         r = rbridge.trace_fixture(ROOT / "shared_fixtures" / example)
-        for entry, r_entry in zip(trace["quantities"], r["quantities"], strict=True):
+        for entry, r_entry in zip(python_trace["quantities"], r["quantities"], strict=True):
             block = section.split(f'id="{variant}-values-{entry["step"]}"', 1)[1].split("</details>", 1)[0]
             row = block.split(f"<code>{entry['name']}</code><span class=\"shape\">", 1)[1].split("</tr>", 1)[0]
             python_value, r_value = float(entry["values"][0, 0]), float(r_entry["values"][0, 0])

@@ -24,7 +24,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer, SLexer
 
-from .. import fixtures, parity, rbridge, resources
+from .. import fixtures, parity, rbridge, resources, trace, training
 from . import mathml, numbers, steps
 from .stepmaths import MATHS, NOTES, Maths
 
@@ -315,7 +315,7 @@ def example_values(variant: str) -> list[dict[str, Any]]:
     the rows of :func:`twinnet.reading.numbers.differences`."""
     root = resources.checkout("writing the side-by-side page")
     path = root / "shared_fixtures" / steps.TWINS[variant].example
-    return numbers.differences(fixtures.trace_fixture(path), rbridge.trace_fixture(path))
+    return numbers.differences(trace.trace_fixture(path), rbridge.trace_fixture(path))
 
 
 def _intro():
@@ -503,7 +503,7 @@ def fixture_numbers(path: str | Path = NUMBERS_FIXTURE) -> dict[str, Any]:
     languages: {"fixture", "init", "rows"} where each row is
     (python_name, r_name, python_value, r_value)."""
     fixture = fixtures.read_fixture(path)
-    python, r = fixtures.train_fixture(path), rbridge.train_fixture(path)
+    python, r = training.train_fixture(path), rbridge.train_fixture(path)
     rows = []
     for name in python["params"]:
         for index in np.ndindex(python["params"][name].shape):
@@ -545,8 +545,8 @@ def _numbers_html(path, formatter):
         f"<td class=num>{_difference(python_value, r_value)}</td>"
         f"<td class=num>{int(parity.ulp_distance(python_value, r_value))}</td></tr>"
         for python_name, r_name, python_value, r_value in numbers["rows"])
-    python_code = ('from twinnet import fixtures\n'
-                   f'result = fixtures.train_fixture("{path}")\n'
+    python_code = ('from twinnet import training\n'
+                   f'result = training.train_fixture("{path}")\n'
                    'result["params"]["wout"][0, 0]   # indices from 0\n'
                    'result["loss"][-1]               # the last epoch')
     r_code = ('library(twinnet)\n'

@@ -104,8 +104,11 @@ def _first_line(error):
 
 
 def call(function_name: str, *args: Any, **kwargs: Any) -> Any:
-    """Call an exported R function with numpy/Python arguments; numeric results
-    come back as numpy arrays (lists as dicts)."""
+    """Call an R function of the twinnet package, exported or internal, with
+    numpy/Python arguments; numeric results come back as numpy arrays (lists as
+    dicts). rpy2's ``importr`` maps every object of the package's namespace,
+    not only its exports, so ``call("escape", ...)`` reaches what R spells
+    ``twinnet:::escape``."""
     function = getattr(r_package(), function_name)
     from rpy2.robjects import default_converter, numpy2ri
     from rpy2.robjects.conversion import localconverter

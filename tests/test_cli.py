@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, ROOT
 
-from twinnet import article, fixtures
+from twinnet import article, fixtures, training
 
 
 def twinnet(*args, env=None):
@@ -33,7 +33,7 @@ def test_train_writes_a_result_equal_to_expected(language, tmp_path):
     assert len(result["loss"]) == 5000
     if language == "python":  # the CLI writes what the API computes, bit for bit (expected itself
         # may differ from this machine's run in the last ULPs: another CPU, another exp kernel)
-        in_process = fixtures.train_fixture(FIXTURE_DIR / "article.json")
+        in_process = training.train_fixture(FIXTURE_DIR / "article.json")
         assert result["params"] == {name: value.tolist() for name, value in in_process["params"].items()}
         assert result["loss"] == in_process["loss"].tolist()
 

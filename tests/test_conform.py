@@ -22,7 +22,7 @@ import pytest
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
 from jsonschema import Draft202012Validator
 
-from twinnet import fixtures, parity, rbridge, results
+from twinnet import fixtures, parity, rbridge, results, training
 from twinnet.ports import conform
 
 PORTS = ROOT / "tests" / "ports"
@@ -87,7 +87,7 @@ def test_paths_with_spaces_and_quotes_reach_the_port_whole(tmp_path):
         derived = json.loads((work / "stepwise" / f"epochs-{epochs}" / "stepwise.json").read_text())
         schema.validate(derived)
         assert derived["hyper"]["epochs"] == epochs and len(derived["expected"]["loss"]) == epochs
-        expected = fixtures.train_fixture(directory / "stepwise.json", epochs)
+        expected = training.train_fixture(directory / "stepwise.json", epochs)
         assert derived["expected"]["loss"] == expected["loss"].tolist()
         assert (work / "stepwise" / "results" / f"epochs-{epochs}" / "stepwise.json").is_file()
     assert json.loads(report.read_text())["fixtures"][0]["path"] == str(directory / "stepwise.json")
@@ -201,7 +201,7 @@ def port_changing(change):
     passed through ``change(fixture, result, epochs)``."""
     def port(fixture_path, result_path):
         fixture = fixtures.read_fixture(fixture_path)
-        result = fixtures.train_fixture(fixture_path)
+        result = training.train_fixture(fixture_path)
         change(fixture, result, len(result["loss"]))
         Path(result_path).write_text(results.dumps(result), encoding="utf-8")
     return port
@@ -212,7 +212,7 @@ def retrain(fixture, result, epochs, X=None, lr=None, **init):
     lr or initial parameter."""
     hyper = {**fixture["hyper"], "lr": fixture["hyper"]["lr"] if lr is None else lr}
     X = fixture["data"]["X"] if X is None else X
-    result["params"], result["loss"], result["output"] = fixtures.train_variant(
+    result["params"], result["loss"], result["output"] = training.train_variant(
         fixture["variant"], X, fixture["data"]["y"], {**fixture["init"], **init}, hyper, epochs)
 
 
@@ -275,7 +275,7 @@ DIAGNOSES = {
     "output layer": ("article", after(1, shift("wout", "wh")), "epoch 1, wh[0, 0]",
                      "after epoch 1, wh, wout differ, the output layer's among them: the output layer's step is "
                      "already wrong: check d_out = (y − output) ∘ output ∘ (1 − output)"),
-    "stale output": ("xor", lambda f, r, e: r.update(output=fixtures.train_variant(
+    "stale output": ("xor", lambda f, r, e: r.update(output=training.train_variant(
                          f["variant"], f["data"]["X"], f["data"]["y"], f["init"], f["hyper"], max(e - 1, 0))[2]),
                      "epoch 1, output[0, 0]", "the parameters agree but the output is the last epoch's forward pass, "
                                               "before its update"),
@@ -284,7 +284,7 @@ DIAGNOSES = {
                     "over the samples of ½(y − output)²"),
     "loss without ½": ("stepwise", lambda f, r, e: r.update(loss=r["loss"] * 2), "epoch 0, loss[0]",
                        "only the loss differs: the ½ is missing"),
-    "loss after update": ("layered-xor", lambda f, r, e: r.update(loss=fixtures.train_variant(
+    "loss after update": ("layered-xor", lambda f, r, e: r.update(loss=training.train_variant(
                               f["variant"], f["data"]["X"], f["data"]["y"], f["init"], f["hyper"], e + 1)[1][1:]),
                           "epoch 0, loss[0]", "only the loss differs: each loss is taken after the update"),
     "epoch 2": ("xor", after(2, shift("wh", "bh", "wout", "bout")), "epoch 2, wh[0, 0]",
@@ -308,7 +308,7 @@ def test_diagnosis(case, tmp_path):
 def writing(text_of):
     """A port in process that writes ``text_of(result document)`` (None: writes nothing)."""
     def port(fixture_path, result_path):
-        document = json.loads(results.dumps(fixtures.train_fixture(fixture_path)))
+        document = json.loads(results.dumps(training.train_fixture(fixture_path)))
         text = text_of(document)
         if text is not None:
             Path(result_path).write_text(text, encoding="utf-8")

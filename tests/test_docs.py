@@ -131,7 +131,7 @@ def test_the_history_patterns_catch_history_and_not_english(text, history):
 
 
 def traced_fixtures():
-    return [(name, fixtures.trace_fixture(twinnet.example(name))) for name in twinnet.example()]
+    return [(name, trace.trace_fixture(twinnet.example(name))) for name in twinnet.example()]
 
 
 def test_every_traced_name_is_documented_with_its_shape():

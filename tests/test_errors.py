@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR
 
-from twinnet import fixtures, parity
+from twinnet import parity, safejson
 from twinnet.maintain.invalid import setter as set_in
 
 
@@ -80,7 +80,7 @@ def test_both_languages_refuse_with_the_same_code_and_line(base, case, language,
     mutate(document)
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(document))
-    with pytest.raises(fixtures.FixtureError) as error:
+    with pytest.raises(safejson.FixtureError) as error:
         parity.TRAINERS[language](path)
     assert error.value.code == code
     if message is not None:
@@ -97,7 +97,7 @@ def test_an_absurd_lr_is_divergence_in_both_languages(tmp_path):
     path.write_text(json.dumps(document))
     messages = []
     for train in parity.TRAINERS.values():
-        with pytest.raises(fixtures.FixtureError) as error:
+        with pytest.raises(safejson.FixtureError) as error:
             train(path, 50)
         assert error.value.code == "E_DIVERGED"
         messages.append(error.value.message)
@@ -110,6 +110,6 @@ def test_an_absurd_lr_is_divergence_in_both_languages(tmp_path):
 def test_not_json_names_the_file(language, tmp_path):
     path = tmp_path / "broken.json"
     path.write_text("{ not json")
-    with pytest.raises(fixtures.FixtureError, match=r"broken\.json: not valid JSON") as error:
+    with pytest.raises(safejson.FixtureError, match=r"broken\.json: not valid JSON") as error:
         parity.TRAINERS[language](path)
     assert error.value.code == "E_JSON"

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, trained
 
-from twinnet import fast, fixtures, parity, rbridge
+from twinnet import fast, fixtures, parity, rbridge, training
 from twinnet.reading import steps
 
 FAST_TWINS = {"python": "python/twinnet/fast.py", "r": "r/R/fast.R"}
@@ -45,7 +45,7 @@ def epoch_by_epoch(variant, X, y, params, hyper, epochs, label, every=1, **optio
     train_fast = {"article": fast.train_fast, "stepwise": fast.train_stepwise_fast}.get(variant)
     checked = epoch = 0
     while epoch < epochs:
-        reference = fixtures.train_variant(variant, X, y, params, hyper, 1)
+        reference = training.train_variant(variant, X, y, params, hyper, 1)
         if variant == "layered":
             result = fast.train_layered_fast(X, y, params, hyper["activations"], 1, hyper["lr"], **options)
         else:
@@ -53,7 +53,7 @@ def epoch_by_epoch(variant, X, y, params, hyper, epochs, label, every=1, **optio
         assert_close(result, reference, f"{label}, epoch {epoch + 1}")
         checked += 1
         stride = 1 if epoch < 100 else min(every, epochs - epoch)
-        params = reference[0] if stride == 1 else fixtures.train_variant(variant, X, y, params, hyper, stride)[0]
+        params = reference[0] if stride == 1 else training.train_variant(variant, X, y, params, hyper, stride)[0]
         epoch += stride
     return checked
 
@@ -66,7 +66,7 @@ def test_python_fast_path_agrees_with_its_reference_at_every_epoch_of_every_fixt
     with np.errstate(over="ignore"):
         checked = epoch_by_epoch(fixture["variant"], data["X"], data["y"], fixture["init"], hyper, epochs, name,
                                  every=20)
-        whole = fixtures.train_variant(fixture["variant"], data["X"], data["y"], fixture["init"], hyper, epochs,
+        whole = training.train_variant(fixture["variant"], data["X"], data["y"], fixture["init"], hyper, epochs,
                                        fast=True)
     assert checked == min(epochs, 100) + -(-max(epochs - 100, 0) // 20) > 0
     # over the whole run too: gradient descent is contractive, the differences stay at the rounding level
@@ -89,7 +89,7 @@ def test_python_article_fast_path_agrees_on_random_problems(shape, options):
     before = {name: value.copy() for name, value in params.items()}
     assert epoch_by_epoch("article", X, y, params, {"lr": 0.05}, 4, f"article {shape} {options}", **options) == 4
     untrained = fast.train_fast(X, y, params, 0, 0.05, **options)  # 0 epochs: the untrained output
-    assert_close(untrained, fixtures.train_variant("article", X, y, params, {"lr": 0.05}, 0), "0 epochs")
+    assert_close(untrained, training.train_variant("article", X, y, params, {"lr": 0.05}, 0), "0 epochs")
     assert all(np.array_equal(params[name], before[name]) for name in params)  # arguments left alone
 
 
@@ -122,7 +122,7 @@ def test_python_layered_fast_path_agrees_on_random_problems(n, d, neurons, activ
     hyper = {"lr": 0.5, "activations": activations}
     assert epoch_by_epoch("layered", X, y, params, hyper, 4, f"layered {neurons} {options}", **options) == 4
     untrained = fast.train_layered_fast(X, y, params, activations, 0, 0.5, **options)
-    assert_close(untrained, fixtures.train_variant("layered", X, y, params, hyper, 0), "0 epochs")
+    assert_close(untrained, training.train_variant("layered", X, y, params, hyper, 0), "0 epochs")
 
 
 def test_a_saturated_output_gives_the_clipped_loss_in_both():
@@ -132,7 +132,7 @@ def test_a_saturated_output_gives_the_clipped_loss_in_both():
     hyper = {"lr": 0.1, "activations": ["sigmoid"]}
     with np.errstate(over="ignore"):
         assert_close(fast.train_layered_fast(X, y, params, ["sigmoid"], 1, 0.1),
-                     fixtures.train_variant("layered", X, y, params, hyper, 1), "saturated")
+                     training.train_variant("layered", X, y, params, hyper, 1), "saturated")
     assert np.isfinite(fast.train_layered_fast(X, y, params, ["sigmoid"], 1, 0.1)[1]).all()
 
 

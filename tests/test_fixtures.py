@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, FIXTURE_PATHS, ROOT, assert_within_tolerance
 
-from twinnet import fixtures, parity, rbridge, results
+from twinnet import fixtures, parity, rbridge, results, training
 from twinnet.maintain import generate
 
 SHIPPED = {"article", "xor", "iris", "wide", "stepwise", "layered-xor"}
@@ -36,7 +36,7 @@ def test_fixtures_validate_against_schema(fixture_name):
 def test_results_validate_against_result_schema(fixture_name):
     validator = schema("result.schema.json")
     for language in ("python", "r"):
-        result = fixtures.train_fixture(FIXTURE_DIR / f"{fixture_name}.json", epochs=2) if language == "python" \
+        result = training.train_fixture(FIXTURE_DIR / f"{fixture_name}.json", epochs=2) if language == "python" \
             else rbridge.train_fixture(FIXTURE_DIR / f"{fixture_name}.json", epochs=2)
         validator.validate(json.loads(results.dumps(result)))
 

@@ -14,7 +14,7 @@ import sys
 import pytest
 from conftest import FIXTURE_DIR, ROOT
 
-from twinnet import fixtures, rbridge, results
+from twinnet import fixtures, rbridge, results, safejson, training
 
 # The R API as a user calls it: train_fixture() and write_result(), a refusal
 # printed as one line and exit status 2, as the CLI does.
@@ -77,14 +77,14 @@ def test_nesting_100000_deep_is_refused_by_a_linear_scan(tmp_path):
     fixture = tmp_path / "deep.json"
     fixture.write_text('{"schema": "twinnet-fixture/1", "padding": ' + "[" * 100_000 + "]" * 100_000 + "}")
     assert_refused(fixture, tmp_path / "out.json", "E_DEPTH")
-    with pytest.raises(fixtures.FixtureError, match="nested deeper than 64 levels at offset 106"):
-        fixtures.load_json(fixture)
+    with pytest.raises(safejson.FixtureError, match="nested deeper than 64 levels at offset 106"):
+        safejson.load_json(fixture)
 
 
 def test_nesting_1000000_deep_in_both_readers(tmp_path):
     fixture = tmp_path / "deeper.json"
     fixture.write_text("[" * 1_000_000 + "]" * 1_000_000)
-    python = refusal(fixtures.load_json, fixture)
+    python = refusal(safejson.load_json, fixture)
     r = refusal(lambda path: rbridge.call("load_json", str(path)), fixture)
     assert python == r == ("E_DEPTH", f"{fixture}: nested deeper than 64 levels at offset 64")
 
@@ -92,7 +92,7 @@ def test_nesting_1000000_deep_in_both_readers(tmp_path):
 def refusal(reader, path):
     try:
         reader(path)
-    except fixtures.FixtureError as error:
+    except safejson.FixtureError as error:
         return error.code, error.message
     except Exception as error:  # an R condition through rpy2
         converted = rbridge.fixture_error_from_r(error)
@@ -108,7 +108,7 @@ def test_an_object_of_a_million_keys_is_read_in_linear_time(tmp_path):
     assert_refused(fixture, tmp_path / "out.json", "E_SCHEMA")
     duplicated = tmp_path / "duplicated.json"
     duplicated.write_text("{" + keys + ', "k999999": 0}')
-    python = refusal(fixtures.load_json, duplicated)
+    python = refusal(safejson.load_json, duplicated)
     r = refusal(lambda path: rbridge.call("load_json", str(path)), duplicated)
     assert python == r == ("E_JSON", f"{duplicated}: not valid JSON: duplicate key 'k999999'")
 
@@ -155,13 +155,13 @@ def test_outputs_that_cannot_be_files_are_refused(out, tmp_path):
 def test_a_full_disk_is_e_output_and_keeps_the_old_file(tmp_path, monkeypatch):
     out = tmp_path / "result.json"
     out.write_text("old")
-    result = fixtures.train_fixture(FIXTURE_DIR / "xor.json", epochs=1)
+    result = training.train_fixture(FIXTURE_DIR / "xor.json", epochs=1)
 
     def full(fd):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full)
-    with pytest.raises(fixtures.FixtureError) as error:
+    with pytest.raises(safejson.FixtureError) as error:
         results.write_result(result, out)
     assert error.value.code == "E_OUTPUT" and error.value.message == f"{out}: cannot write: No space left on device"
     assert out.read_text() == "old" and os.listdir(tmp_path) == ["result.json"]
@@ -197,7 +197,7 @@ def test_the_cost_estimate_is_the_same_formula_in_both_languages():
     for name in ("article", "stepwise", "layered-xor", "iris", "wide"):
         fixture = fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")
         n, d = fixture["data"]["X"].shape
-        python = fixtures.estimate_cost(fixture["variant"], n, d, fixture["hyper"], 1000)
+        python = training.estimate_cost(fixture["variant"], n, d, fixture["hyper"], 1000)
         r = rbridge.call("estimate_cost", fixture["variant"], n, d, rbridge.to_r_list(
             {key: value for key, value in fixture["hyper"].items()}), 1000)
         assert list(python) == list(r), name
@@ -261,7 +261,7 @@ def test_the_scan_does_not_mistake_strings_for_structure(tmp_path):
     path = tmp_path / "strings.json"
     path.write_text(text)
     expected = json.loads(text)
-    assert fixtures.load_json(path) == expected
+    assert safejson.load_json(path) == expected
     r = rbridge.call("load_json", str(path))
     assert list(r.keys()) == list(expected)
     assert [str(r[key][0]) for key in ("c", "d")] == [expected["c"], expected["d"]]
@@ -274,6 +274,6 @@ def test_a_path_that_is_not_utf8_is_one_line_for_r(tmp_path):
         handle.write((FIXTURE_DIR / "xor.json").read_bytes())
     shown = os.fsdecode(fixture)
     status, stderr = run("r", shown, tmp_path / "out.json", 1)
-    assert status == 2 and stderr == f"twinnet: E_IO: {fixtures.escape(shown)}: cannot read: the path is not " \
+    assert status == 2 and stderr == f"twinnet: E_IO: {safejson.escape(shown)}: cannot read: the path is not " \
                                      "UTF-8, which R needs\n"
     assert "\\udcff" in stderr and not (tmp_path / "out.json").exists()

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import FIXTURE_DIR
 
-from twinnet import fixtures, rbridge
+from twinnet import fixtures, rbridge, safejson
 from twinnet.maintain import invalid
 
 CORPUS = FIXTURE_DIR / "invalid"
@@ -19,7 +19,7 @@ def refusal(language, path):
     """(code, message) of the reader's refusal."""
     try:
         READERS[language](path)
-    except fixtures.FixtureError as error:
+    except safejson.FixtureError as error:
         return error.code, error.message
     except Exception as error:  # an R condition, through rpy2
         converted = rbridge.fixture_error_from_r(error)

@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from twinnet import fixtures
 from twinnet.reading import notebooks, steps
+from twinnet.trace import trace_fixture
 
 VARIANTS = list(steps.TWINS)
 HEADING = re.compile(r"^## Step (\d+): ", re.MULTILINE)
@@ -71,7 +71,7 @@ def step_value_problems(path, variant=None):
     nothing else may be shown under a step.  Empty when it does."""
     variant = variant or path.stem
     document = nbformat.read(path, as_version=4)
-    trace = fixtures.trace_fixture(notebooks.fixture_path(variant), notebooks.EPOCH)["quantities"]
+    trace = trace_fixture(notebooks.fixture_path(variant), notebooks.EPOCH)["quantities"]
     expected = {(entry["step"], entry["name"]): entry["values"] for entry in trace}
     shown = shown_step_values(document)
     problems = []

@@ -18,7 +18,7 @@ import pytest
 from conftest import FIXTURE_DIR, ROOT
 
 import twinnet
-from twinnet import cli, fixtures, rbridge, resources
+from twinnet import cli, fixtures, rbridge, resources, safejson
 from twinnet.maintain import generate
 
 PYPROJECT = tomllib.loads((ROOT / "python" / "pyproject.toml").read_text(encoding="utf-8"))
@@ -59,7 +59,7 @@ def test_the_installed_package_reads_its_own_copy():
 
 @pytest.mark.parametrize("name", ["nope", "schema", "../article", ""])
 def test_an_unknown_example_name_is_one_line_e_io(name):
-    with pytest.raises(fixtures.FixtureError) as refused:
+    with pytest.raises(safejson.FixtureError) as refused:
         twinnet.example(name)
     assert refused.value.code == "E_IO"
     assert str(refused.value) == (f"E_IO: no packaged fixture named '{name}'; the packaged fixtures are: "
@@ -78,7 +78,7 @@ def test_r_twinnet_example_refuses_an_unknown_name_like_python():
     with pytest.raises(RRuntimeError) as refused:
         rbridge.call("twinnet_example", "nope")
     error = rbridge.fixture_error_from_r(refused.value)
-    with pytest.raises(fixtures.FixtureError) as python:
+    with pytest.raises(safejson.FixtureError) as python:
         twinnet.example("nope")
     assert (error.code, error.message) == (python.value.code, python.value.message)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT, trained
 
-from twinnet import fixtures, params, parity, rbridge
+from twinnet import fixtures, params, parity, rbridge, safejson
 from twinnet.reading import steps
 
 TWINS = {"python": "python/twinnet/params.py", "r": "r/R/params.R"}
@@ -214,7 +214,7 @@ def r_refusal(function_name, variant, *args):
 @pytest.mark.parametrize("case", INIT_ERRORS)
 def test_init_params_refuses_bad_arguments_with_the_same_words_in_both_languages(case):
     args, code, message = INIT_ERRORS[case]
-    with pytest.raises(fixtures.FixtureError) as python:
+    with pytest.raises(safejson.FixtureError) as python:
         params.init_params(*args)
     assert (python.value.code, python.value.message) == (code, message)
     r = r_refusal("init_params", *args)
@@ -224,7 +224,7 @@ def test_init_params_refuses_bad_arguments_with_the_same_words_in_both_languages
 @pytest.mark.parametrize("case", PREDICT_ERRORS)
 def test_predict_refuses_bad_arguments_with_the_same_words_in_both_languages(case):
     args, code, message = PREDICT_ERRORS[case]
-    with pytest.raises(fixtures.FixtureError) as python:
+    with pytest.raises(safejson.FixtureError) as python:
         params.predict_variant(*args)
     assert (python.value.code, python.value.message) == (code, message)
     r = r_refusal("predict_variant", *args)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR
 
-from twinnet import fixtures, rbridge
+from twinnet import fixtures, rbridge, safejson, training
 from twinnet.maintain import drift
 from twinnet.reading import plots
 
@@ -23,7 +23,7 @@ def test_chunked_training_reproduces_the_uninterrupted_run_bit_for_bit():
     path = FIXTURE_DIR / "layered-xor.json"
     result = drift.parameter_drift(path, epochs=40, dense=5, points=12)
     assert result.sampled and result.epochs[-1] == 40
-    for language, train in (("python", fixtures.train_fixture), ("r", rbridge.train_fixture)):
+    for language, train in (("python", training.train_fixture), ("r", rbridge.train_fixture)):
         whole = train(path, 40)["params"]
         chunked = getattr(result, language)
         assert all(np.array_equal(chunked[name], whole[name]) for name in whole), language
@@ -46,7 +46,7 @@ def test_surface_output_is_the_trained_networks_output_in_both_languages():
     path = FIXTURE_DIR / "xor.json"
     fixture = fixtures.read_fixture(path)
     X = fixture["data"]["X"]
-    for language, train in (("python", fixtures.train_fixture), ("r", rbridge.train_fixture)):
+    for language, train in (("python", training.train_fixture), ("r", rbridge.train_fixture)):
         result = train(path)
         output = plots.surface_output(language, fixture, result["params"], X)
         assert np.max(np.abs(output - result["output"])) <= 1e-15, language
@@ -78,18 +78,18 @@ def test_a_plot_at_a_link_to_a_fixture_is_refused_and_the_fixture_kept(tmp_path)
     before = fixture.read_bytes()
     for name in ("loss-xor.png", "errata-A7.png"):
         (tmp_path / name).symlink_to(fixture)
-    with pytest.raises(fixtures.FixtureError) as error:
+    with pytest.raises(safejson.FixtureError) as error:
         plots.save_figure(small_figure(), tmp_path / "loss-xor.png")
     assert error.value.code == "E_OUTPUT" and fixture.read_bytes() == before
     from twinnet.reading import errata
 
-    with pytest.raises(fixtures.FixtureError) as error:
+    with pytest.raises(safejson.FixtureError) as error:
         errata.plot("A7", errata.TEXT_VERSIONS["A7"], np.ones(3), np.ones(3), "article", tmp_path)
     assert error.value.code == "E_OUTPUT" and fixture.read_bytes() == before
 
 
 def test_a_plot_to_a_device_is_refused():
-    with pytest.raises(fixtures.FixtureError) as error:
+    with pytest.raises(safejson.FixtureError) as error:
         plots.write_png(small_figure(), "/dev/full")
     assert error.value.code == "E_OUTPUT"
 

@@ -33,7 +33,7 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twinnet import fixtures, parity, rbridge
+from twinnet import fixtures, parity, rbridge, training
 from twinnet.maintain import generate
 
 EXAMPLES = int(os.environ.get("TWINNET_PROPERTY_EXAMPLES", "30"))
@@ -134,7 +134,7 @@ def test_random_fixtures_train_alike_in_both_languages(document, tmp_path_factor
     REPORT["examples"] += 1
     starts, steps = [], []
     for _ in range(hyper["epochs"]):
-        following, loss, _ = fixtures.train_variant(variant, X, y, params, hyper, 1)
+        following, loss, _ = training.train_variant(variant, X, y, params, hyper, 1)
         starts.append(params)
         steps.append({**following, "loss": loss})
         params = following
@@ -147,7 +147,7 @@ def test_random_fixtures_train_alike_in_both_languages(document, tmp_path_factor
 
     path = Path(tmp_path_factory.mktemp("property")) / "fixture.json"
     path.write_text(json.dumps(document))
-    python, r = fixtures.train_fixture(path), rbridge.train_fixture(path)
+    python, r = training.train_fixture(path), rbridge.train_fixture(path)
     assert all(value.shape == r["params"][name].shape for name, value in python["params"].items())
     whole_run = scaled_difference(parity.quantities(python), parity.quantities(r))
     REPORT["runs_beyond_tolerance"] += not whole_run <= parity.TOLERANCE  # a NaN is beyond it too

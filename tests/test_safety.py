@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, ROOT
 
-from twinnet import article, fixtures, rbridge, results
+from twinnet import article, fixtures, rbridge, results, safejson, training
 
 CORPUS = FIXTURE_DIR / "invalid"
 
@@ -67,7 +67,7 @@ def test_both_languages_refuse_the_same_output_paths(tmp_path):
     copy = tmp_path / "fixture.json"
     shutil.copy(FIXTURE_DIR / "xor.json", copy)
     for path in (copy, FIXTURE_DIR / "x.json", tmp_path / "missing-dir" / "r.json"):
-        with pytest.raises(fixtures.FixtureError) as python:
+        with pytest.raises(safejson.FixtureError) as python:
             results.check_output_path(path)
         with pytest.raises(Exception) as r:
             rbridge.call("check_output_path", str(path))
@@ -97,22 +97,22 @@ def test_hostile_paths_are_plain_paths(language, tmp_path):
 def test_files_over_the_size_cap_are_refused_before_parsing(language, tmp_path):
     big = tmp_path / "big.json"
     with open(big, "wb") as handle:  # valid JSON, but larger than the cap
-        handle.write(b"{" + b" " * fixtures.MAX_FIXTURE_BYTES + b"}")
+        handle.write(b"{" + b" " * safejson.MAX_FIXTURE_BYTES + b"}")
     reader = fixtures.read_fixture if language == "python" else (lambda path: rbridge.call("read_fixture", str(path)))
     try:
         reader(big)
-    except fixtures.FixtureError as error:
+    except safejson.FixtureError as error:
         code, message = error.code, error.message
     except Exception as error:
         converted = rbridge.fixture_error_from_r(error)
         code, message = converted.code, converted.message
-    assert code == "E_SIZE" and message == f"{big}: larger than {fixtures.MAX_FIXTURE_BYTES} bytes"
+    assert code == "E_SIZE" and message == f"{big}: larger than {safejson.MAX_FIXTURE_BYTES} bytes"
 
 
 def test_an_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch):
     out = tmp_path / "result.json"
     out.write_text("old")
-    result = fixtures.train_fixture(FIXTURE_DIR / "xor.json", epochs=1)
+    result = training.train_fixture(FIXTURE_DIR / "xor.json", epochs=1)
 
     def interrupted(*args):
         raise KeyboardInterrupt

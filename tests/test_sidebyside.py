@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from twinnet import cli, fixtures, rbridge, resources
+from twinnet import cli, fixtures, rbridge, resources, safejson
 from twinnet.reading import page, stepmaths, steps, terminal
 from twinnet.reading.stepmaths import MATHS, NOTES, Maths
+from twinnet.trace import trace_fixture
 
 VARIANTS = fixtures.VARIANTS
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,7 +192,7 @@ def test_every_step_of_every_variant_shows_epoch_1_values_in_both_languages(full
     for variant in VARIANTS:
         section = text.split(f'<section id="{variant}">', 1)[1].split("</section>", 1)[0]
         example = resources.data_dir() / steps.TWINS[variant].example
-        trace = fixtures.trace_fixture(example)
+        trace = trace_fixture(example)
         for python, _ in steps.paired_blocks(variant):
             for marker in python.markers:
                 assert f'id="{variant}-values-{marker.number}" data-step="{marker.number}"' in section, \
@@ -417,14 +418,14 @@ def write_fixture_link(directory, name):
 
 def test_writing_the_page_at_a_link_to_a_fixture_is_refused(tmp_path):
     fixture, before = write_fixture_link(tmp_path, "side-by-side.html")
-    with pytest.raises(fixtures.FixtureError) as error:
+    with pytest.raises(safejson.FixtureError) as error:
         page.write_page(tmp_path / "side-by-side.html", numbers=False)
     assert error.value.code == "E_OUTPUT" and fixture.read_bytes() == before
 
 
 def test_writing_the_errata_page_at_a_link_to_a_fixture_is_refused_and_nothing_is_written(tmp_path):
     fixture, before = write_fixture_link(tmp_path, "errata.html")
-    with pytest.raises(fixtures.FixtureError) as error:
+    with pytest.raises(safejson.FixtureError) as error:
         page.write_page(tmp_path / "side-by-side.html", numbers=False)
     assert error.value.code == "E_OUTPUT" and fixture.read_bytes() == before
     assert not (tmp_path / "side-by-side.html").exists()
@@ -438,7 +439,7 @@ def test_the_terminal_view_shows_the_epoch_loop_after_step_1():
 
 
 def test_writing_the_page_to_a_device_is_refused():
-    with pytest.raises(fixtures.FixtureError) as error:
+    with pytest.raises(safejson.FixtureError) as error:
         page.write_page("/dev/full", numbers=False)
     assert error.value.code == "E_OUTPUT"
 

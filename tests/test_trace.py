@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, FIXTURE_NAMES
 
-from twinnet import cli, fixtures, rbridge, trace
+from twinnet import cli, fixtures, rbridge, trace, training
 from twinnet.reading import numbers, steps
 
-TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
+TRACERS = {"python": trace.trace_fixture, "r": rbridge.trace_fixture}
 
 
 @pytest.mark.parametrize("epoch", [1, 2])
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_python_and_r_traces_agree_quantity_by_quantity(name, epoch):
     path = FIXTURE_DIR / f"{name}.json"
-    python, r = fixtures.trace_fixture(path, epoch), rbridge.trace_fixture(path, epoch)
+    python, r = trace.trace_fixture(path, epoch), rbridge.trace_fixture(path, epoch)
     assert (python["language"], r["language"], python["epoch"], r["epoch"]) == ("python", "r", epoch, epoch)
     rows = numbers.differences(python, r)
     assert len(rows) >= 19
@@ -33,7 +33,7 @@ def test_python_and_r_traces_agree_quantity_by_quantity(name, epoch):
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_every_quantity_is_labelled_with_a_marker_of_both_twins_and_every_step_has_one(name):
-    document = fixtures.trace_fixture(FIXTURE_DIR / f"{name}.json")
+    document = trace.trace_fixture(FIXTURE_DIR / f"{name}.json")
     info = steps.TWINS[document["variant"]]
     for language in steps.LANGUAGES:
         keys = {marker.key for marker in steps.find_markers(steps.read_lines(info.source(language)))}
@@ -58,7 +58,7 @@ def test_the_step_tables_are_twins():
 @pytest.mark.parametrize("name", ["article", "stepwise", "layered-xor"])
 def test_the_traced_update_is_the_trainings_own(name, language):
     path = FIXTURE_DIR / f"{name}.json"
-    train = fixtures.train_fixture if language == "python" else rbridge.train_fixture
+    train = training.train_fixture if language == "python" else rbridge.train_fixture
     for epoch in (1, 3):
         values = {entry["name"]: entry["values"] for entry in TRACERS[language](path, epoch)["quantities"]}
         for parameter, value in train(path, epoch)["params"].items():
@@ -69,7 +69,7 @@ def test_the_traced_update_is_the_trainings_own(name, language):
 
 
 def test_article_trace_has_the_articles_quantities_in_step_order():
-    document = fixtures.trace_fixture(FIXTURE_DIR / "article.json")
+    document = trace.trace_fixture(FIXTURE_DIR / "article.json")
     labels = [(entry["step"], entry["name"]) for entry in document["quantities"]]
     assert labels[:6] == [(0, "X"), (0, "y"), (1, "wh"), (1, "bh"), (1, "wout"), (1, "bout")]
     assert (9, "d_hiddenlayer") in labels and labels[-1] == (11, "updated.bout")
@@ -81,7 +81,7 @@ def test_article_trace_has_the_articles_quantities_in_step_order():
 
 
 def test_layered_trace_goes_backward_from_the_last_layer():
-    names = [entry["name"] for entry in fixtures.trace_fixture(FIXTURE_DIR / "layered-xor.json")["quantities"]]
+    names = [entry["name"] for entry in trace.trace_fixture(FIXTURE_DIR / "layered-xor.json")["quantities"]]
     assert names.index("layer2.dZ") < names.index("layer1.dZ") < names.index("updated.W1")
     assert names[:6] == ["x", "y", "W1", "b1", "W2", "b2"]
 
@@ -104,7 +104,7 @@ def test_text_trace_names_each_step_as_the_page_does(capsys):
     assert cli.main(["trace", str(FIXTURE_DIR / "stepwise.json"), "--lang", "r"]) == 0
     out = capsys.readouterr().out
     assert "\nStep 3: hidden layer activations\n  hiddenLayer_activations  3×3\n" in out
-    first = fixtures.trace_fixture(FIXTURE_DIR / "stepwise.json")["quantities"][2]["values"][0, 0]
+    first = trace.trace_fixture(FIXTURE_DIR / "stepwise.json")["quantities"][2]["values"][0, 0]
     assert repr(float(first)) in out  # full precision
 
 

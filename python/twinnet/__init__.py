@@ -15,14 +15,18 @@ The public API::
 ``read_fixture`` reads and checks a fixture, ``train_variant`` trains a variant
 on arrays, ``init_params`` draws initial parameters from a seed (the same
 numbers as R's ``init_params``), ``predict_variant`` runs a trained network on
-new inputs, and ``write_result`` writes a result that reads back bit-exactly.
+new inputs, ``trace_fixture`` shows every named quantity of one epoch, step by
+step, and ``write_result`` writes a result that reads back bit-exactly.
 ``twinnet.rbridge`` runs the R twin in process (``pip install 'twinnet[r]'``);
 ``python -m twinnet --help`` lists the command line.
 """
 
-from .fixtures import FixtureError, example, read_fixture, train_fixture, train_variant
+from .fixtures import example, read_fixture
 from .params import init_params, predict_variant
 from .results import write_result
+from .safejson import FixtureError
+from .trace import trace_fixture
+from .training import train_fixture, train_variant
 
 __version__ = "0.1.0"
 
@@ -33,6 +37,7 @@ __all__ = [
     "init_params",
     "predict_variant",
     "read_fixture",
+    "trace_fixture",
     "train_fixture",
     "train_variant",
     "write_result",

@@ -32,7 +32,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__, fixtures, parity, rbridge, resources, results
+from . import __version__, fixtures, parity, rbridge, resources, results, safejson, training
 from .maintain import generate
 
 
@@ -54,7 +54,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     results.check_output_path(args.out)  # before training: a refused path costs nothing
     result = parity.TRAINERS[args.lang](args.fixture, args.epochs, args.max_memory)
     results.write_result(result, args.out)  # checks the path again, at the rename
-    print(f"wrote {fixtures.escape(args.out)}: {fixtures.escape(result['fixture'])} trained in {args.lang} "
+    print(f"wrote {safejson.escape(args.out)}: {safejson.escape(result['fixture'])} trained in {args.lang} "
           f"for {len(result['loss'])} epochs")
     return 0
 
@@ -151,7 +151,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_port(args: argparse.Namespace) -> int:
-    results.write_result(fixtures.train_fixture(args.fixture), args.result)
+    results.write_result(training.train_fixture(args.fixture), args.result)
     return 0
 
 
@@ -333,14 +333,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         return args.run(args)
-    except fixtures.FixtureError as error:
+    except safejson.FixtureError as error:
         print(f"twinnet: {error}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as error:
         package = (error.name or "").split(".")[0]
         if package not in EXTRAS:
             raise
-        missing = fixtures.FixtureError("E_EXTRA", f"{args.command} needs {package}: "
+        missing = safejson.FixtureError("E_EXTRA", f"{args.command} needs {package}: "
                                                    f"pip install 'twinnet[{EXTRAS[package]}]'")
         print(f"twinnet: {missing}", file=sys.stderr)
         return 2

@@ -1,41 +1,34 @@
-"""Fixtures in, results out: the shared JSON files both languages read and write.
+"""Fixtures: finding them, reading them, and checking them against the rules both languages share.
 
 Twin of ``r/R/fixtures.R``.  A fixture (schema ``twinnet-fixture/1``, see
 ``shared_fixtures/schema.json``) holds the data, the hyperparameters, the initial
-weights and the expected results.  A result (``twinnet-result/1``) holds what one
-language trained from it.  Floats are written as ``repr`` (shortest round-trip)
-so every double reads back bit-exactly.
+weights and the expected results.  :func:`read_fixture` parses one with
+``safejson.load_json`` and checks it with :func:`check_fixture`; training it is
+``training``'s job, writing a result ``results``'.
 
-Bad input raises :class:`FixtureError` with one line that names the JSON field,
-with the same meaning as the R twin's error.
+Bad input raises :class:`~twinnet.safejson.FixtureError` with a code from
+ERROR_CODES and one line that names the JSON field, with the same meaning as
+the R twin's error.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import math
-import os
-import re
-import stat
 from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
 
-from . import article, layered, stepwise, trace
-from . import fast as fast_paths
-from .types import Params, Trained
+from .safejson import MAX_DEPTH, MAX_FIXTURE_BYTES, FixtureError, escape, load_json
 
 FIXTURE_SCHEMA = "twinnet-fixture/1"
 RESULT_SCHEMA = "twinnet-result/1"
 VARIANTS = ("article", "stepwise", "layered")
 ACTIVATIONS = ("sigmoid", "tanh")
 
-# Limits on what a fixture may ask for, the same in both languages.
-MAX_FIXTURE_BYTES = 16 * 1024 * 1024  # refused before parsing
-MAX_DEPTH = 64  # nesting of arrays and objects, found by a linear scan before parsing
-MAX_DIGITS = 4300  # digits in a row in a number (Python's int parsing limit)
+# Limits on what a fixture may ask for, the same in both languages (those of
+# the JSON text itself, MAX_FIXTURE_BYTES, MAX_DEPTH and MAX_DIGITS, are safejson's).
 MAX_EPOCHS = 1_000_000
 MAX_NEURONS = 4096  # hidden units in any layer
 MAX_LAYERS = 16  # layered variant
@@ -63,15 +56,6 @@ ERROR_CODES = {
     "E_CHECKOUT": "the command needs the source tree: run it in a clone of the repository",
     "E_EXTRA": "the command needs an optional dependency that is not installed (a pip extra)",
 }
-
-
-class FixtureError(ValueError):
-    """A fixture that cannot be trained: ``code`` is one of ERROR_CODES and
-    ``message`` one line that names the JSON path, the same as in R."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code, self.message = code, message
 
 
 def fixture_paths(directory: str | Path) -> list[Path]:
@@ -106,101 +90,6 @@ def read_fixture(path: str | Path) -> dict[str, Any]:
     """Read and check a fixture: returns the parsed JSON with ``data`` and
     ``init`` as float arrays in their documented shapes."""
     return check_fixture(load_json(path))
-
-
-def load_json(path: str | Path) -> Any:
-    """Parse a JSON file, refusing (in this order) a path that is not a readable
-    regular file, one over MAX_FIXTURE_BYTES, bytes that are not UTF-8, text that
-    is beyond strict JSON or nested deeper than MAX_DEPTH (a linear scan, before
-    anything recursive runs), and text that is not JSON."""
-    shown = escape(str(path))
-    try:
-        status = os.stat(path)
-        if stat.S_ISDIR(status.st_mode):
-            raise FixtureError("E_IO", f"{shown}: cannot read: Is a directory")
-        if not stat.S_ISREG(status.st_mode):  # a FIFO would block, /dev/zero never end
-            raise FixtureError("E_IO", f"{shown}: cannot read: not a regular file")
-        if status.st_size > MAX_FIXTURE_BYTES:
-            raise FixtureError("E_SIZE", f"{shown}: larger than {MAX_FIXTURE_BYTES} bytes")
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FIXTURE_BYTES + 1)
-    except OSError as error:
-        raise FixtureError("E_IO", f"{shown}: cannot read: {error.strerror}") from None
-    if len(raw) > MAX_FIXTURE_BYTES:  # grew since the stat
-        raise FixtureError("E_SIZE", f"{shown}: larger than {MAX_FIXTURE_BYTES} bytes")
-    if raw.startswith(b"\xef\xbb\xbf") or b"\x00" in raw:
-        raise FixtureError("E_ENCODING", f"{shown}: not UTF-8 text (a byte-order mark or a NUL byte)")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FixtureError("E_ENCODING", f"{shown}: not UTF-8 text") from None
-    refusal = scan_json(raw, text)
-    if refusal is not None:
-        raise FixtureError(refusal[0], f"{shown}: {refusal[1]}")
-    try:
-        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
-    except ValueError as error:
-        raise FixtureError("E_JSON", f"{shown}: not valid JSON: {escape(str(error))}") from None
-
-
-def scan_json(raw: bytes, text: str) -> tuple[str, str] | None:
-    """What a linear scan finds wrong before any parser runs, as (code, words),
-    or None: an escaped NUL or a lone surrogate escape (E_ENCODING: R's parser
-    would cut or mangle the string), a comment, a backslash or a \\f or \\v
-    outside strings (E_JSON: beyond RFC 8259, which R's parser accepts),
-    nesting deeper than MAX_DEPTH (E_DEPTH: parsers recurse) and more than
-    MAX_DIGITS digits in a row (E_JSON). No recursion, no quadratic step: the R
-    twin does the same with the same vector operations. Offsets are 0-based bytes."""
-    # Escaped backslashes first, left to right: every backslash left starts an escape.
-    escapes = text.replace("\\\\", "..")
-    if "\\u0000" in escapes:
-        return "E_ENCODING", "not UTF-8 text (a byte-order mark or a NUL byte)"
-    if re.search(LONE_SURROGATE, escapes):
-        return "E_ENCODING", "not UTF-8 text (a lone surrogate escape)"
-    data = np.frombuffer(raw, dtype=np.uint8)
-    # Quotes that open or close strings: those not after an odd run of backslashes.
-    backslashes = np.flatnonzero(data == 0x5C)
-    quotes = np.flatnonzero(data == 0x22)
-    if len(backslashes):
-        breaks = np.flatnonzero(np.diff(backslashes) != 1)
-        run_ends = np.append(backslashes[breaks], backslashes[-1])
-        run_lengths = run_ends - np.insert(backslashes[breaks + 1], 0, backslashes[0]) + 1
-        k = np.minimum(np.searchsorted(run_ends, quotes - 1), len(run_ends) - 1)
-        quotes = quotes[(run_ends[k] != quotes - 1) | (run_lengths[k] % 2 == 0)]
-
-    # not a quote: outside a string when an even number of quotes comes before
-    def outside(positions: np.ndarray) -> np.ndarray:
-        return positions[np.searchsorted(quotes, positions) % 2 == 0]
-
-    foreign = outside(np.flatnonzero((data == 0x2F) | (data == 0x5C) | (data == 0x0B) | (data == 0x0C)))
-    if len(foreign):
-        return "E_JSON", (f"not valid JSON: unexpected character 0x{data[foreign[0]]:02x} at offset {foreign[0]} "
-                          "(JSON has no comments; its only whitespace is space, tab, line feed and carriage return)")
-    brackets = outside(np.flatnonzero((data == 0x5B) | (data == 0x7B) | (data == 0x5D) | (data == 0x7D)))
-    depth = np.cumsum(np.where((data[brackets] == 0x5B) | (data[brackets] == 0x7B), 1, -1))
-    deep = np.flatnonzero(depth > MAX_DEPTH)
-    if len(deep):
-        return "E_DEPTH", f"nested deeper than {MAX_DEPTH} levels at offset {brackets[deep[0]]}"
-    digit = np.concatenate(([False], (data >= 0x30) & (data <= 0x39), [False]))
-    edges = np.flatnonzero(digit[1:] != digit[:-1])  # starts and ends of runs of digits, in pairs
-    starts, ends = edges[0::2], edges[1::2]
-    long = outside(starts[ends - starts > MAX_DIGITS])
-    if len(long):
-        return "E_JSON", f"not valid JSON: a number of more than {MAX_DIGITS} digits at offset {long[0]}"
-    return None
-
-
-# An escape of a high surrogate not followed by a low one, or of a low one not
-# after a high one (with escaped backslashes already blanked out).
-LONE_SURROGATE = (r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-                  r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
-
-
-def escape(text: str) -> str:
-    """Text for a one-line message: a line feed as \\n, every other control
-    character, line separator or lone surrogate as \\u0007; the same in R."""
-    return re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]",
-                  lambda match: "\\n" if match.group() == "\n" else f"\\u{ord(match.group()):04x}", text)
 
 
 def check_fixture(fixture: Any) -> dict[str, Any]:
@@ -249,133 +138,6 @@ def param_shapes(variant: str, d: int, hyper: dict[str, Any]) -> dict[str, tuple
     if variant == "stepwise":
         return {"weights_input_hidden": (d, h), "weights_hidden_output": (h, 1)}
     return {"wh": (d, h), "bh": (1, h), "wout": (h, 1), "bout": (1, 1)}
-
-
-def train_variant(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: dict[str, Any],
-                  epochs: int, fast: bool = False) -> Trained:
-    """(params, loss, output) from the variant's own training loop, or with
-    ``fast=True`` from its fast path (``fast.py``: within the parity tolerance
-    of the readable twin, not bit for bit)."""
-    if variant == "layered":
-        train_layered = fast_paths.train_layered_fast if fast else layered.train_layered
-        return train_layered(X, y, params, hyper["activations"], epochs, hyper["lr"])
-    if variant == "stepwise":
-        train = fast_paths.train_stepwise_fast if fast else stepwise.train_stepwise
-    else:
-        train = fast_paths.train_fast if fast else article.train
-    return train(X, y, params, epochs, hyper["lr"])
-
-
-def train_fixture(path: str | Path, epochs: int | None = None, max_memory: float = MAX_MEMORY_GIB) -> dict[str, Any]:
-    """Train the fixture's variant and return a ``twinnet-result/1`` dict.
-
-    ``epochs`` overrides ``hyper.epochs`` (the fixture's ``expected`` values
-    then no longer apply); ``max_memory`` is the budget in GiB (see
-    :func:`check_budget`)."""
-    fixture = read_fixture(path)
-    hyper = fixture["hyper"]
-    epochs = int(hyper["epochs"]) if epochs is None else epochs
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or not 0 <= epochs <= MAX_EPOCHS:
-        raise FixtureError("E_HYPER", f"epochs: expected a whole number from 0 to {MAX_EPOCHS}")
-    data = fixture["data"]
-    n, d = data["X"].shape
-    check_budget(fixture["variant"], n, d, hyper, epochs, max_memory)
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
-        params, loss, output = train_variant(fixture["variant"], data["X"], data["y"], fixture["init"], hyper, epochs)
-    _check_converging(loss, params)
-    return {
-        "schema": RESULT_SCHEMA,
-        "fixture": fixture["name"],
-        "language": "python",
-        "params": params,
-        "loss": loss,
-        "output": output,
-    }
-
-
-def estimate_cost(variant: str, n: int, d: int, hyper: dict, epochs: int) -> tuple[float, float]:
-    """(bytes, multiply-adds) a training run holds and does, roughly: the data
-    (X twice, as some variants transpose it), the parameters three times (initial,
-    current, gradient), eight n x units working arrays (pre-activations,
-    activations, deltas, temporaries; units counts every layer's neurons, the
-    output's too) and the loss; three passes over every parameter for each
-    sample and epoch. The same formula in R, so both refuse the same runs."""
-    parameters = sum(rows * columns for rows, columns in param_shapes(variant, d, hyper).values())
-    units = sum(int(size) for size in hyper["neurons"]) if variant == "layered" else int(hyper["hidden"]) + 1
-    doubles = 2.0 * n * d + 2.0 * n + 3.0 * parameters + 8.0 * n * units + epochs
-    return 8.0 * doubles, 3.0 * epochs * n * parameters
-
-
-def check_budget(variant: str, n: int, d: int, hyper: dict, epochs: int, max_memory: float = MAX_MEMORY_GIB) -> None:
-    """Refuse (E_BUDGET), before training, a run whose :func:`estimate_cost`
-    is past ``max_memory`` GiB or MAX_WORK multiply-adds."""
-    if isinstance(max_memory, bool) or not _is_number(max_memory) or max_memory <= 0:
-        raise FixtureError("E_HYPER", "max_memory: expected a finite number of GiB > 0")
-    memory, work = estimate_cost(variant, n, d, hyper, epochs)
-    if memory > max_memory * 2**30:
-        raise FixtureError("E_BUDGET", f"training needs about {memory / 2**30:.1f} GiB; the limit is "
-                                       f"{max_memory:g} GiB; raise it with --max-memory")
-    if work > MAX_WORK:
-        raise FixtureError("E_BUDGET", f"training needs about {work:.1e} multiply-adds, hours of computing; "
-                                       f"the limit is {MAX_WORK:.0e}; lower the epochs")
-
-
-def trace_fixture(path: str | Path, epoch: int = 1) -> dict[str, Any]:
-    """Every named quantity of epoch ``epoch`` (from 1) of the fixture's
-    variant, labelled with its step: a ``twinnet-trace/1`` dict whose
-    ``quantities`` hold ``step``, ``title``, ``name``, ``shape`` and ``values``."""
-    fixture = read_fixture(path)
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch <= MAX_EPOCHS:
-        raise FixtureError("E_HYPER", f"epoch: expected a whole number from 1 to {MAX_EPOCHS}")
-    data = fixture["data"]
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
-        entries = trace.trace_variant(fixture["variant"], data["X"], data["y"], fixture["init"], fixture["hyper"],
-                                      epoch)
-    for entry in entries:
-        if not np.isfinite(entry["value"]).all():
-            raise FixtureError("E_DIVERGED", f"trace.{entry['name']}: not finite in epoch {epoch}: "
-                                             "training diverged (try a smaller hyper.lr)")
-    return {
-        "schema": trace.TRACE_SCHEMA,
-        "fixture": fixture["name"],
-        "variant": fixture["variant"],
-        "language": "python",
-        "epoch": epoch,
-        "quantities": [{"step": entry["step"], "title": entry["title"], "name": entry["name"],
-                        "shape": list(entry["value"].shape), "values": entry["value"]} for entry in entries],
-    }
-
-
-def _check_converging(loss, params):
-    """Refuse a run that diverged: name the first epoch whose loss is not
-    finite, or the parameter that is not finite after the last epoch."""
-    bad = np.flatnonzero(~np.isfinite(loss))
-    if len(bad):
-        raise FixtureError("E_DIVERGED", f"loss[{bad[0]}]: not finite: training diverged at epoch {bad[0] + 1} "
-                                         "(try a smaller hyper.lr)")
-    for name, value in params.items():
-        if not np.isfinite(value).all():
-            raise FixtureError("E_DIVERGED", f"params.{name}: not finite after epoch {len(loss)}: "
-                                             "training diverged (try a smaller hyper.lr)")
-    for name, value in params.items():  # finite but absurd: an lr of 1e308 moves nothing but the weights
-        if value.size and np.abs(value).max() > MAX_MAGNITUDE:
-            raise FixtureError("E_DIVERGED", f"params.{name}: larger than {MAX_MAGNITUDE:g} in magnitude after "
-                                             f"epoch {len(loss)}: training diverged (try a smaller hyper.lr)")
-
-
-def _refuse_constant(name):
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _unique_keys(pairs):
-    document = dict(pairs)
-    if len(document) < len(pairs):  # linear: a set of keys seen, not a count per key
-        seen: set[str] = set()
-        duplicates: set[str] = set()
-        for key, _ in pairs:
-            (duplicates if key in seen else seen).add(key)
-        raise ValueError(f"duplicate key '{escape(min(duplicates))}'")
-    return document
 
 
 def _finite(value):

@@ -16,7 +16,7 @@ its output (n×1); the stepwise and layered variants work with samples as
 columns inside, so ``X`` is transposed for them and their output transposed
 back.  (Not ``predict``: in R that name would mask ``stats::predict``.)
 
-Bad arguments raise :class:`~twinnet.fixtures.FixtureError` with the same
+Bad arguments raise :class:`~twinnet.safejson.FixtureError` with the same
 ``E_*`` codes and one-line messages as the R twin.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from . import article, fixtures, layered, stepwise
+from . import article, fixtures, layered, safejson, stepwise
 
 MAX_SEED = 2**32 - 1  # numpy's RandomState takes a seed from 0 to 2**32 - 1
 
@@ -40,7 +40,7 @@ def init_params(variant: str, d: int, hyper: Mapping[str, Any], seed: int) -> di
     article and stepwise variants; ``neurons`` and ``activations`` for
     layered.  ``epochs`` and ``lr`` may be there too (they are checked, not
     used), so one ``hyper`` serves :func:`init_params`,
-    :func:`~twinnet.fixtures.train_variant` and :func:`predict_variant`.  ``seed`` is
+    :func:`~twinnet.training.train_variant` and :func:`predict_variant`.  ``seed`` is
     a whole number from 0 to 2**32 - 1.
 
     Returns {name: matrix} in the order and shapes of
@@ -52,10 +52,10 @@ def init_params(variant: str, d: int, hyper: Mapping[str, Any], seed: int) -> di
     """
     hyper = _checked_hyper(variant, hyper)
     if not fixtures._is_whole(_plain(d), 1, float("inf")):
-        raise fixtures.FixtureError("E_SHAPE", "d: expected a whole number of features >= 1")
+        raise safejson.FixtureError("E_SHAPE", "d: expected a whole number of features >= 1")
     seed = _plain(seed)
     if not fixtures._is_whole(seed, 0, MAX_SEED):
-        raise fixtures.FixtureError("E_HYPER", f"seed: expected a whole number from 0 to {MAX_SEED}")
+        raise safejson.FixtureError("E_HYPER", f"seed: expected a whole number from 0 to {MAX_SEED}")
     state = np.random.RandomState(int(seed))
     params = {}
     for name, shape in fixtures.param_shapes(variant, int(d), hyper).items():
@@ -74,7 +74,7 @@ def predict_variant(variant: str, X: ArrayLike, params: Mapping[str, ArrayLike],
     samples as rows for every variant.
 
     ``params`` are the variant's parameters (from :func:`init_params`, or
-    trained by :func:`~twinnet.fixtures.train_variant`), checked against
+    trained by :func:`~twinnet.training.train_variant`), checked against
     :func:`~twinnet.fixtures.param_shapes` for ``d`` = the columns of ``X``.
     ``hyper`` is the network's description, as for :func:`init_params`; the
     layered variant takes its activations from it.  Each variant's own forward
@@ -85,7 +85,7 @@ def predict_variant(variant: str, X: ArrayLike, params: Mapping[str, ArrayLike],
     hyper = _checked_hyper(variant, hyper)
     X = _checked_matrix(X, "X")
     if not isinstance(params, Mapping):
-        raise fixtures.FixtureError("E_SCHEMA", f"params: expected an object, got {fixtures._kind(params)}")
+        raise safejson.FixtureError("E_SCHEMA", f"params: expected an object, got {fixtures._kind(params)}")
     shapes = fixtures.param_shapes(variant, X.shape[1], hyper)
     fixtures._check_no_extra(params, "params", shapes, variant)
     params = {name: _checked_matrix(fixtures._field(params, name, f"params.{name}"), f"params.{name}", shape)
@@ -104,10 +104,10 @@ def _checked_hyper(variant: str, hyper: Mapping[str, Any]) -> dict[str, Any]:
     E_HYPER, E_SCHEMA), with ``epochs`` and ``lr`` optional; returns ``hyper``
     with numpy scalars and arrays as plain numbers and lists, and the sizes as ints."""
     if not isinstance(variant, str) or variant not in fixtures.VARIANTS:
-        raise fixtures.FixtureError("E_VARIANT", "variant: expected 'article', 'stepwise' or 'layered', "
+        raise safejson.FixtureError("E_VARIANT", "variant: expected 'article', 'stepwise' or 'layered', "
                                                  f"got {fixtures._kind(variant)}")
     if not isinstance(hyper, Mapping):
-        raise fixtures.FixtureError("E_HYPER", f"hyper: expected an object, got {fixtures._kind(hyper)}")
+        raise safejson.FixtureError("E_HYPER", f"hyper: expected an object, got {fixtures._kind(hyper)}")
     hyper = {name: _plain(value) for name, value in hyper.items()}
     fixtures._check_hyper(variant, {"epochs": 0, "lr": 1.0, **hyper})  # placeholders: init and predict use neither
     if variant == "layered":  # whole numbers, maybe written 3.0: the sizes of numpy's draws must be ints
@@ -132,14 +132,14 @@ def _checked_matrix(value: ArrayLike, field: str, shape: tuple[int, int] | None 
     ``shape`` when given.  The first non-finite value, row by row, is named."""
     matrix = np.array(value)
     if matrix.dtype.kind not in "iuf":
-        raise fixtures.FixtureError("E_VALUE", f"{field}: expected a matrix of numbers")
+        raise safejson.FixtureError("E_VALUE", f"{field}: expected a matrix of numbers")
     if matrix.ndim != 2 or matrix.size == 0:
-        raise fixtures.FixtureError("E_SHAPE", f"{field}: expected a non-empty 2-dimensional matrix")
+        raise safejson.FixtureError("E_SHAPE", f"{field}: expected a non-empty 2-dimensional matrix")
     matrix = matrix.astype(float)
     bad = np.argwhere(~np.isfinite(matrix))
     if len(bad):
-        raise fixtures.FixtureError("E_VALUE", f"{field}[{bad[0][0]}][{bad[0][1]}]: expected a finite number")
+        raise safejson.FixtureError("E_VALUE", f"{field}[{bad[0][0]}][{bad[0][1]}]: expected a finite number")
     if shape is not None and matrix.shape != tuple(shape):
-        raise fixtures.FixtureError("E_SHAPE", f"{field}: expected {shape[0]}x{shape[1]}, "
+        raise safejson.FixtureError("E_SHAPE", f"{field}: expected {shape[0]}x{shape[1]}, "
                                                f"got {matrix.shape[0]}x{matrix.shape[1]}")
     return matrix

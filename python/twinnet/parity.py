@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import fixtures, rbridge
+from . import fixtures, rbridge, trace, training
 
 TOLERANCE = 1e-12
 # Each language's way to train a fixture (and to trace one pass of a stepwise fixture), by language name.
-TRAINERS = {"python": fixtures.train_fixture, "r": rbridge.train_fixture}
-TRACERS = {"python": fixtures.trace_fixture, "r": rbridge.trace_fixture}
+TRAINERS = {"python": training.train_fixture, "r": rbridge.train_fixture}
+TRACERS = {"python": trace.trace_fixture, "r": rbridge.trace_fixture}
 
 
 def ulp_distance(a: ArrayLike, b: ArrayLike) -> np.ndarray:

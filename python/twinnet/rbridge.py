@@ -28,7 +28,7 @@ import numpy as np
 from .types import Params, Trained
 
 if TYPE_CHECKING:
-    from .fixtures import FixtureError
+    from .safejson import FixtureError
 
 INSTALL_HINT = ("install R with `make setup` (Debian: apt-get install r-base-core r-base-dev "
                 "r-cran-jsonlite r-cran-testthat), then `.venv/bin/pip install 'rpy2>=3.5.17,<3.6'`")
@@ -104,8 +104,11 @@ def _first_line(error):
 
 
 def call(function_name: str, *args: Any, **kwargs: Any) -> Any:
-    """Call an exported R function with numpy/Python arguments; numeric results
-    come back as numpy arrays (lists as dicts)."""
+    """Call an R function of the twinnet package, exported or internal, with
+    numpy/Python arguments; numeric results come back as numpy arrays (lists as
+    dicts). rpy2's ``importr`` maps every object of the package's namespace,
+    not only its exports, so ``call("escape", ...)`` reaches what R spells
+    ``twinnet:::escape``."""
     function = getattr(r_package(), function_name)
     from rpy2.robjects import default_converter, numpy2ri
     from rpy2.robjects.conversion import localconverter
@@ -133,7 +136,7 @@ def to_r_list(mapping: Mapping[str, Any]) -> Any:
 def train_variant(variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: Mapping[str, Any],
                   epochs: int) -> Trained:
     """The R twin's ``train_variant``: (params, loss, output) as
-    ``fixtures.train_variant`` returns them, every shape checked."""
+    ``training.train_variant`` returns them, every shape checked."""
     result = call("train_variant", variant, X, y, to_r_list(params), to_r_list(hyper), int(epochs))
     trained = {name: _shaped(result["params"][name], np.shape(params[name]), name) for name in params}
     return trained, _shaped(result["loss"], (int(epochs),), "loss"), _shaped(result["output"], (len(X), 1), "output")
@@ -154,13 +157,13 @@ def fixture_error_from_r(error: Exception) -> FixtureError:
     """The R twin's twinnet_fixture_error, raised through rpy2 as
     "Error: E_CODE: message", as a FixtureError with the same code and message;
     any other R error is re-raised unchanged."""
-    from . import fixtures
+    from . import safejson
 
     lines = str(error).strip().splitlines() or [""]
     match = re.match(r"Error[^:]*: (E_[A-Z]+): (.*)", lines[0])
     if match is None:
         raise error
-    return fixtures.FixtureError(match.group(1), match.group(2).strip())
+    return safejson.FixtureError(match.group(1), match.group(2).strip())
 
 
 def train_fixture(path: str | Path, epochs: int | None = None, max_memory: float | None = None) -> dict[str, Any]:
@@ -199,14 +202,14 @@ def train_fixture(path: str | Path, epochs: int | None = None, max_memory: float
 def _r_path(path: str | Path) -> str:
     """The path as an R string; a path that is not UTF-8 (bytes kept by Python
     as lone surrogates) is refused in one line rather than failing in rpy2."""
-    from . import fixtures
+    from . import safejson
 
     text = str(path)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise fixtures.FixtureError("E_IO", f"{fixtures.escape(text)}: cannot read: the path is not UTF-8, "
-                                            "which R needs") from None
+        raise safejson.FixtureError("E_IO", f"{safejson.escape(text)}: cannot read: the path is not UTF-8, "
+                                    "which R needs") from None
     return text
 
 
@@ -221,9 +224,9 @@ def _as_double(value: float) -> float:
 
 def trace_fixture(path: str | Path, epoch: int = 1) -> dict[str, Any]:
     """The R twin's trace of one epoch of a fixture, as a dict like
-    :func:`twinnet.fixtures.trace_fixture`'s, with every step, title, name and
+    :func:`twinnet.trace.trace_fixture`'s, with every step, title, name and
     shape checked against the Python trace's."""
-    from . import fixtures
+    from .trace import trace_fixture as python_trace
 
     r_package()
     from rpy2.rinterface_lib.embedded import RRuntimeError
@@ -232,7 +235,7 @@ def trace_fixture(path: str | Path, epoch: int = 1) -> dict[str, Any]:
         trace = call("trace_fixture", _r_path(path), epoch if isinstance(epoch, bool) else _as_double(epoch))
     except RRuntimeError as error:
         raise fixture_error_from_r(error) from None
-    expected = fixtures.trace_fixture(path, epoch)
+    expected = python_trace(path, epoch)
     entries = trace["quantities"]
     quantities = []
     for index, (entry, want) in enumerate(zip(entries, expected["quantities"], strict=False)):

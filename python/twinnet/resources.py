@@ -47,7 +47,7 @@ def find_checkout() -> Path | None:
 
 def checkout(purpose: str) -> Path:
     """The repository root, or ``E_CHECKOUT`` saying that ``purpose`` needs one."""
-    from .fixtures import FixtureError
+    from .safejson import FixtureError
 
     root = find_checkout()
     if root is None:

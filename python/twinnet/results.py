@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .fixtures import FIXTURE_SCHEMA, FixtureError, escape, load_json
+from .fixtures import FIXTURE_SCHEMA
+from .safejson import FixtureError, escape, load_json
 
 
 def check_output_path(path: str | Path) -> None:

@@ -17,18 +17,24 @@ half mean square it is.  The Layer-class network's Step 4 (predictions) is the
 output of the network as this epoch's update leaves it.  Every value is a matrix (a number is 1×1), in the
 twin's own layout: the walk-through and the Layer-class network hold samples
 as columns.
+
+:func:`trace_fixture` reads a fixture and traces its variant: a
+``twinnet-trace/1`` dict, what ``python -m twinnet trace`` prints.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import numpy as np
 
 from . import article, layered, stepwise
+from .fixtures import MAX_EPOCHS, read_fixture
+from .safejson import FixtureError
 from .types import Params
 
 TRACE_SCHEMA = "twinnet-trace/1"
@@ -78,6 +84,31 @@ LAYERED_STEPS = (
     (4, "predictions of the trained network", ("output",)),
 )
 STEP_TABLES = {"article": ARTICLE_STEPS, "stepwise": STEPWISE_STEPS, "layered": LAYERED_STEPS}
+
+
+def trace_fixture(path: str | Path, epoch: int = 1) -> dict[str, Any]:
+    """Every named quantity of epoch ``epoch`` (from 1) of the fixture's
+    variant, labelled with its step: a ``twinnet-trace/1`` dict whose
+    ``quantities`` hold ``step``, ``title``, ``name``, ``shape`` and ``values``."""
+    fixture = read_fixture(path)
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch <= MAX_EPOCHS:
+        raise FixtureError("E_HYPER", f"epoch: expected a whole number from 1 to {MAX_EPOCHS}")
+    data = fixture["data"]
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
+        entries = trace_variant(fixture["variant"], data["X"], data["y"], fixture["init"], fixture["hyper"], epoch)
+    for entry in entries:
+        if not np.isfinite(entry["value"]).all():
+            raise FixtureError("E_DIVERGED", f"trace.{entry['name']}: not finite in epoch {epoch}: "
+                                             "training diverged (try a smaller hyper.lr)")
+    return {
+        "schema": TRACE_SCHEMA,
+        "fixture": fixture["name"],
+        "variant": fixture["variant"],
+        "language": "python",
+        "epoch": epoch,
+        "quantities": [{"step": entry["step"], "title": entry["title"], "name": entry["name"],
+                        "shape": list(entry["value"].shape), "values": entry["value"]} for entry in entries],
+    }
 
 
 def trace_article(X: np.ndarray, y: np.ndarray, params: Params, lr: float, epoch: int) -> dict[str, Any]:

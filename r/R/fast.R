@@ -41,7 +41,7 @@
 #' made smaller where a block's product would reach OpenBLAS's threading
 #' threshold (see `block_rows` of [train_fast()]). Measured in the README's
 #' Benchmark section.
-#' @export
+#' @keywords internal
 fast_block_rows <- 256L
 
 #' Train the article network, fast

@@ -19,7 +19,7 @@
 #' [d_logloss()], so an output of exactly 0 or 1 gives a large finite loss
 #' instead of `Inf` or `NaN`.
 #'
-#' @export
+#' @keywords internal
 log_loss_epsilon <- 1e-15
 
 # Step 0: the network: its activation functions, the loss and its derivative

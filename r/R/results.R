@@ -121,7 +121,7 @@ write_result <- function(result, path) {
 #'
 #' @param result A list from [train_fixture()].
 #' @return The JSON text, one string ending in a newline.
-#' @export
+#' @keywords internal
 dumps <- function(result) {
   params <- vapply(names(result$params), function(name) {
     paste0("    \"", name, "\": ", json_rows(result$params[[name]], "      "))
@@ -145,4 +145,18 @@ check_replaceable <- function(path, shown) {
   if (kind != "missing" && kind != "regular") {
     fixture_error("E_OUTPUT", shown, ": refusing to replace something that is not a regular file")
   }
+}
+
+# jsonlite::toJSON keeps only 15 significant digits, so numbers are written
+# with sprintf("%.17g"), which reads back bit-exactly.
+json_string <- function(x) jsonlite::toJSON(x, auto_unbox = TRUE)
+
+json_numbers <- function(x) {
+  if (!all(is.finite(x))) stop("cannot write non-finite numbers as JSON", call. = FALSE)
+  sprintf("%.17g", x)
+}
+
+json_rows <- function(m, indent) {
+  rows <- apply(m, 1, function(row) paste0("[", paste(json_numbers(row), collapse = ", "), "]"))
+  paste0("[\n", indent, paste(rows, collapse = paste0(",\n", indent)), "\n", substr(indent, 3, nchar(indent)), "]")
 }

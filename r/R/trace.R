@@ -17,6 +17,9 @@
 # output of the network as this epoch's update leaves it. Every value is a matrix (a number is 1 x 1), in the
 # twin's own layout: the walk-through and the Layer-class network hold samples
 # as columns.
+#
+# trace_fixture() reads a fixture and traces its variant: a "twinnet-trace/1"
+# list, what `python -m twinnet trace --lang r` prints.
 
 trace_schema <- "twinnet-trace/1"
 
@@ -68,6 +71,47 @@ layered_steps <- list(
 )
 step_tables <- list(article = article_steps, stepwise = stepwise_steps, layered = layered_steps)
 
+#' Trace one epoch of a fixture
+#'
+#' Every named quantity of one epoch of the fixture's variant (forward, loss,
+#' backward, update), labelled with the twins' step numbers and titles, in
+#' step order: what a learner compares against the texts.
+#'
+#' @param path Path to a `twinnet-fixture/1` JSON file.
+#' @param epoch The epoch to trace, a whole number from 1.
+#' @return A `twinnet-trace/1` list: `schema`, `fixture`, `variant`,
+#'   `language`, `epoch` and `quantities`, a list of entries with `step`,
+#'   `title`, `name`, `shape` and `values` (a matrix).
+#' @export
+#' @examples
+#' trace <- trace_fixture(twinnet_example("stepwise"))
+#' trace$quantities[[5]]$name
+#' trace$quantities[[5]]$values
+trace_fixture <- function(path, epoch = 1) {
+  fixture <- read_fixture(path)
+  if (!is_whole(epoch, 1, max_epochs)) {
+    fixture_error("E_HYPER", "epoch: expected a whole number from 1 to ", format(max_epochs, scientific = FALSE))
+  }
+  entries <- trace_variant(fixture$variant, fixture$data$X, fixture$data$y, fixture$init, fixture$hyper, epoch)
+  for (entry in entries) {
+    if (!all(is.finite(entry$value))) {
+      fixture_error("E_DIVERGED", "trace.", entry$name, ": not finite in epoch ", epoch,
+                    ": training diverged (try a smaller hyper.lr)")
+    }
+  }
+  list(
+    schema = trace_schema,
+    fixture = fixture$name,
+    variant = fixture$variant,
+    language = "r",
+    epoch = as.integer(epoch),
+    quantities = lapply(entries, function(entry) {
+      list(step = entry$step, title = entry$title, name = entry$name, shape = dim(entry$value),
+           values = entry$value)
+    })
+  )
+}
+
 #' Trace one epoch of a variant
 #'
 #' `trace_article()`, `trace_stepwise()` and `trace_layered()` run the
@@ -86,7 +130,7 @@ step_tables <- list(article = article_steps, stepwise = stepwise_steps, layered 
 #' @return `trace_article()` and the others: a named list of matrices (or
 #'   numbers). `trace_variant()`: a list of entries with `step`, `title`,
 #'   `name` and `value` (a matrix).
-#' @export
+#' @keywords internal
 trace_article <- function(X, y, params, lr, epoch) {
   params <- train(X, y, params, epoch - 1, lr)$params
   forward_pass <- call_keeping_locals(forward, X, params)
@@ -101,7 +145,6 @@ trace_article <- function(X, y, params, lr, epoch) {
 }
 
 #' @rdname trace_article
-#' @export
 trace_stepwise <- function(X, y, params, lr, epoch) {
   params <- train_stepwise(X, y, params, epoch - 1, lr)$params
   X <- t(X)
@@ -115,7 +158,6 @@ trace_stepwise <- function(X, y, params, lr, epoch) {
 }
 
 #' @rdname trace_article
-#' @export
 trace_layered <- function(X, y, params, activations, lr, epoch) {
   params <- train_layered(X, y, params, activations, epoch - 1, lr)$params
   x <- t(X)
@@ -149,7 +191,6 @@ trace_layered <- function(X, y, params, activations, lr, epoch) {
 #' @rdname trace_article
 #' @param variant `"article"`, `"stepwise"` or `"layered"`.
 #' @param hyper The fixture's checked `hyper` list.
-#' @export
 trace_variant <- function(variant, X, y, params, hyper, epoch) {
   values <- switch(variant,
     layered = trace_layered(X, y, params, unlist(hyper$activations), hyper$lr, epoch),
@@ -166,7 +207,6 @@ trace_variant <- function(variant, X, y, params, hyper, epoch) {
 #' @rdname trace_article
 #' @param layers The Layer-class network's number of layers (the backward
 #'   pass goes from the last layer to the first).
-#' @export
 step_names <- function(variant, layers = 0) {
   rows <- list()
   for (table_row in step_tables[[variant]]) {

@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import fixtures, rbridge, resources
+from .. import fixtures, rbridge, resources, safejson, training
 
 ROW_KEYS = ("case", "variant", "n", "d", "h", "epochs", "python_us_per_epoch", "r_us_per_epoch", "r_over_python",
             "python_ns_per_sample_epoch", "r_ns_per_sample_epoch", "python_peak_mb", "r_peak_mb",
@@ -231,7 +231,7 @@ def worker(spec_path: str | Path, result_path: str | Path) -> None:
     def run(epochs: int) -> float:
         with np.errstate(over="ignore", invalid="ignore"):  # as train_fixture does
             start = time.perf_counter()
-            fixtures.train_variant(spec["variant"], X, y, params, hyper, epochs, fast=is_fast)
+            training.train_variant(spec["variant"], X, y, params, hyper, epochs, fast=is_fast)
             return time.perf_counter() - start
 
     epochs, seconds = calibrated_runs(run, spec["epochs"], spec["min_seconds"], spec["repeats"])
@@ -254,7 +254,7 @@ def r_worker() -> Path:
     found = subprocess.run(["Rscript", "-e", 'cat(system.file("maintain", "bench.R", package = "twinnet"))'],
                            capture_output=True, text=True, env={**os.environ, "R_LIBS": rbridge.r_libs_path()})
     if found.returncode != 0 or not found.stdout.strip():
-        raise fixtures.FixtureError("E_CHECKOUT", "the benchmark's R worker was not found: install the twinnet "
+        raise safejson.FixtureError("E_CHECKOUT", "the benchmark's R worker was not found: install the twinnet "
                                     "R package, or run it in a clone of the repository")
     return Path(found.stdout.strip())
 

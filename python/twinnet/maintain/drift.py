@@ -1,7 +1,7 @@
 """Parity drift: how far apart the two twins' parameters are, epoch after epoch.
 
 Both twins are trained through their ``train_variant`` entry point (Python
-``fixtures.train_variant``, R ``twinnet::train_variant`` through rpy2), a few
+``training.train_variant``, R ``twinnet::train_variant`` through rpy2), a few
 epochs per call, each call starting from the parameters the previous call
 returned.  A training run carries nothing from one epoch to the next but the
 parameters, so the chunks reproduce an uninterrupted run bit for bit (a test
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import fixtures, rbridge
+from .. import fixtures, rbridge, training
 from ..types import Params
 
 DENSE = 100
@@ -62,7 +62,7 @@ def sample_epochs(epochs: int, dense: int = DENSE, points: int = POINTS) -> tupl
 def train_chunk(language: str, variant: str, X: np.ndarray, y: np.ndarray, params: Params, hyper: dict[str, Any],
                 epochs: int) -> Params:
     """``epochs`` more epochs from ``params`` in one language; the new params."""
-    train = fixtures.train_variant if language == "python" else rbridge.train_variant
+    train = training.train_variant if language == "python" else rbridge.train_variant
     return train(variant, X, y, params, hyper, epochs)[0]
 
 

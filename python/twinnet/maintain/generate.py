@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import fixtures, parity, results
+from .. import fixtures, parity, results, training
 from ..params import init_params
 from ..types import Params, Trained
 from . import invalid
@@ -147,7 +147,7 @@ def layered_xor_case() -> Case:
 
 def train(variant: str, X: np.ndarray, y: np.ndarray, init: Params, hyper: dict[str, Any]) -> Trained:
     """The Python reference: (params, loss, output) for ``hyper["epochs"]`` epochs."""
-    return fixtures.train_variant(variant, X, y, init, hyper, hyper["epochs"])
+    return training.train_variant(variant, X, y, init, hyper, hyper["epochs"])
 
 
 def build(case: Case) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import fixtures, parity, resources, results
+from .. import fixtures, parity, resources, results, safejson, training
 from . import steptrace
 
 DERIVED_EPOCHS = (0, 1, 2)
@@ -310,7 +310,7 @@ def _stderr_line(stderr: str) -> str:
     if not lines:
         return ""
     line = next((line for line in lines if ERROR_LINE.search(line)), lines[-1])
-    line = fixtures.escape(line)
+    line = safejson.escape(line)
     return f": {line[:300] + '...' if len(line) > 300 else line}"
 
 
@@ -318,7 +318,7 @@ def derive(path: str | Path, epochs: int, directory: str | Path) -> Path:
     """A copy of the fixture at ``path`` that trains for ``epochs`` epochs, with
     ``expected`` recomputed by the Python twin; returns the copy's path."""
     document = json.loads(Path(path).read_text(encoding="utf-8"))
-    reference = fixtures.train_fixture(path, epochs)
+    reference = training.train_fixture(path, epochs)
     document["hyper"]["epochs"] = epochs
     document["description"] = (f"{document.get('description', '')} Derived by twinnet conform from "
                                f"{Path(path).name}: hyper.epochs set to {epochs}, expected recomputed.").strip()
@@ -332,7 +332,7 @@ def derive(path: str | Path, epochs: int, directory: str | Path) -> Path:
 def run_port(port: Port, label: str, fixture_path: Path, result_path: Path, trace_path: Path | None = None) -> Run:
     """Run the port on one fixture file and compare its result with the Python twin's;
     with ``trace_path``, ask the port for its trace there."""
-    reference = fixtures.train_fixture(fixture_path)
+    reference = training.train_fixture(fixture_path)
     run = Run(label, len(reference["loss"]), Path(fixture_path), reference)
     result_path.parent.mkdir(parents=True, exist_ok=True)
     result_path.unlink(missing_ok=True)
@@ -387,8 +387,8 @@ def read_result(path: str | Path, reference: dict[str, Any]) -> dict[str, Any]:
     if not Path(path).exists():
         raise ResultError("the port wrote no result file")
     try:  # the fixture readers' rules: size cap, UTF-8, JSON without NaN, unique keys
-        document = fixtures.load_json(path)
-    except fixtures.FixtureError as error:
+        document = safejson.load_json(path)
+    except safejson.FixtureError as error:
         detail = error.message.split(": ", 1)[-1]  # without the path
         raise ResultError(f"the result is {detail}" if error.code == "E_JSON"
                           else f"cannot read the result: {detail}") from None
@@ -551,7 +551,7 @@ def untrained_output(fixture: dict[str, Any], run: Run) -> str | None:
             continue
         X = misread if name == "X" else data["X"]
         init = fixture["init"] if name == "X" else {**fixture["init"], name: misread}
-        _, _, output = fixtures.train_variant(fixture["variant"], X, data["y"], init, hyper, 0)
+        _, _, output = training.train_variant(fixture["variant"], X, data["y"], init, hyper, 0)
         if np.max(np.abs(output - run.result["output"])) <= parity.TOLERANCE:
             mistake = "the data layout is wrong" if name == "X" else "the initial weights were read transposed"
             return (f"{start}: {mistake}: the reference with {name} filled column by column gives the port's "
@@ -705,7 +705,7 @@ def stale_output(fixture: dict[str, Any], run: Run) -> str | None:
     if run.epochs == 0 or differing_params(fixture, run) or "output" not in run.differing():
         return None
     data = fixture["data"]
-    _, _, before = fixtures.train_variant(fixture["variant"], data["X"], data["y"], fixture["init"],
+    _, _, before = training.train_variant(fixture["variant"], data["X"], data["y"], fixture["init"],
                                           fixture["hyper"], run.epochs - 1)
     if np.max(np.abs(before - run.result["output"])) <= parity.TOLERANCE:
         return ("the parameters agree but the output is the last epoch's forward pass, before its update: "
@@ -719,7 +719,7 @@ def loss_definition(fixture: dict[str, Any], run: Run) -> str | None:
         return None
     port, reference = run.result["loss"], run.reference["loss"]
     data = fixture["data"]
-    _, later, _ = fixtures.train_variant(fixture["variant"], data["X"], data["y"], fixture["init"],
+    _, later, _ = training.train_variant(fixture["variant"], data["X"], data["y"], fixture["init"],
                                          fixture["hyper"], run.epochs + 1)
     if np.max(np.abs(port - later[1:])) <= parity.TOLERANCE:
         return ("only the loss differs: each loss is taken after the update; loss[i] is computed from "

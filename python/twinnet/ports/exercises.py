@@ -240,7 +240,7 @@ def find(number: int) -> Exercise:
 
 
 def conform_error(message: str) -> Exception:
-    from ..fixtures import FixtureError
+    from ..safejson import FixtureError
 
     return FixtureError("E_IO", message)
 

@@ -5,7 +5,7 @@ A port that finds ``TWINNET_TRACE=PATH`` in its environment writes PATH, a
 ``twinnet-trace/1`` document (``shared_fixtures/trace.schema.json``, the format
 of ``twinnet trace --format json``; docs/porting.md, "Traces") of its first
 epoch.  conform compares it with the Python twin's trace of the same fixture
-(:func:`twinnet.fixtures.trace_fixture`), quantity by quantity in the
+(:func:`twinnet.trace.trace_fixture`), quantity by quantity in the
 reference's order, matching them by step and name: the first one that differs
 is named with its step's number and title and both values.  The data and the
 initial parameters (the steps up to the one that reads them) must be equal bit
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import fixtures, parity, resources
+from .. import parity, resources, safejson, trace
 
 ENVIRONMENT = "TWINNET_TRACE"
 TRACED_EPOCH = 1
@@ -82,14 +82,14 @@ def entries(document: dict) -> list:
 
 def reference_trace(fixture_path: Path) -> list:
     """The Python twin's trace of the fixture's first epoch."""
-    return entries(fixtures.trace_fixture(fixture_path, TRACED_EPOCH))
+    return entries(trace.trace_fixture(fixture_path, TRACED_EPOCH))
 
 
 def read_trace(path: Path) -> list:
     """A port's trace file as entries, checked against the trace schema; raises :class:`TraceError`."""
     try:
-        document = fixtures.load_json(path)
-    except fixtures.FixtureError as error:
+        document = safejson.load_json(path)
+    except safejson.FixtureError as error:
         detail = error.message.split(": ", 1)[-1]  # without the path
         raise TraceError(f"the trace is {detail}" if error.code == "E_JSON" else f"cannot read the trace: {detail}") \
             from None

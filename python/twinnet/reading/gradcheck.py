@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import fixtures, rbridge
+from .. import fixtures, rbridge, training
 
 STEP = 1e-5  # balances truncation (~STEP²) against cancellation (~2e-16·J/STEP) for J up to ~64 (wide)
 LIMIT = 1e-6
@@ -30,7 +30,7 @@ def one_epoch(language: str, variant: str, X: np.ndarray, y: np.ndarray, params:
     """(J at params, params after one epoch at lr = 1) in one language."""
     hyper = {**hyper, "lr": 1.0}
     if language == "python":
-        trained, loss, _ = fixtures.train_variant(variant, X, y, params, hyper, 1)
+        trained, loss, _ = training.train_variant(variant, X, y, params, hyper, 1)
     else:
         result = rbridge.call("train_variant", variant, X, y, rbridge.to_r_list(params), rbridge.to_r_list(hyper), 1)
         trained, loss = result["params"], result["loss"]

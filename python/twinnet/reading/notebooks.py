@@ -8,7 +8,7 @@ code cells hold the twins' source itself, so they cannot drift from it; they
 run through the ``%%twin`` cell magic (:func:`load` registers it), which checks
 that the cell is still the twin's code and prints the step's values in epoch
 :data:`EPOCH` of the notebook's fixture: Python's from
-:func:`twinnet.fixtures.trace_fixture`, R's printed by R from the R package's
+:func:`twinnet.trace.trace_fixture`, R's printed by R from the R package's
 ``trace_fixture``.  Both traces run the twins' own functions and keep their
 local variables, so the values are what this very code computed.  The
 notebooks end with training in both languages, the loss curves and the trained
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import fixtures, parity, rbridge, resources, results
+from .. import fixtures, parity, rbridge, resources, results, trace
 from . import mathml, stepmaths, steps
 
 DIRECTORY = "docs/notebooks"
@@ -101,7 +101,7 @@ def load(variant: str) -> dict[str, Any]:
 
     start_r()
     path = fixture_path(variant)
-    python_trace = fixtures.trace_fixture(path, EPOCH)["quantities"]
+    python_trace = trace.trace_fixture(path, EPOCH)["quantities"]
     libraries = ", ".join(f'"{library}"' for library in r_library_paths())
     robjects.r(f".libPaths(c({libraries}, .libPaths()))\n"
                "suppressWarnings(suppressPackageStartupMessages(library(twinnet)))\n"

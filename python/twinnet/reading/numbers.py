@@ -1,7 +1,7 @@
 """Numbers for readers: a trace as text, and values formatted for the side-by-side page.
 
 A trace (``twinnet-trace/1``, see ``shared_fixtures/trace.schema.json``) is
-what :func:`twinnet.fixtures.trace_fixture` and its R twin return: every
+what :func:`twinnet.trace.trace_fixture` and its R twin return: every
 named quantity of one epoch, labelled with its step.  Text shows every value
 at full precision (``repr``, the shortest string that reads back as the same
 double), so a learner can check their own code digit for digit.

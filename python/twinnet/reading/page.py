@@ -22,7 +22,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer, SLexer
 
-from .. import fixtures, parity, rbridge, resources, results
+from .. import fixtures, parity, rbridge, resources, results, trace, training
 from . import mathml, numbers, steps
 from .stepmaths import variant_view
 
@@ -76,7 +76,7 @@ def example_values(variant: str) -> list[dict[str, Any]]:
     """Epoch 1 of the variant's packaged example fixture, traced in Python and
     in R: the rows of :func:`twinnet.reading.numbers.differences`."""
     path = resources.data_dir() / steps.TWINS[variant].example
-    return numbers.differences(fixtures.trace_fixture(path), rbridge.trace_fixture(path))
+    return numbers.differences(trace.trace_fixture(path), rbridge.trace_fixture(path))
 
 
 def _document(title, style, body):
@@ -280,7 +280,7 @@ def fixture_numbers(name: str = NUMBERS_FIXTURE) -> dict[str, Any]:
     r_name, python_value, r_value)."""
     path = fixtures.example(name)
     fixture = fixtures.read_fixture(path)
-    python, r = fixtures.train_fixture(path), rbridge.train_fixture(path)
+    python, r = training.train_fixture(path), rbridge.train_fixture(path)
     rows = []
     matrices = [(key, python["params"][key], r["params"][key]) for key in python["params"]]
     for key, left, right in [*matrices, ("output", python["output"], r["output"])]:
@@ -310,8 +310,8 @@ def numbers_html(numbers: dict[str, Any], formatter: HtmlFormatter) -> str:
         f"{_agreement(python_value, r_value)}</tr>"
         for python_name, r_name, python_value, r_value in numbers["rows"])
     quoted = repr(str(fixture["name"])).replace("'", '"')
-    python_code = ('from twinnet import fixtures\n'
-                   f'result = fixtures.train_fixture(fixtures.example({quoted}))\n'
+    python_code = ('import twinnet\n'
+                   f'result = twinnet.train_fixture(twinnet.example({quoted}))\n'
                    'result["params"]["wout"][0, 0]   # indices from 0\n'
                    'result["loss"][-1]               # the last epoch')
     r_code = ('library(twinnet)\n'

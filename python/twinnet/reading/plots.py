@@ -97,7 +97,7 @@ def decision_surface(path: str | Path, out_dir: str | Path, steps: int = 201, ma
     the PNG path."""
     from matplotlib.lines import Line2D
 
-    from .. import fixtures, rbridge
+    from .. import fixtures, rbridge, training
 
     fixture = fixtures.read_fixture(path)
     X, y = fixture["data"]["X"], fixture["data"]["y"]
@@ -105,7 +105,7 @@ def decision_surface(path: str | Path, out_dir: str | Path, steps: int = 201, ma
     u, v = np.meshgrid(np.linspace(low[0], high[0], steps), np.linspace(low[1], high[1], steps))
     grid = np.column_stack([u.ravel(), v.ravel()])
     surfaces = {}
-    for language, train in (("python", fixtures.train_fixture), ("r", rbridge.train_fixture)):
+    for language, train in (("python", training.train_fixture), ("r", rbridge.train_fixture)):
         params = train(path)["params"]
         surfaces[language] = surface_output(language, fixture, params, grid).reshape(u.shape)
     figure = Figure(figsize=(6.4, 5.2))
@@ -135,9 +135,9 @@ def surface_output(language: str, fixture: dict[str, Any], params: dict[str, np.
                    grid: np.ndarray) -> np.ndarray:
     """The output of a trained network on the rows of ``grid``, in one language:
     the variant's own training loop run for 0 epochs."""
-    from .. import fixtures, rbridge
+    from .. import rbridge, training
 
-    train = fixtures.train_variant if language == "python" else rbridge.train_variant
+    train = training.train_variant if language == "python" else rbridge.train_variant
     return train(fixture["variant"], grid, np.zeros((len(grid), 1)), params, fixture["hyper"], 0)[2]
 
 

@@ -38,6 +38,9 @@ The rule, the same for both languages:
   case-insensitively, in file order.  A step inside such a definition (the
   Layer-class Step 3 in ``Layer.backprop``) is shown with the steps, and one
   comment line in the definition points to it.
+
+Past 400 lines because this docstring is the rule's specification, stated in
+full where the code that applies it lives; the code itself is well under.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ load_seconds <- proc.time()[["elapsed"]] - started
 is_fast <- identical(spec$implementation, "fast")
 # the processes the fast path shares its blocks with (the walk-through's is not blocked)
 h <- switch(spec$variant, article = ncol(params$wh), layered = max(vapply(params, nrow, 1L)), stepwise = 0)
-blocks <- twinnet:::row_blocks(nrow(X), fast_block_rows)
+blocks <- twinnet:::row_blocks(nrow(X), twinnet:::fast_block_rows)
 workers <- if (is_fast && h > 0) twinnet:::worker_count(nrow(X), h, NULL, blocks) else 1L
 
 run <- function(epochs) {

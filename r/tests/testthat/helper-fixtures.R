@@ -175,3 +175,20 @@ max_abs_diff <- function(a, b) {
   if (length(a) == 0) return(0)
   max(abs(a - b))
 }
+
+# The xor fixture as a plain JSON tree, to be changed by a test.
+xor_json <- function() fixture_json("xor")
+
+# A fixture of n rows of one feature and `hidden` hidden units, all zeros.
+# A fixture of n one-feature samples and `hidden` units, all zeros. Matrices,
+# not lists of one-number rows: jsonlite writes a matrix row by row at once,
+# where 200,000 one-element lists take it half a minute.
+wide_fixture <- function(n, hidden, epochs) {
+  fixture <- xor_json()
+  fixture$data <- list(X = matrix(0, n, 1), y = matrix(0, n, 1))
+  fixture$hyper$hidden <- hidden
+  fixture$hyper$epochs <- epochs
+  fixture$init <- list(wh = matrix(0, 1, hidden), bh = matrix(0, 1, hidden), wout = matrix(0, hidden, 1),
+                       bout = matrix(0, 1, 1))
+  fixture
+}

@@ -231,3 +231,16 @@ test_that("loss is the mean of 1/2 (y - output)^2", {
   expect_identical(loss(y, output), (0.125 + 0.125 + 0) / 3)
   expect_identical(loss(y, y), 0)
 })
+
+# sigmoid at the edges of the doubles ------------------------------------------
+
+test_that("sigmoid is stable for every double: no warning, no NaN, 0 to 1", {
+  x <- c(-.Machine$double.xmax, -1e300, -745, 0, 745, 1e300, .Machine$double.xmax)
+  expect_no_warning(s <- sigmoid(x))
+  expect_false(anyNA(s))
+  expect_true(all(s >= 0 & s <= 1))
+  expect_true(all(diff(s) >= 0))
+  expect_identical(s[1], 0)
+  expect_identical(s[4], 0.5)
+  expect_identical(s[7], 1)
+})

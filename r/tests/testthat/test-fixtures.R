@@ -1,6 +1,6 @@
-# The shared fixtures: read_fixture(), train_fixture() and write_result().
-
-# Agreement with the fixtures' expected results --------------------------
+# fixtures.R: the packaged fixtures (twinnet_example(), fixture_paths()),
+# read_fixture() and check_fixture(), param_shapes(), and the invalid-fixture
+# corpus every reader must refuse.
 
 test_that("the shared fixtures are found, every variant among them", {
   paths <- installed_fixtures()
@@ -12,19 +12,14 @@ test_that("the shared fixtures are found, every variant among them", {
   expect_setequal(variants, c("article", "stepwise", "layered"))
 })
 
-# One pair of tests per fixture, whatever its variant: read_fixture() gives
-# every matrix in its documented shape, R's training agrees with the
-# `expected` results (made by the Python generator) to 1e-12 absolute, and the
-# result written by write_result() reads back bit for bit. The parameters are
-# whatever the variant's are: names(fixture$init). The tolerance is absolute,
-# so it is checked with max(abs(a - b)) and not expect_equal(), whose
-# tolerance is relative in testthat's 3rd edition.
+# One test per fixture: read_fixture() gives every matrix as a double matrix
+# in its documented shape (documented_shapes() writes them out from the
+# variants' comments), and param_shapes() agrees.
 for (path in installed_fixtures()) {
-  test_that(paste0("fixture ", basename(path), ": train_fixture() agrees with `expected` within 1e-12"), {
+  test_that(paste0("fixture ", basename(path), ": read_fixture() gives every matrix in its documented shape"), {
     name <- sub("\\.json$", "", basename(path))
     where <- function(...) paste0(name, " > ", ...) # labels such as article > params > wh
     fixture <- read_fixture(path)
-    expected <- jsonlite::fromJSON(path)$expected
     n <- nrow(fixture$data$X)
     d <- ncol(fixture$data$X)
     shapes <- documented_shapes(fixture$variant, d, fixture$hyper)
@@ -41,140 +36,8 @@ for (path in installed_fixtures()) {
       expect_identical(dim(fixture$init[[param]]), shapes[[param]], label = where("dim(init.", param, ")"))
       expect_true(is.double(fixture$init[[param]]), label = where("init.", param, " is double"))
     }
-
-    result <- trained_fixture(path) # train_fixture(path), kept for the tests below
-    expect_identical(result$schema, "twinnet-result/1")
-    expect_identical(result$fixture, name)
-    expect_identical(result$language, "r")
-
-    # shapes of the result and of `expected`
-    expect_identical(names(result$params), params, label = where("names(params)"))
-    expect_identical(names(expected$params), params, label = where("names(expected.params)"))
-    for (param in params) {
-      expect_identical(dim(result$params[[param]]), shapes[[param]], label = where("dim(params$", param, ")"))
-      expect_identical(dim(expected$params[[param]]), shapes[[param]],
-                       label = where("dim(expected.params.", param, ")"))
-    }
-    expect_length(result$loss, fixture$hyper$epochs)
-    expect_length(expected$loss, fixture$hyper$epochs)
-    expect_identical(dim(result$output), c(n, 1L), label = where("dim(output)"))
-    expect_identical(dim(expected$output), c(n, 1L), label = where("dim(expected.output)"))
-
-    # the values, to 1e-12 absolute
-    for (param in params) {
-      expect_lte(max_abs_diff(result$params[[param]], expected$params[[param]]), 1e-12,
-                 label = where("params > ", param, ": max |R - expected|"))
-    }
-    expect_lte(max_abs_diff(result$loss, expected$loss), 1e-12, label = where("loss: max |R - expected|"))
-    expect_lte(max_abs_diff(result$output, expected$output), 1e-12,
-               label = where("output: max |R - expected|"))
-  })
-
-  test_that(paste0("fixture ", basename(path), ": write_result() reads back bit for bit"), {
-    name <- sub("\\.json$", "", basename(path))
-    where <- function(...) paste0(name, " > ", ...)
-    result <- trained_fixture(path) # the run the test above checked against `expected`
-    params <- names(read_fixture(path)$init)
-
-    # valid JSON whose numbers read back identical
-    out <- local_temp_path()
-    write_result(result, out)
-    text <- paste(readLines(out), collapse = "\n")
-    expect_true(jsonlite::validate(text), label = where("written JSON is valid"))
-    back <- jsonlite::fromJSON(out)
-    expect_named(back, c("schema", "fixture", "language", "params", "loss", "output"))
-    expect_identical(back[c("schema", "fixture", "language")], result[c("schema", "fixture", "language")],
-                     label = where("schema, fixture and language read back"))
-    expect_identical(names(back$params), params, label = where("names(params) read back"))
-    for (param in params) {
-      expect_identical(back$params[[param]], result$params[[param]],
-                       label = where("params > ", param, " read back"))
-    }
-    expect_identical(back$loss, result$loss, label = where("loss read back"))
-    expect_identical(back$output, result$output, label = where("output read back"))
   })
 }
-
-for (path in installed_fixtures()) {
-  test_that(paste0("fixture ", basename(path), ": train_fixture(epochs =) overrides hyper.epochs"), {
-    name <- sub("\\.json$", "", basename(path))
-    where <- function(...) paste0(name, " > ", ...)
-    expected <- jsonlite::fromJSON(path)$expected
-    result <- train_fixture(path, epochs = 3)
-    expect_length(result$loss, 3)
-    expect_lte(max_abs_diff(result$loss, expected$loss[1:3]), 1e-12, label = where("loss[1:3]: max |R - expected|"))
-
-    # 0 epochs: no loss, the initial parameters and the untrained network's output
-    untrained <- train_fixture(path, epochs = 0)
-    fixture <- read_fixture(path)
-    expect_identical(untrained$loss, numeric(0), label = where("loss after 0 epochs"))
-    expect_identical(untrained$params, fixture$init, label = where("params after 0 epochs"))
-    expect_identical(untrained$output, untrained_output(fixture), label = where("output after 0 epochs"))
-  })
-}
-
-test_that("train_fixture refuses epochs that are not whole numbers from 0 to 1000000", {
-  path <- fixture_path("article")
-  for (epochs in list(-1, 2.5, "3", NA_real_, TRUE, 1000001, Inf)) {
-    expect_refusal(train_fixture(path, epochs = epochs), "E_HYPER",
-                   "epochs: expected a whole number from 0 to 1000000")
-  }
-})
-
-# write_result ------------------------------------------------------------
-
-test_that("write_result writes an empty loss as [] when epochs = 0", {
-  path <- fixture_path("xor")
-  result <- train_fixture(path, epochs = 0)
-  out <- local_temp_path()
-  write_result(result, out)
-  text <- readLines(out)
-  expect_true(jsonlite::validate(paste(text, collapse = "\n")))
-  expect_true(any(text == "  \"loss\": [],"))
-  back <- jsonlite::fromJSON(out)
-  expect_length(back$loss, 0)
-  expect_identical(back$output, result$output)
-  expect_identical(back$params, result$params)
-})
-
-test_that("write_result returns the path invisibly and leaves only that file", {
-  dir <- local_temp_dir()
-  out <- file.path(dir, "article.r.json")
-  path <- fixture_path("article")
-  result <- train_fixture(path, epochs = 2)
-  expect_invisible(write_result(result, out))
-  expect_identical(write_result(result, out), out)
-  expect_identical(list.files(dir, all.files = TRUE, no.. = TRUE), "article.r.json")
-})
-
-test_that("write_result refuses non-finite numbers and leaves no file behind", {
-  dir <- local_temp_dir()
-  out <- file.path(dir, "result.json")
-  path <- fixture_path("article")
-  result <- train_fixture(path, epochs = 2)
-  for (bad in c(NaN, Inf, -Inf, NA)) {
-    for (where in c("output", "loss", "wout")) {
-      broken <- result
-      if (where == "wout") broken$params$wout[2] <- bad else broken[[where]][1] <- bad
-      expect_error(write_result(broken, out), "non-finite", label = paste(where, "=", bad))
-      expect_identical(list.files(dir, all.files = TRUE, no.. = TRUE), character(0))
-    }
-  }
-})
-
-test_that("a refused write_result leaves an existing file as it was", {
-  dir <- local_temp_dir()
-  out <- file.path(dir, "result.json")
-  path <- fixture_path("article")
-  result <- train_fixture(path, epochs = 2)
-  write_result(result, out)
-  before <- readLines(out)
-  broken <- result
-  broken$output[1] <- NaN
-  expect_error(write_result(broken, out), "non-finite")
-  expect_identical(readLines(out), before)
-  expect_identical(list.files(dir, all.files = TRUE, no.. = TRUE), "result.json")
-})
 
 # read_fixture errors -----------------------------------------------------
 #
@@ -270,3 +133,49 @@ test_that("read_fixture refuses a missing file", {
   path <- file.path(local_temp_dir(), "missing.json")
   expect_fixture_error(path, "E_IO", paste0(path, ": cannot read: No such file or directory"))
 })
+
+# The invalid-fixture corpus, shared_fixtures/invalid/: every file must be
+# refused by read_fixture() with the code its manifest entry gives (also the
+# start of its file name) and, where the manifest has a message, with exactly
+# "CODE: message". The Python twin runs the same corpus: error parity.
+
+invalid_dir <- function() file.path(fixtures_dir(), "invalid")
+
+invalid_manifest <- function() {
+  jsonlite::fromJSON(file.path(invalid_dir(), "manifest.json"), simplifyVector = FALSE)
+}
+
+test_that("the invalid corpus has at least 25 files, every one in the manifest, once", {
+  manifest <- invalid_manifest()
+  expect_identical(manifest$schema, "twinnet-invalid-corpus/1")
+  files <- sort(setdiff(list.files(invalid_dir(), all.files = TRUE, no.. = TRUE), "manifest.json"))
+  listed <- vapply(manifest$cases, function(case) case$file, character(1))
+  expect_gte(length(files), 25)
+  expect_setequal(listed, files)
+  expect_false(anyDuplicated(listed) > 0, label = "a file listed twice")
+})
+
+test_that("every manifest entry has a known code, the start of its file name", {
+  for (case in invalid_manifest()$cases) {
+    expect_true(case$code %in% names(error_codes), label = paste0(case$file, " > code ", case$code, " is known"))
+    expect_true(startsWith(case$file, paste0(case$code, "-")), label = paste0(case$file, " > starts with its code"))
+    expect_true(is.null(case$message) || (is.character(case$message) && length(case$message) == 1),
+                label = paste0(case$file, " > message is null or one string"))
+    expect_true(is.character(case$description) && nzchar(case$description),
+                label = paste0(case$file, " > has a description"))
+  }
+})
+
+for (case in invalid_manifest()$cases) {
+  test_that(paste0("invalid/", case$file, " is refused with ", case$code, ": ", case$description), {
+    path <- file.path(invalid_dir(), case$file)
+    if (is.null(case$message)) {
+      # the message depends on the parser and the path: the code, the path
+      # and one line
+      expect_fixture_error(path, case$code, paste0(path, ": "), prefix = TRUE)
+    } else {
+      # {path} in a manifest message stands for the path the reader was given
+      expect_fixture_error(path, case$code, gsub("{path}", path, case$message, fixed = TRUE))
+    }
+  })
+}

@@ -1,25 +1,8 @@
 # The bias-free walk-through: forward_propagation, backward_propagation,
-# update_weights, train_stepwise and trace_fixture.
+# update_weights and train_stepwise.
 #
 # Inside the walk-through samples are columns: X is d x n and y 1 x n.
 
-# The output the walk-through prints for its untrained network (the
-# walk-through's own printout), to its 8 decimals.
-walkthrough_untrained_output <- c(0.68334694, 0.72697078, 0.71257368)
-
-forward_names <- c(
-  "hiddenLayer_linearTransform", "hiddenLayer_activations", "outputLayer_linearTransform", "output"
-)
-backward_names <- c(
-  "error_wrt_output",
-  "output_wrt_outputLayer_linearTransform",
-  "outputLayer_linearTransform_wrt_weights_hidden_output",
-  "error_wrt_weights_hidden_output",
-  "outputLayer_linearTransform_wrt_hiddenLayer_activations",
-  "hiddenLayer_activations_wrt_hiddenLayer_linearTransform",
-  "hiddenLayer_linearTransform_wrt_weights_input_hidden",
-  "error_wrt_weights_input_hidden"
-)
 
 # forward_propagation and backward_propagation -----------------------------
 
@@ -130,54 +113,6 @@ test_that("update_weights subtracts lr * gradient from each weight", {
   expect_identical(updated$weights_hidden_output,
                    params$weights_hidden_output - 0.3 * backward_pass$error_wrt_weights_hidden_output)
   expect_identical(update_weights(params, backward_pass, 0), params)
-})
-
-# trace_fixture (the walk-through's epoch, step by step) ------------------------
-
-trace_values <- function(trace) {
-  stats::setNames(lapply(trace$quantities, `[[`, "values"), vapply(trace$quantities, `[[`, "", "name"))
-}
-
-test_that("trace_fixture returns the walk-through's quantities in order, with their steps", {
-  path <- fixture_path("stepwise")
-  trace <- trace_fixture(path)
-  values <- trace_values(trace)
-  expect_identical(names(values)[1:4], c("X", "y", "weights_input_hidden", "weights_hidden_output"))
-  expect_identical(vapply(trace$quantities, `[[`, 0, "step")[1:3], c(0, 0, 1), label = "stepwise > trace steps")
-  fixture <- read_fixture(path)
-  expect_identical(values$X, t(fixture$data$X), label = "stepwise > trace X (d x n)")
-  expect_identical(values$y, t(fixture$data$y), label = "stepwise > trace y (1 x n)")
-  expect_identical(values$weights_input_hidden, fixture$init$weights_input_hidden)
-  expect_identical(dim(values$error_wrt_weights_input_hidden), c(4L, 3L),
-                   label = "stepwise > dim(error_wrt_weights_input_hidden)")
-  # the same numbers as the pass itself
-  forward_pass <- forward_propagation(values$X, fixture$init)
-  expect_identical(values[forward_names], forward_pass)
-  expect_identical(values[backward_names], backward_propagation(values$X, values$y, fixture$init, forward_pass))
-})
-
-test_that("the untrained output is the walk-through's printed output to 8 decimals", {
-  trace <- trace_fixture(fixture_path("stepwise"))
-  expect_identical(round(as.vector(trace_values(trace)$output), 8), walkthrough_untrained_output,
-                   label = "stepwise > untrained output rounded to 8 decimals")
-})
-
-test_that("trace_fixture's update of epoch K gives train_fixture's parameters after K epochs, bit for bit", {
-  for (name in c("article", "stepwise", "layered-xor")) {
-    path <- fixture_path(name)
-    for (epoch in c(1, 3)) {
-      values <- trace_values(trace_fixture(path, epoch))
-      params <- train_fixture(path, epoch)$params
-      updated <- values[paste0("updated.", names(params))]
-      expect_identical(unname(updated), unname(params), label = paste(name, "> epoch", epoch, "> updated"))
-    }
-  }
-})
-
-test_that("trace_fixture refuses an epoch that is not a whole number from 1", {
-  path <- fixture_path("article")
-  expect_refusal(trace_fixture(path, 0), "E_HYPER", "epoch: expected a whole number from 1 to 1000000")
-  expect_refusal(trace_fixture(path, 1.5), "E_HYPER", "epoch: expected a whole number from 1 to 1000000")
 })
 
 # train_stepwise --------------------------------------------------------------

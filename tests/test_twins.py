@@ -40,7 +40,7 @@ def r_public_functions(name):
 
 
 def test_every_r_file_has_a_python_twin():
-    assert TWINS == ["article", "fast", "fixtures", "layered", "params", "stepwise", "trace"]
+    assert TWINS == ["article", "fast", "fixtures", "layered", "mistakes", "params", "stepwise", "trace"]
     assert all((ROOT / "python" / "twinnet" / f"{name}.py").is_file() for name in TWINS)
 
 

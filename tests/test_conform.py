@@ -23,7 +23,7 @@ from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
 from jsonschema import Draft202012Validator
 
 from twinnet import fixtures, parity, rbridge
-from twinnet.ports import conform
+from twinnet.ports import conform, diagnose, run
 
 PORTS = ROOT / "tests" / "ports"
 TWIN_PORTS = {
@@ -179,7 +179,7 @@ def test_transposed_initial_weights(tmp_path):
     assert verdict["diagnosis"].startswith("the initial weights were read transposed: wh after 0 epochs is init.wh "
                                            "filled column by column")
     init = read_fixture("article")["init"]["wh"]
-    assert divergence_at(verdict) == ("wh", (0, 1), conform.column_major(init)[0, 1], init[0, 1])
+    assert divergence_at(verdict) == ("wh", (0, 1), diagnose.column_major(init)[0, 1], init[0, 1])
     assert len(verdict["runs"]) == 1  # stopped at the first run that disagrees
 
 
@@ -218,7 +218,7 @@ def retrain(fixture, result, epochs, X=None, lr=None, **init):
 
 def wh_column_by_column(fixture, result, epochs):
     """wh read column by column and written back the same way: init round-trips, the output does not."""
-    retrain(fixture, result, epochs, wh=conform.column_major(fixture["init"]["wh"]))
+    retrain(fixture, result, epochs, wh=diagnose.column_major(fixture["init"]["wh"]))
     shape = result["params"]["wh"].shape
     result["params"]["wh"] = result["params"]["wh"].ravel(order="F").reshape(shape)
 
@@ -248,7 +248,7 @@ DIAGNOSES = {
     "layered sum": ("layered-xor", lambda f, r, e: retrain(f, r, e, lr=4 * f["hyper"]["lr"]),
                     "epoch 1, W1[0, 0]", "is 4 times the reference's: the gradients are summed over the samples, "
                                          "not averaged"),
-    "X column by column": ("article", lambda f, r, e: retrain(f, r, e, X=conform.column_major(f["data"]["X"])),
+    "X column by column": ("article", lambda f, r, e: retrain(f, r, e, X=diagnose.column_major(f["data"]["X"])),
                            "epoch 0, output[0, 0]", "the outputs at epoch 0 already differ: the data layout is wrong: "
                                                     "the reference with X filled column by column gives the port's"),
     "wh column by column": ("wide", wh_column_by_column, "epoch 0, output[0, 0]",
@@ -263,8 +263,9 @@ DIAGNOSES = {
     "init changed": ("xor", after(0, shift("bout")), "epoch 0, bout[0, 0]",
                      "the parameters after 0 epochs are not init: with 0 epochs nothing trains"),
     "layered biases": ("layered-xor", after(1, shift("b1", "b2")), "epoch 1, b1[0, 0]",
-                       "only the biases differ after epoch 1 (b1, b2): the bias gradient is summed over the wrong "
-                       "axis: sum each neuron's dZ over the samples, which are columns here"),
+                       "only the biases differ after epoch 1 (b1, b2), not by one factor, and not summed over the "
+                       "wrong axis, whose sum would be 1×4 where the biases are 3×1 and 1×1: check the bias step: "
+                       "sum each neuron's dZ over the samples, which are columns here"),
     "stepwise hidden": ("stepwise", after(1, shift("weights_input_hidden")), "epoch 1, weights_input_hidden[0, 0]",
                         "the hidden weights differ but the output weights do not (weights_input_hidden after epoch 1)"
                         ": the error sent back to the hidden layer is wrong: the slope was taken of the "
@@ -415,10 +416,10 @@ def test_the_ports_own_error_line_is_shown_and_its_output_kept(tmp_path):
 
 
 def test_long_output_is_tail_capped():
-    assert len(conform._tail("x" * (conform.OUTPUT_TAIL * 3))) == conform.OUTPUT_TAIL + 3
-    assert conform._stderr_line("a\nb\nExecution halted\n") == ": b"
-    assert conform._stderr_line("Traceback (most recent call last):\n  x\nValueError: bad\n") == ": ValueError: bad"
-    assert conform._stderr_line("noise\ntwinnet: E_JSON: x.json: not valid JSON\nmore") == \
+    assert len(run.tail("x" * (run.OUTPUT_TAIL * 3))) == run.OUTPUT_TAIL + 3
+    assert run.stderr_line("a\nb\nExecution halted\n") == ": b"
+    assert run.stderr_line("Traceback (most recent call last):\n  x\nValueError: bad\n") == ": ValueError: bad"
+    assert run.stderr_line("noise\ntwinnet: E_JSON: x.json: not valid JSON\nmore") == \
         ": twinnet: E_JSON: x.json: not valid JSON"
 
 

@@ -15,6 +15,7 @@ from conftest import FIXTURE_DIR, ROOT
 
 from twinnet.ports import conform, exercises
 from twinnet.ports import steptrace as trace
+from twinnet.ports.run import command_port
 
 LANGUAGES = ("python", "r")
 FIXTURE_OF = {"article": "xor", "layered": "layered-xor"}
@@ -83,7 +84,7 @@ def test_conform_names_the_step_of_each_mistake_from_the_trace(mistake, language
 
 def test_a_port_without_a_trace_keeps_the_inferred_diagnosis(tmp_path):
     verdict = conform.run_port_on_fixture(FIXTURE_DIR / "xor.json",
-                                    conform.command_port([sys.executable, str(ROOT / "tests/ports/missing_lr.py")]),
+                                    command_port([sys.executable, str(ROOT / "tests/ports/missing_lr.py")]),
                                     tmp_path)
     assert verdict.step is None
     assert verdict.diagnosis.startswith("every parameter is off by the same factor")

@@ -32,6 +32,7 @@ from . import article, layered, stepwise
 from .fixtures import VARIANTS
 from .types import Params, Trained
 
+
 @dataclass(frozen=True)
 class Mistake:
     """One mistake: the step where it enters, in each variant that can make it, and what it is."""
@@ -122,7 +123,8 @@ def train_with(X: np.ndarray, y: np.ndarray, params: Params, epochs: int, lr: fl
     # Step 1: initialize weights and biases
     params = initial_params(params, article.PARAM_NAMES, mistakes)
     if "bias-per-sample" in mistakes:  # the published R code: bh n×h and bout n×1, one row per sample
-        params["bh"], params["bout"] = np.repeat(params["bh"], len(X), axis=0), np.repeat(params["bout"], len(X), axis=0)
+        for name in ("bh", "bout"):
+            params[name] = np.repeat(params[name], len(X), axis=0)
     loss_history = np.empty(epochs)
     with np.errstate(all="ignore"):  # a mistaken network may overflow, as R does silently
         for epoch in range(epochs):

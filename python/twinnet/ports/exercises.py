@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import resources
-from . import conform, skeletons
+from . import conform, results, skeletons
+from .run import command_port
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXTENSIONS = {"python": ".py", "r": ".R"}
@@ -254,11 +255,11 @@ def port_command(path: Path) -> list:
     raise conform_error(f"{path}: a port is a .py or .R file")
 
 
-def check(exercise: Exercise, port: Path, work_dir: Path | None = None) -> conform.Verdict:
+def check(exercise: Exercise, port: Path, work_dir: Path | None = None) -> results.Verdict:
     """conform's verdict on ``port`` (the exercise, or a learner's copy) on the exercise's fixture."""
     fixture = resources.data_dir() / f"{exercise.fixture}.json"
     with conform.work_directory(work_dir) as directory:
-        return conform.run_port_on_fixture(fixture, conform.command_port(port_command(Path(port))), directory)
+        return conform.run_port_on_fixture(fixture, command_port(port_command(Path(port))), directory)
 
 
 # --- the documents ------------------------------------------------------------

@@ -22,8 +22,8 @@ import pytest
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
 from jsonschema import Draft202012Validator
 
-from twinnet import fixtures, parity, rbridge
-from twinnet.ports import conform, diagnose, run
+from twinnet import fixtures, mistakes, parity, rbridge
+from twinnet.ports import conform, diagnose, exercises, run
 
 PORTS = ROOT / "tests" / "ports"
 TWIN_PORTS = {
@@ -478,3 +478,78 @@ def test_a_timeout_kills_the_ports_whole_process_group(tmp_path):
     pids = [int(pid) for mark in marks.iterdir() for pid in mark.read_text().split()]
     time.sleep(0.5)
     assert len(pids) == 2 and not any(map(_alive, pids))
+
+
+# --- what a porter should not have to guess -------------------------------------
+
+def port_with(mistake):
+    """A port in process: the reference's training with ``mistake`` of twinnet.mistakes switched on."""
+    def change(fixture, result, epochs):
+        data = fixture["data"]
+        result["params"], result["loss"], result["output"] = mistakes.train_variant_with(
+            fixture["variant"], data["X"], data["y"], fixture["init"], fixture["hyper"], epochs, [mistake])
+    return port_changing(change)
+
+
+FACTOR_MISTAKES = {
+    ("xor", "hidden-lr-twice"): "only the hidden layer's parameters differ after epoch 1 (wh, bh), each step 0.5 = lr",
+    ("iris", "hidden-lr-twice"): "only the hidden layer's parameters differ after epoch 1 (wh, bh), each step 0.01",
+    ("stepwise", "hidden-lr-twice"): "only the hidden layer's parameters differ after epoch 1 (weights_input_hidden)",
+    ("layered-xor", "hidden-lr-twice"): "only layer 1's parameters differ after epoch 1 (W1, b1), each step 0.1 = lr",
+    ("xor", "bias-mean"): "only the biases differ after epoch 1 (bh, bout), each step 0.25 = lr² = 1/n times",
+    ("iris", "bias-mean"): "only the biases differ after epoch 1 (bh, bout), each step 0.00666667 = 1/n times",
+    ("wide", "bias-mean"): "only the biases differ after epoch 1 (bh, bout), each step 0.00390625 = 1/n times",
+    ("layered-xor", "bias-sum"): "only the biases differ after epoch 1 (b1, b2), each step 4 = m times",
+}
+
+
+@pytest.mark.parametrize("name, mistake", sorted(FACTOR_MISTAKES))
+def test_a_factor_on_one_layer_or_on_the_biases_is_named_and_confirmed_by_replay(name, mistake, tmp_path):
+    verdict = conform.run_port_on_fixture(FIXTURE_DIR / f"{name}.json", port_with(mistake), tmp_path)
+    assert not verdict.ok and verdict.runs[-1].label == "epochs-1"
+    assert verdict.diagnosis.startswith(FACTOR_MISTAKES[name, mistake]), verdict.diagnosis
+    says = mistakes.MISTAKES[mistake].says
+    assert f": {says}, entering at Step " in verdict.diagnosis
+    assert "(confirmed by replay: the reference's epoch with mistake " in verdict.diagnosis
+    assert "wrong axis" not in verdict.diagnosis and "pre-activation" not in verdict.diagnosis
+
+
+@pytest.mark.parametrize("signum, words", [(signal.SIGSEGV, "SIGSEGV (segmentation fault)"),
+                                           (signal.SIGABRT, "SIGABRT (abort)"),
+                                           (signal.SIGKILL, "SIGKILL (out of memory?)")])
+def test_a_port_killed_by_a_signal_is_named_by_the_signal(signum, words, tmp_path):
+    port = run.command_port([sys.executable, "-c", f"import os; os.kill(os.getpid(), {int(signum)})"])
+    assert port(FIXTURE_DIR / "xor.json", tmp_path / "result.json") == f"the port was killed by {words}"
+    assert run.exit_words(-200) == "the port was killed by signal 200"
+
+
+def conform_in_process(tmp_path, monkeypatch, capsys, *argv):
+    """``twinnet conform ARGV...`` in process, in an empty current folder; returns (status, stdout lines)."""
+    from twinnet import cli
+
+    folder = tmp_path / "cwd"
+    folder.mkdir(exist_ok=True)
+    monkeypatch.chdir(folder)
+    status = cli.main(["conform", *map(str, argv)])
+    assert list(folder.iterdir()) == [], "conform wrote into the current folder"
+    return status, capsys.readouterr().out.splitlines()
+
+
+def test_conform_writes_no_report_unless_asked(tmp_path, monkeypatch, capsys):
+    status, lines = conform_in_process(tmp_path, monkeypatch, capsys, "--fixtures", FIXTURE_DIR / "xor.json", "--",
+                                       sys.executable, PORTS / "article_port.py")
+    assert status == 0 and lines == ["pass  xor: after 0, 1, 2, 3000 epochs within 1e-12", "1 of 1 fixtures conform"]
+
+
+def test_conform_counts_the_trace_it_used_and_suggests_names(tmp_path, monkeypatch, capsys):
+    port = tmp_path / "port.py"
+    template = exercises.template("article", "python")
+    assert template.count('"d_output", d_output)') == 1
+    port.write_text(template.replace('"d_output", d_output)', '"d_out", d_output)'), encoding="utf-8")
+    args = ("--fixtures", FIXTURE_DIR / "xor.json", "--", sys.executable, port)
+    status, lines = conform_in_process(tmp_path, monkeypatch, capsys, *args)
+    trace_line = "      trace: 24 of 25 quantities matched; unknown: `d_out` (Step 7; did you mean `d_output`?)"
+    assert status == 0 and lines[1:] == [trace_line, "1 of 1 fixtures conform"]
+    status, lines = conform_in_process(tmp_path, monkeypatch, capsys, "--strict-trace", *args)
+    assert status == 1 and lines[1:] == [trace_line, "FAIL  xor: --strict-trace: the trace has unknown names",
+                                         "0 of 1 fixtures conform"]

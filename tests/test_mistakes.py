@@ -1,13 +1,18 @@
 """The mistakes module (python/twinnet/mistakes.py ↔ r/R/mistakes.R): with no
 mistake switched on its epochs are the twins' bit for bit, on every fixture of
 every variant; every mistake changes the result; Python and R make each
-mistake alike; the two files are twins (mistakes, markers, messages)."""
+mistake alike; the two files are twins (mistakes, markers, messages); and each
+exercise's broken port trains as the module with the exercise's mistake."""
+
+import json
+import subprocess
 
 import numpy as np
 import pytest
 from conftest import FIXTURE_DIR
 
 from twinnet import fixtures, mistakes, parity, rbridge, resources
+from twinnet.ports import conform, exercises
 from twinnet.reading import steps
 
 EPOCHS = 3
@@ -157,3 +162,33 @@ def test_both_languages_list_the_same_mistakes():
                 str(item.rx2("says")[0])) for name, item in zip(known.names, known, strict=True)}
     assert r == {name: (dict(mistake.steps), mistake.says) for name, mistake in mistakes.MISTAKES.items()}
     assert list(r) == list(mistakes.MISTAKES)
+
+
+REPLAYED_EXERCISES = [mistake for mistake in exercises.MISTAKES.values() if mistake.replay]
+
+
+def test_every_exercise_of_an_epoch_is_a_mistake_of_the_module():
+    assert {mistake.key for mistake in exercises.MISTAKES.values() if not mistake.replay} == {"fifteen-digits"}
+    for mistake in REPLAYED_EXERCISES:
+        assert mistake.variant in mistakes.MISTAKES[mistake.replay].steps, mistake.key
+
+
+@pytest.mark.parametrize("language", ["python", "r"])
+@pytest.mark.parametrize("key", [mistake.key for mistake in REPLAYED_EXERCISES])
+def test_each_exercises_broken_port_trains_as_the_module_with_its_mistake(key, language, tmp_path):
+    mistake = exercises.MISTAKES[key]
+    name = "article" if mistake.variant == "article" else "layered-xor"
+    fixture = FIXTURES[name]
+    port = tmp_path / f"port{exercises.EXTENSIONS[language]}"
+    port.write_text(exercises.broken_source(key, language), encoding="utf-8")
+    derived = conform.derive(FIXTURE_DIR / f"{name}.json", 1, tmp_path)
+    subprocess.run([*exercises.port_command(port), str(derived), str(tmp_path / "result.json")], check=True,
+                   capture_output=True)
+    written = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    data = fixture["data"]
+    replayed = mistakes.train_variant_with(fixture["variant"], data["X"], data["y"], fixture["init"],
+                                           fixture["hyper"], 1, [mistake.replay])
+    for parameter, want in replayed[0].items():
+        got = np.array(written["params"][parameter], dtype=float)
+        assert got.shape == want.shape and np.max(np.abs(got - want)) <= parity.TOLERANCE, parameter
+    assert np.max(np.abs(np.array(written["output"], dtype=float) - replayed[2])) <= parity.TOLERANCE

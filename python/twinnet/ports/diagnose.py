@@ -152,8 +152,8 @@ def step_factor(fixture: dict[str, Any], run: Run) -> str | None:
               ("−1", "the step goes uphill: the sign of the gradient or of the update is wrong"),
               ("m", "the gradients are summed over the samples, not averaged"),
               ("1/n", "the gradient of the mean is taken, not of the sum Σ ½(y − output)²")]
-    symbol = factor_symbol(fixture, factor)
-    cause = next((text for value, text in causes if value == symbol), "the step size is wrong")
+    symbols = factor_symbols(fixture, factor)
+    cause = next((text for value, text in causes if value in symbols), "the step size is wrong")
     return (f"every parameter is off by the same factor: each step after epoch 1 is {factor:.6g} times "
             f"the reference's: {cause}")
 
@@ -173,13 +173,14 @@ def common_factor(fixture: dict[str, Any], run: Run, names: list[str]) -> float 
     return factor
 
 
-def factor_symbol(fixture: dict[str, Any], factor: float) -> str:
+def factor_symbols(fixture: dict[str, Any], factor: float) -> list[str]:
     """The factor as the usual mistakes make it (lr, lr², 1/lr, −1, n, 1/n; m and 1/m in the
-    Layer-class variant, whose samples are m), or "" when it is none of them."""
+    Layer-class variant, whose samples are m): every one it equals (lr² = 1/n when lr = 0.5
+    and n = 4), none when it is none of them."""
     lr, n = fixture["hyper"]["lr"], len(fixture["data"]["X"])
     count = "m" if fixture["variant"] == "layered" else "n"
     known = [("lr", lr), ("lr²", lr * lr), ("1/lr", 1 / lr), ("−1", -1.0), (count, n), (f"1/{count}", 1 / n)]
-    return next((symbol for symbol, value in known if np.isclose(factor, value, rtol=RATIO_TOLERANCE)), "")
+    return [symbol for symbol, value in known if np.isclose(factor, value, rtol=RATIO_TOLERANCE)]
 
 
 FACTOR_MISTAKES = ("hidden-lr-twice", "bias-mean", "bias-sum")
@@ -212,18 +213,18 @@ def partial_factor(fixture: dict[str, Any], run: Run) -> str | None:
     if run.epochs != 1 or not names or len(names) == len(fixture["init"]):
         return None
     factor = common_factor(fixture, run, names)
-    if factor is None:
+    if factor is None or abs(factor) < RATIO_TOLERANCE:  # no step at all: biases_only says so
         return None
-    group, symbol = parameter_group(fixture, names), factor_symbol(fixture, factor)
-    start = (f"only {group} differ after epoch 1 ({', '.join(names)}), each step {factor:.6g}"
-             f"{f' = {symbol}' if symbol else ''} times the reference's")
+    group, symbols = parameter_group(fixture, names), factor_symbols(fixture, factor)
+    start = (f"only {group} differ after epoch 1 ({', '.join(names)}), each step "
+             f"{' = '.join([f'{factor:.6g}', *symbols])} times the reference's")
     for mistake in FACTOR_MISTAKES:
         if replay_matches(fixture, run, mistake):
             return f"{start}: {confirmed(fixture, mistake)}"
-    if group == "the hidden layer's parameters" and symbol == "lr":
+    if group == "the hidden layer's parameters" and "lr" in symbols:
         return f"{start}: the learning rate is applied twice to the hidden layer's parameters only"
-    guess = FACTOR_GUESSES.get((group, symbol), "a factor enters these parameters' steps only: check their "
-                                                "gradients and updates")
+    guess = next((FACTOR_GUESSES[group, symbol] for symbol in symbols if (group, symbol) in FACTOR_GUESSES),
+                 "a factor enters these parameters' steps only: check their gradients and updates")
     return f"{start}: {guess}"
 
 

@@ -86,6 +86,7 @@ soak: setup ## property-based parity on 1000 random fixtures; writes out/propert
 
 .PHONY: conform
 conform: setup ## check the Python and R twins as ports (docs/porting.md); reports in out/conform-*.json
+	@mkdir -p out
 	$(PY) -m twinnet conform --report out/conform-python.json -- $(PY) -m twinnet port
 	$(PY) -m twinnet conform --report out/conform-r.json -- env R_LIBS=$(R_LIBRARY) Rscript r/inst/ports/port.R
 

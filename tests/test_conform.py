@@ -22,8 +22,8 @@ import pytest
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
 from jsonschema import Draft202012Validator
 
-from twinnet import fixtures, parity, rbridge, results, training
-from twinnet.ports import conform
+from twinnet import fixtures, mistakes, parity, rbridge, results, training
+from twinnet.ports import conform, diagnose, exercises, run
 
 PORTS = ROOT / "tests" / "ports"
 TWIN_PORTS = {
@@ -179,7 +179,7 @@ def test_transposed_initial_weights(tmp_path):
     assert verdict["diagnosis"].startswith("the initial weights were read transposed: wh after 0 epochs is init.wh "
                                            "filled column by column")
     init = read_fixture("article")["init"]["wh"]
-    assert divergence_at(verdict) == ("wh", (0, 1), conform.column_major(init)[0, 1], init[0, 1])
+    assert divergence_at(verdict) == ("wh", (0, 1), diagnose.column_major(init)[0, 1], init[0, 1])
     assert len(verdict["runs"]) == 1  # stopped at the first run that disagrees
 
 
@@ -218,7 +218,7 @@ def retrain(fixture, result, epochs, X=None, lr=None, **init):
 
 def wh_column_by_column(fixture, result, epochs):
     """wh read column by column and written back the same way: init round-trips, the output does not."""
-    retrain(fixture, result, epochs, wh=conform.column_major(fixture["init"]["wh"]))
+    retrain(fixture, result, epochs, wh=diagnose.column_major(fixture["init"]["wh"]))
     shape = result["params"]["wh"].shape
     result["params"]["wh"] = result["params"]["wh"].ravel(order="F").reshape(shape)
 
@@ -248,7 +248,7 @@ DIAGNOSES = {
     "layered sum": ("layered-xor", lambda f, r, e: retrain(f, r, e, lr=4 * f["hyper"]["lr"]),
                     "epoch 1, W1[0, 0]", "is 4 times the reference's: the gradients are summed over the samples, "
                                          "not averaged"),
-    "X column by column": ("article", lambda f, r, e: retrain(f, r, e, X=conform.column_major(f["data"]["X"])),
+    "X column by column": ("article", lambda f, r, e: retrain(f, r, e, X=diagnose.column_major(f["data"]["X"])),
                            "epoch 0, output[0, 0]", "the outputs at epoch 0 already differ: the data layout is wrong: "
                                                     "the reference with X filled column by column gives the port's"),
     "wh column by column": ("wide", wh_column_by_column, "epoch 0, output[0, 0]",
@@ -263,8 +263,9 @@ DIAGNOSES = {
     "init changed": ("xor", after(0, shift("bout")), "epoch 0, bout[0, 0]",
                      "the parameters after 0 epochs are not init: with 0 epochs nothing trains"),
     "layered biases": ("layered-xor", after(1, shift("b1", "b2")), "epoch 1, b1[0, 0]",
-                       "only the biases differ after epoch 1 (b1, b2): the bias gradient is summed over the wrong "
-                       "axis: sum each neuron's dZ over the samples, which are columns here"),
+                       "only the biases differ after epoch 1 (b1, b2), not by one factor, and not summed over the "
+                       "wrong axis, whose sum would be 1×4 where the biases are 3×1 and 1×1: check the bias step: "
+                       "sum each neuron's dZ over the samples, which are columns here"),
     "stepwise hidden": ("stepwise", after(1, shift("weights_input_hidden")), "epoch 1, weights_input_hidden[0, 0]",
                         "the hidden weights differ but the output weights do not (weights_input_hidden after epoch 1)"
                         ": the error sent back to the hidden layer is wrong: the slope was taken of the "
@@ -415,10 +416,10 @@ def test_the_ports_own_error_line_is_shown_and_its_output_kept(tmp_path):
 
 
 def test_long_output_is_tail_capped():
-    assert len(conform._tail("x" * (conform.OUTPUT_TAIL * 3))) == conform.OUTPUT_TAIL + 3
-    assert conform._stderr_line("a\nb\nExecution halted\n") == ": b"
-    assert conform._stderr_line("Traceback (most recent call last):\n  x\nValueError: bad\n") == ": ValueError: bad"
-    assert conform._stderr_line("noise\ntwinnet: E_JSON: x.json: not valid JSON\nmore") == \
+    assert len(run.tail("x" * (run.OUTPUT_TAIL * 3))) == run.OUTPUT_TAIL + 3
+    assert run.stderr_line("a\nb\nExecution halted\n") == ": b"
+    assert run.stderr_line("Traceback (most recent call last):\n  x\nValueError: bad\n") == ": ValueError: bad"
+    assert run.stderr_line("noise\ntwinnet: E_JSON: x.json: not valid JSON\nmore") == \
         ": twinnet: E_JSON: x.json: not valid JSON"
 
 
@@ -477,3 +478,78 @@ def test_a_timeout_kills_the_ports_whole_process_group(tmp_path):
     pids = [int(pid) for mark in marks.iterdir() for pid in mark.read_text().split()]
     time.sleep(0.5)
     assert len(pids) == 2 and not any(map(_alive, pids))
+
+
+# --- what a porter should not have to guess -------------------------------------
+
+def port_with(mistake):
+    """A port in process: the reference's training with ``mistake`` of twinnet.mistakes switched on."""
+    def change(fixture, result, epochs):
+        data = fixture["data"]
+        result["params"], result["loss"], result["output"] = mistakes.train_variant_with(
+            fixture["variant"], data["X"], data["y"], fixture["init"], fixture["hyper"], epochs, [mistake])
+    return port_changing(change)
+
+
+FACTOR_MISTAKES = {
+    ("xor", "hidden-lr-twice"): "only the hidden layer's parameters differ after epoch 1 (wh, bh), each step 0.5 = lr",
+    ("iris", "hidden-lr-twice"): "only the hidden layer's parameters differ after epoch 1 (wh, bh), each step 0.01",
+    ("stepwise", "hidden-lr-twice"): "only the hidden layer's parameters differ after epoch 1 (weights_input_hidden)",
+    ("layered-xor", "hidden-lr-twice"): "only layer 1's parameters differ after epoch 1 (W1, b1), each step 0.1 = lr",
+    ("xor", "bias-mean"): "only the biases differ after epoch 1 (bh, bout), each step 0.25 = lr² = 1/n times",
+    ("iris", "bias-mean"): "only the biases differ after epoch 1 (bh, bout), each step 0.00666667 = 1/n times",
+    ("wide", "bias-mean"): "only the biases differ after epoch 1 (bh, bout), each step 0.00390625 = 1/n times",
+    ("layered-xor", "bias-sum"): "only the biases differ after epoch 1 (b1, b2), each step 4 = m times",
+}
+
+
+@pytest.mark.parametrize("name, mistake", sorted(FACTOR_MISTAKES))
+def test_a_factor_on_one_layer_or_on_the_biases_is_named_and_confirmed_by_replay(name, mistake, tmp_path):
+    verdict = conform.run_port_on_fixture(FIXTURE_DIR / f"{name}.json", port_with(mistake), tmp_path)
+    assert not verdict.ok and verdict.runs[-1].label == "epochs-1"
+    assert verdict.diagnosis.startswith(FACTOR_MISTAKES[name, mistake]), verdict.diagnosis
+    says = mistakes.MISTAKES[mistake].says
+    assert f": {says}, entering at Step " in verdict.diagnosis
+    assert "(confirmed by replay: the reference's epoch with mistake " in verdict.diagnosis
+    assert "wrong axis" not in verdict.diagnosis and "pre-activation" not in verdict.diagnosis
+
+
+@pytest.mark.parametrize("signum, words", [(signal.SIGSEGV, "SIGSEGV (segmentation fault)"),
+                                           (signal.SIGABRT, "SIGABRT (abort)"),
+                                           (signal.SIGKILL, "SIGKILL (out of memory?)")])
+def test_a_port_killed_by_a_signal_is_named_by_the_signal(signum, words, tmp_path):
+    port = run.command_port([sys.executable, "-c", f"import os; os.kill(os.getpid(), {int(signum)})"])
+    assert port(FIXTURE_DIR / "xor.json", tmp_path / "result.json") == f"the port was killed by {words}"
+    assert run.exit_words(-200) == "the port was killed by signal 200"
+
+
+def conform_in_process(tmp_path, monkeypatch, capsys, *argv):
+    """``twinnet conform ARGV...`` in process, in an empty current folder; returns (status, stdout lines)."""
+    from twinnet import cli
+
+    folder = tmp_path / "cwd"
+    folder.mkdir(exist_ok=True)
+    monkeypatch.chdir(folder)
+    status = cli.main(["conform", *map(str, argv)])
+    assert list(folder.iterdir()) == [], "conform wrote into the current folder"
+    return status, capsys.readouterr().out.splitlines()
+
+
+def test_conform_writes_no_report_unless_asked(tmp_path, monkeypatch, capsys):
+    status, lines = conform_in_process(tmp_path, monkeypatch, capsys, "--fixtures", FIXTURE_DIR / "xor.json", "--",
+                                       sys.executable, PORTS / "article_port.py")
+    assert status == 0 and lines == ["pass  xor: after 0, 1, 2, 3000 epochs within 1e-12", "1 of 1 fixtures conform"]
+
+
+def test_conform_counts_the_trace_it_used_and_suggests_names(tmp_path, monkeypatch, capsys):
+    port = tmp_path / "port.py"
+    template = exercises.template("article", "python")
+    assert template.count('"d_output", d_output)') == 1
+    port.write_text(template.replace('"d_output", d_output)', '"d_out", d_output)'), encoding="utf-8")
+    args = ("--fixtures", FIXTURE_DIR / "xor.json", "--", sys.executable, port)
+    status, lines = conform_in_process(tmp_path, monkeypatch, capsys, *args)
+    trace_line = "      trace: 24 of 25 quantities matched; unknown: `d_out` (Step 7; did you mean `d_output`?)"
+    assert status == 0 and lines[1:] == [trace_line, "1 of 1 fixtures conform"]
+    status, lines = conform_in_process(tmp_path, monkeypatch, capsys, "--strict-trace", *args)
+    assert status == 1 and lines[1:] == [trace_line, "FAIL  xor: --strict-trace: the trace has unknown names",
+                                         "0 of 1 fixtures conform"]

@@ -15,6 +15,7 @@ from conftest import FIXTURE_DIR, ROOT
 
 from twinnet.ports import conform, exercises
 from twinnet.ports import steptrace as trace
+from twinnet.ports.run import command_port
 
 LANGUAGES = ("python", "r")
 FIXTURE_OF = {"article": "xor", "layered": "layered-xor"}
@@ -83,7 +84,7 @@ def test_conform_names_the_step_of_each_mistake_from_the_trace(mistake, language
 
 def test_a_port_without_a_trace_keeps_the_inferred_diagnosis(tmp_path):
     verdict = conform.run_port_on_fixture(FIXTURE_DIR / "xor.json",
-                                    conform.command_port([sys.executable, str(ROOT / "tests/ports/missing_lr.py")]),
+                                    command_port([sys.executable, str(ROOT / "tests/ports/missing_lr.py")]),
                                     tmp_path)
     assert verdict.step is None
     assert verdict.diagnosis.startswith("every parameter is off by the same factor")
@@ -126,3 +127,19 @@ def test_a_wrongly_shaped_traced_value_is_named_at_its_step():
             for entry in reference]
     found = trace.first_divergence(port, reference, "article")
     assert (found.step, found.title, found.name, found.index) == (5, "error at the output layer", "E", (0, 0))
+    assert str(found) == "Step 5, error at the output layer: E is 1×4, the reference's is 4×1"
+
+
+def test_the_trace_use_counts_matches_and_names_each_unknown_name_with_a_suggestion():
+    reference = trace.reference_trace(FIXTURE_DIR / "xor.json")
+    renamed = {(7, "d_output"): (7, "d_outptu"), (5, "E"): (6, "E")}
+    port = [trace.Entry(*renamed.get((entry.step, entry.name), (entry.step, entry.name)), entry.value)
+            for entry in reference]
+    use = trace.trace_use(port, reference)
+    assert (use.matched, use.total) == (len(reference) - 2, len(reference))
+    assert use.unknown == [(6, "E", "`E` at Step 5"), (7, "d_outptu", "`d_output`")]
+    assert str(use) == (f"trace: {len(reference) - 2} of {len(reference)} quantities matched; unknown: "
+                        "`E` (Step 6; did you mean `E` at Step 5?), `d_outptu` (Step 7; did you mean `d_output`?)")
+    nothing = trace.trace_use([trace.Entry(99, "zz", entry.value) for entry in reference[:1]], reference)
+    assert (nothing.matched, str(nothing)) == (0, f"trace: 0 of {len(reference)} quantities matched; unknown: "
+                                                  "`zz` (Step 99)")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, ROOT
 
-from twinnet import article, fixtures, layered, rbridge
+from twinnet import article, fixtures, layered, mistakes, rbridge
 from twinnet.parity import TOLERANCE
 
 ARTICLE = fixtures.read_fixture(FIXTURE_DIR / "article.json")
@@ -84,10 +84,6 @@ def train_article(**change):
     for _ in range(HYPER["epochs"]):
         H, output = article.forward(X, params)
         descent = article.backward(X, y=Y, params=params, H=H, output=output)
-        if change.get("lr_in_step_7"):
-            # Step 7 as printed: d_output = E * slope_output_layer * lr, which
-            # carries lr into d_hiddenlayer too; Step 10 multiplies by lr again.
-            descent = {name: value * lr for name, value in descent.items()}
         article.update_params(params, descent, lr)
     return params
 
@@ -162,7 +158,9 @@ def test_a6_the_slope_is_the_sigmoids_at_the_input_not_at_the_output():
 
 
 def test_a7_learning_rate_applied_twice_trains_at_lr_squared():
-    twice = train_article(lr_in_step_7=True)
+    # Step 7 as printed: d_output = E * slope_output_layer * lr, which carries lr
+    # into d_hiddenlayer too; Steps 10 and 11 multiply by lr again.
+    twice = mistakes.train_with(X, Y, INIT, HYPER["epochs"], HYPER["lr"], ["lr-twice"])[0]
     assert max_difference(twice, EXPECTED) > 1e-2
     at_lr_squared = train_article(lr=HYPER["lr"] ** 2)
     assert max_difference(twice, at_lr_squared) <= 1e-12

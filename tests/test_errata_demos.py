@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, ROOT
 
-from twinnet import article, fixtures
+from twinnet import article, fixtures, mistakes
 from twinnet.reading import errata
 
 FIXTURE = fixtures.read_fixture(FIXTURE_DIR / "article.json")
@@ -19,22 +19,20 @@ X, Y, INIT, HYPER = FIXTURE["data"]["X"], FIXTURE["data"]["y"], FIXTURE["init"],
 
 @pytest.mark.parametrize("erratum, step_size", [("A7", HYPER["lr"] ** 2), ("A5", HYPER["lr"] / len(X))])
 def test_a_text_version_that_changes_the_step_size_is_training_at_that_step_size(erratum, step_size):
-    text = errata.train_text(errata.TEXT_VERSIONS[erratum], X, Y, INIT, 200, HYPER["lr"])
+    text = mistakes.train_with(X, Y, INIT, 200, HYPER["lr"], errata.TEXT_VERSIONS[erratum].mistakes)
     same = article.train(X, Y, INIT, 200, step_size)
     for name in article.PARAM_NAMES:
         assert np.max(np.abs(text[0][name] - same[0][name])) <= 1e-12
     assert np.max(np.abs(text[1] - same[1])) <= 1e-12
 
 
-def test_without_a_mistake_the_text_loop_is_the_twin():
-    plain = errata.TextVersion("none", "nothing")
-    text, right = errata.train_text(plain, X, Y, INIT, 50, HYPER["lr"]), article.train(X, Y, INIT, 50, HYPER["lr"])
-    for name in article.PARAM_NAMES:
-        assert np.max(np.abs(text[0][name] - right[0][name])) <= 1e-12
+def test_every_text_version_is_a_known_mistake_of_the_article():
+    for version in errata.TEXT_VERSIONS.values():
+        assert version.mistakes and mistakes.check_mistakes("article", version.mistakes) == version.mistakes
 
 
 def test_the_rowsums_version_keeps_one_bias_row_per_sample_and_ends_elsewhere():
-    text = errata.train_text(errata.TEXT_VERSIONS["A16"], X, Y, INIT, HYPER["epochs"], HYPER["lr"])
+    text = mistakes.train_with(X, Y, INIT, HYPER["epochs"], HYPER["lr"], errata.TEXT_VERSIONS["A16"].mistakes)
     right = article.train(X, Y, INIT, HYPER["epochs"], HYPER["lr"])
     assert text[0]["bh"].shape == (1, INIT["bh"].shape[1]) and text[0]["bout"].shape == (1, 1)
     assert np.max(np.abs(text[0]["bout"] - right[0]["bout"])) > 0.1

@@ -40,8 +40,8 @@ def r_public_functions(name):
 
 
 def test_every_r_file_has_a_python_twin():
-    assert TWINS == ["article", "fast", "fixtures", "layered", "params", "results", "safejson", "stepwise", "trace",
-                     "training"]
+    assert TWINS == ["article", "fast", "fixtures", "layered", "mistakes", "params", "results", "safejson", "stepwise",
+                     "trace", "training"]
     assert all((ROOT / "python" / "twinnet" / f"{name}.py").is_file() for name in TWINS)
 
 

@@ -156,14 +156,14 @@ def cmd_port(args: argparse.Namespace) -> int:
 
 
 def cmd_conform(args: argparse.Namespace) -> int:
-    from .ports import conform
+    from .ports import conform, run
 
     paths = conform.expand_fixture_globs(args.fixtures) if args.fixtures else default_fixtures()
     if not paths:
         print(f"twinnet: --fixtures {' '.join(args.fixtures)}: no fixture file matches", file=sys.stderr)
         return 2
     return conform.check_port(paths, args.port_command, args.report, args.work_dir,
-                              args.timeout or conform.TIMEOUT, args.jobs)
+                              args.timeout or run.TIMEOUT, args.jobs, args.strict_trace)
 
 
 def cmd_exercise(args: argparse.Namespace) -> int:
@@ -253,8 +253,11 @@ def parser() -> argparse.ArgumentParser:
     conform.add_argument("--fixtures", action="append", metavar="GLOB",
                          help="fixture files to check (repeatable; default: every packaged fixture), "
                               "e.g. --fixtures xor.json")
-    conform.add_argument("--report", type=Path, default=Path("out/conform.json"), metavar="PATH",
-                         help="where to write the JSON report (default: out/conform.json), e.g. --report conform.json")
+    conform.add_argument("--report", type=Path, metavar="PATH",
+                         help="also write a JSON report there (default: none), e.g. --report conform.json")
+    conform.add_argument("--strict-trace", action="store_true",
+                         help="fail a fixture whose trace (TWINNET_TRACE) is missing, matches nothing, or has a "
+                              "name the reference does not, e.g. --strict-trace")
     conform.add_argument("--work-dir", type=Path, metavar="DIR",
                          help="keep the derived fixtures and the port's results here, e.g. --work-dir conform-work")
     conform.add_argument("--timeout", type=float, metavar="SECONDS",

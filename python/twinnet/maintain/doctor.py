@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import article, fixtures, parity, rbridge
+from .. import article, fixtures, parity, rbridge, trace
 
 FIXTURE = fixtures.example("article")
 EXP_GRID = np.linspace(-40.0, 40.0, 200_001)  # every sigmoid input that does not saturate, and more
@@ -257,11 +257,11 @@ def replay(path: str | Path = FIXTURE, epochs: int = REPLAY_EPOCHS,
 def _operations(epoch, X, y, params, probes):
     """Compare each operation of one epoch in both languages; returns the
     labels of those that differ."""
-    H, output = article.forward(X, params)
-    d_output = (y - output) * article.derivatives_sigmoid(output)
-    d_hidden = (d_output @ params["wout"].T) * article.derivatives_sigmoid(H)
-    hidden_input = X @ params["wh"] + params["bh"]
-    output_input = H @ params["wout"] + params["bout"]
+    # the twin's own intermediates (its functions' locals), each operation of which is probed below
+    (H, output), forward_pass = trace.call_keeping_locals(article.forward, X, params)
+    _, backward_pass = trace.call_keeping_locals(article.backward, X, y, params, H, output)
+    d_output, d_hidden = backward_pass["d_output"], backward_pass["d_hiddenlayer"]
+    hidden_input, output_input = forward_pass["hidden_layer_input"], forward_pass["output_layer_input"]
     comparisons = (
         ("products", "X·w_h", X @ params["wh"], r_base("%*%", X, params["wh"])),
         ("exp", "σ(H_i)", article.sigmoid(hidden_input), rbridge.call("sigmoid", hidden_input)),

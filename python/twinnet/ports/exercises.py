@@ -2,7 +2,10 @@
 
 Every exercise is one of the correct ports in ``ports/templates/`` (the article
 network and the Layer-class network, in Python and in R) with one mistake
-written into it by :data:`MISTAKES`: a few exact text edits.  ``make exercises``
+written into it by :data:`MISTAKES`: a few exact text edits.  Each mistake of an
+epoch is one of ``twinnet.mistakes`` (``Mistake.replay``): the broken port trains
+as the reference's epoch with that mistake switched on (tests/test_mistakes.py),
+which is how conform confirms its diagnosis by replay.  ``make exercises``
 (``python -m twinnet.ports.exercises``) writes them to ``docs/exercises/`` with
 the sheet (``README.md``) and the answers (``answers.md``); a test fails when the
 committed files differ from a fresh generation.  ``twinnet exercise N`` runs
@@ -20,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import resources
-from . import conform, skeletons
+from . import conform, skeletons, verdicts
+from .run import command_port
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXTENSIONS = {"python": ".py", "r": ".R"}
@@ -36,21 +40,22 @@ class Mistake:
     variant: str
     edits: dict  # language -> ((old, new), ...): each old occurs once in the template
     step: tuple  # (number, title) of the first step whose traced value differs
+    replay: str = ""  # the same mistake in twinnet.mistakes, whose epoch the broken port's equals ("": not an epoch's)
 
 
 MISTAKES = {mistake.key: mistake for mistake in (
     Mistake("lr-twice", "the learning rate applied twice (η²)", "article", {
         "python": (("    d_output = E * slope_output_layer\n", "    d_output = E * slope_output_layer * lr\n"),),
         "r": (("  d_output <- E * slope_output_layer\n", "  d_output <- E * slope_output_layer * lr\n"),),
-    }, (7, "delta at the output layer")),
+    }, (7, "delta at the output layer"), "lr-twice"),
     Mistake("rowsums-bias", "the bias gradient summed over the units (rowSums), not the samples", "article", {
         "python": (("np.sum(d_hiddenlayer, axis=0, keepdims=True)", "np.sum(d_hiddenlayer, axis=1, keepdims=True).T"),),
         "r": (("t(colSums(d_hiddenlayer))", "t(rowSums(d_hiddenlayer))"),),
-    }, (11, "bias slopes")),
+    }, (11, "bias slopes"), "wrong-axis"),
     Mistake("sigmoid-misprint", "the text's misprinted sigmoid 1/(x(1 − e⁻ˣ))", "article", {
         "python": (("    return 1 / (1 + np.exp(-x))", "    return 1 / (x * (1 - np.exp(-x)))"),),
         "r": (("sigmoid <- function(x) 1 / (1 + exp(-x))", "sigmoid <- function(x) 1 / (x * (1 - exp(-x)))"),),
-    }, (3, "non-linear transformation of the hidden layer input")),
+    }, (3, "non-linear transformation of the hidden layer input"), "sigmoid-misprint"),
     Mistake("transposed-init", "the initial weights read column by column", "article", {
         "python": (('params = {name: read_matrix(fixture["init"][name])',
                     'params = {name: np.reshape(np.ravel(fixture["init"][name]), np.shape(fixture["init"][name]), '
@@ -58,11 +63,11 @@ MISTAKES = {mistake.key: mistake for mistake in (
         "r": (('params <- lapply(fixture$init[c("wh", "bh", "wout", "bout")], read_matrix)',
                'params <- lapply(fixture$init[c("wh", "bh", "wout", "bout")],\n'
                '                 function(rows) matrix(unlist(rows), nrow = length(rows)))'),),
-    }, (1, "initialize weights and biases")),
+    }, (1, "initialize weights and biases"), "transposed-init"),
     Mistake("preactivation-slope", "the hidden slope taken of the pre-activation", "article", {
         "python": (("derivatives_sigmoid(hiddenlayer_activations)", "derivatives_sigmoid(hidden_layer_input)"),),
         "r": (("derivatives_sigmoid(hiddenlayer_activations)", "derivatives_sigmoid(pass$hidden_layer_input)"),),
-    }, (6, "slopes at the output and hidden layers")),
+    }, (6, "slopes at the output and hidden layers"), "preactivation"),
     Mistake("stale-wout", "wout updated before the error is sent back through it", "article", {
         "python": (
             ("    descent_wout = hiddenlayer_activations.T @ d_output\n    descent_wh = X.T @ d_hiddenlayer\n"
@@ -79,14 +84,14 @@ MISTAKES = {mistake.key: mistake for mistake in (
             ("  # Step 8: error at the hidden layer\n  error_at_hidden_layer <- d_output %*% t(params$wout)\n",
              "  descent_wout <- t(hiddenlayer_activations) %*% d_output\n  wout <- params$wout + descent_wout * lr\n"
              "  # Step 8: error at the hidden layer\n  error_at_hidden_layer <- d_output %*% t(wout)\n")),
-    }, (8, "error at the hidden layer")),
+    }, (8, "error at the hidden layer"), "stale"),
     Mistake("biases-never-updated", "the biases never updated", "article", {
         "python": (("bout = params[\"bout\"] + descent_bout * lr",
                     "bout = params[\"bout\"]\n    bout + descent_bout * lr"),
                    ("bh = params[\"bh\"] + descent_bh * lr", "bh = params[\"bh\"]\n    bh + descent_bh * lr")),
         "r": (("bout <- params$bout + descent_bout * lr", "bout <- params$bout\n  bout + descent_bout * lr"),
               ("bh <- params$bh + descent_bh * lr", "bh <- params$bh\n  bh + descent_bh * lr")),
-    }, (11, "bias slopes")),
+    }, (11, "bias slopes"), "frozen-biases"),
     Mistake("fifteen-digits", "numbers written with 15 significant digits", "article", {
         "python": (('    return format(value, ".17g")', '    return format(value, ".15g")'),),
         "r": (('number <- function(x) sprintf("%.17g", x)', "number <- function(x) as.character(x)"),),
@@ -94,18 +99,18 @@ MISTAKES = {mistake.key: mistake for mistake in (
     Mistake("uphill", "the error's sign flipped: every step goes uphill", "article", {
         "python": (("    E = y - output\n", "    E = output - y\n"),),
         "r": (("  E <- y - output\n", "  E <- output - y\n"),),
-    }, (5, "error at the output layer")),
+    }, (5, "error at the output layer"), "uphill"),
     Mistake("missing-1/m", "the gradients summed over the samples: 1/m missing", "layered", {
         "python": (("dW = 1 / m * (dZ @ As[k - 1].T)", "dW = dZ @ As[k - 1].T"),
                    ("db = 1 / m * np.sum(dZ, axis=1, keepdims=True)", "db = np.sum(dZ, axis=1, keepdims=True)")),
         "r": (("dW <- 1 / m * (dZ %*% t(pass$A[[k]]))", "dW <- dZ %*% t(pass$A[[k]])"),
               ("db <- 1 / m * as.matrix(rowSums(dZ))", "db <- as.matrix(rowSums(dZ))")),
-    }, (3, "backpropagation")),
+    }, (3, "backpropagation"), "missing-1/m"),
     Mistake("tanh-slope", "tanh's slope 1 − a² applied to the pre-activation Z", "layered", {
         "python": (('"tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2)', '"tanh": (np.tanh, lambda z: 1 - z ** 2)'),),
         "r": (("tanh = list(f = tanh, slope = function(z) 1 - tanh(z)^2)",
                "tanh = list(f = tanh, slope = function(z) 1 - z^2)"),),
-    }, (3, "backpropagation")),
+    }, (3, "backpropagation"), "preactivation"),
 )}
 
 
@@ -254,11 +259,11 @@ def port_command(path: Path) -> list:
     raise conform_error(f"{path}: a port is a .py or .R file")
 
 
-def check(exercise: Exercise, port: Path, work_dir: Path | None = None) -> conform.Verdict:
+def check(exercise: Exercise, port: Path, work_dir: Path | None = None) -> verdicts.Verdict:
     """conform's verdict on ``port`` (the exercise, or a learner's copy) on the exercise's fixture."""
     fixture = resources.data_dir() / f"{exercise.fixture}.json"
     with conform.work_directory(work_dir) as directory:
-        return conform.run_port_on_fixture(fixture, conform.command_port(port_command(Path(port))), directory)
+        return conform.run_port_on_fixture(fixture, command_port(port_command(Path(port))), directory)
 
 
 # --- the documents ------------------------------------------------------------

@@ -9,12 +9,16 @@ epoch.  conform compares it with the Python twin's trace of the same fixture
 reference's order, matching them by step and name: the first one that differs
 is named with its step's number and title and both values.  The data and the
 initial parameters (the steps up to the one that reads them) must be equal bit
-for bit, every other value within ``parity.TOLERANCE``.  Quantities a port does
-not trace are skipped; names it adds are ignored.
+for bit, every other value within ``parity.TOLERANCE``; a value of another shape
+is named with both shapes.  Quantities a port does not trace are skipped; the
+names it traces that the reference does not have are counted and named, with
+the closest reference name (:func:`trace_use`), so that a port knows how much of
+its trace conform uses.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 from dataclasses import dataclass
@@ -55,15 +59,50 @@ class StepDivergence:
     index: tuple
     port: float
     reference: float
+    port_shape: tuple = ()
+    reference_shape: tuple = ()
 
     def __str__(self) -> str:
+        if self.port_shape != self.reference_shape:
+            return (f"Step {self.step}, {self.title}: {self.name} is {shape_words(self.port_shape)}, "
+                    f"the reference's is {shape_words(self.reference_shape)}")
         index = ", ".join(map(str, self.index))
         return (f"Step {self.step}, {self.title}: {self.name}[{index}] port={self.port!r}, "
                 f"reference={self.reference!r}")
 
     def as_json(self) -> dict:
         return {"step": self.step, "title": self.title, "name": self.name, "index": list(self.index),
-                "port": self.port, "reference": self.reference}
+                "port": None if np.isnan(self.port) else self.port, "reference": self.reference,
+                "port_shape": list(self.port_shape), "reference_shape": list(self.reference_shape)}
+
+
+@dataclass
+class TraceUse:
+    """How much of a port's trace conform used: the reference's quantities it
+    matched by step and name, and the port's names it does not know, each with
+    a suggestion ("" when none is close)."""
+
+    matched: int
+    total: int
+    unknown: list  # [(step, name, suggestion)]
+
+    def __str__(self) -> str:
+        line = f"trace: {self.matched} of {self.total} quantities matched"
+        if self.unknown:
+            named = [f"`{name}` (Step {step}" + (f"; did you mean {suggestion}?)" if suggestion else ")")
+                     for step, name, suggestion in self.unknown]
+            line += f"; unknown: {', '.join(named)}"
+        return line
+
+    def as_json(self) -> dict:
+        return {"matched": self.matched, "total": self.total,
+                "unknown": [{"step": step, "name": name, "suggestion": suggestion}
+                            for step, name, suggestion in self.unknown]}
+
+
+def shape_words(shape: tuple) -> str:
+    """A shape as a porter writes it: 1×3."""
+    return "×".join(map(str, shape))
 
 
 @functools.cache
@@ -115,8 +154,42 @@ def first_divergence(port: list, reference: list, variant: str) -> StepDivergenc
         if index is not None:
             return StepDivergence(entry.step, entry.title, entry.name, index,
                                   float(got[index]) if got.shape == entry.value.shape else float("nan"),
-                                  float(entry.value[index]))
+                                  float(entry.value[index]), got.shape, entry.value.shape)
     return None
+
+
+def trace_use(port: list, reference: list) -> TraceUse:
+    """Which of the reference's quantities the port's trace has (by step and name),
+    and which of the port's names the reference does not have, each with the
+    closest reference name (difflib), or the step where the reference has that name."""
+    known = {(entry.step, entry.name) for entry in reference}
+    names = list(dict.fromkeys(entry.name for entry in reference))
+    traced = {(entry.step, entry.name) for entry in port}
+    unknown = []
+    for entry in port:
+        if (entry.step, entry.name) in known:
+            continue
+        steps = [step for step, name in known if name == entry.name]
+        if steps:
+            suggestion = f"`{entry.name}` at Step {min(steps)}"
+        else:
+            close = difflib.get_close_matches(entry.name, names, n=1, cutoff=0.5)
+            suggestion = f"`{close[0]}`" if close else ""
+        unknown.append((entry.step, entry.name, suggestion))
+    return TraceUse(len(known & traced), len(known), unknown)
+
+
+def read_trace_use(fixture_path: Path, trace_path: Path) -> TraceUse | None:
+    """How much of the port's trace at ``trace_path`` conform can use, or None when
+    the port wrote no trace; an unusable trace uses nothing."""
+    if not Path(trace_path).is_file():
+        return None
+    reference = reference_trace(fixture_path)
+    try:
+        port = read_trace(trace_path)
+    except TraceError:
+        return TraceUse(0, len(reference), [])
+    return trace_use(port, reference)
 
 
 def traced_step(fixture_path: Path, variant: str, trace_path: Path) -> StepDivergence | None:

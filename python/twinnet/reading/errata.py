@@ -1,8 +1,9 @@
 """Runnable errata: the text's version of a step beside the corrected one.
 
 ``twinnet errata ID`` trains the article fixture twice from the same initial
-weights: once with the mistake of erratum ID of docs/errata.md written into
-the article's loop (:data:`TEXT_VERSIONS`), once as twinnet does it; it prints
+weights: once with the mistake of erratum ID of docs/errata.md switched on in
+the article's loop (:data:`TEXT_VERSIONS`, the mistakes of ``twinnet.mistakes``),
+once as twinnet does it; it prints
 how far apart the two end (parameters, outputs, loss) and plots both loss
 curves to ``out/errata-ID.png``.  Only the errata that change results have a
 text's version here.
@@ -10,84 +11,36 @@ text's version here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .. import article, fixtures, resources
+from .. import article, fixtures, mistakes, resources
 
 
 @dataclass(frozen=True)
 class TextVersion:
-    """What the text says, as changes to the article's loop."""
+    """What the text says, as the mistakes (``twinnet.mistakes``) it makes in the article's loop."""
 
     title: str
     says: str
-    sigmoid: Callable = article.sigmoid
-    slope: Callable = article.derivatives_sigmoid  # applied to the activations, as the loop does
-    delta_factor: Callable = field(default=lambda lr, n: 1.0)  # multiplies d_output (Step 7)
-    bias_per_sample: bool = False  # the published R code: n×h bias matrices updated with rowSums
-
-
-def _misprinted_sigmoid(x):
-    with np.errstate(all="ignore"):
-        return 1 / (x * (1 - np.exp(-x)))
-
-
-def _text_slope(a):
-    with np.errstate(all="ignore"):
-        return a * (1 - np.exp(-a))
+    mistakes: tuple[str, ...] = ()
 
 
 TEXT_VERSIONS = {
-    "A1": TextVersion("The sigmoid formula", "f(x) = 1 / (x(1 − e⁻ˣ))", sigmoid=_misprinted_sigmoid),
-    "A2": TextVersion("The sigmoid's derivative", "f′(x) = x·(1 − e⁻ˣ)", slope=_text_slope),
+    "A1": TextVersion("The sigmoid formula", "f(x) = 1 / (x(1 − e⁻ˣ))", ("sigmoid-misprint",)),
+    "A2": TextVersion("The sigmoid's derivative", "f′(x) = x·(1 − e⁻ˣ)", ("slope-misprint",)),
     "A5": TextVersion("E is the MSE", "E = mean of ½(y − output)², whose gradient is 1/n of the loop's",
-                      delta_factor=lambda lr, n: 1 / n),
+                      ("mse-gradient",)),
     "A6": TextVersion("Where the slope is taken", "σ′ evaluated at the activation: σ(a)(1 − σ(a))",
-                      slope=lambda a: article.sigmoid(a) * (1 - article.sigmoid(a))),
+                      ("slope-of-activation",)),
     "A7": TextVersion("Step 7 applies the learning rate twice", "d_output = E · slope_output_layer · lr",
-                      delta_factor=lambda lr, n: lr),
+                      ("lr-twice",)),
     "A16": TextVersion("The R code updates the biases with rowSums",
                        "bh = bh + rowSums(d_hiddenlayer)·lr on an n×h bias matrix (one bias row per sample)",
-                       bias_per_sample=True),
+                       ("bias-per-sample",)),
 }
-
-
-def train_text(version: TextVersion, X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
-               lr: float) -> tuple:
-    """(params, loss, output) of the article's loop with the text's mistake; biases per
-    sample are written as their first row, as the published R code's results are read."""
-    n = len(X)
-    p = {name: np.array(value, dtype=float) for name, value in params.items()}
-    if version.bias_per_sample:
-        p["bh"], p["bout"] = np.repeat(p["bh"], n, axis=0), np.repeat(p["bout"], n, axis=0)
-    loss = np.empty(epochs)
-
-    def forward(p: dict) -> tuple:
-        H = version.sigmoid(X @ p["wh"] + p["bh"])
-        return H, version.sigmoid(H @ p["wout"] + p["bout"])
-
-    with np.errstate(all="ignore"):
-        for epoch in range(epochs):
-            H, output = forward(p)
-            loss[epoch] = np.mean((y - output) ** 2 / 2)
-            d_output = (y - output) * version.slope(output) * version.delta_factor(lr, n)
-            d_hidden = d_output @ p["wout"].T * version.slope(H)
-            p["wout"] = p["wout"] + H.T @ d_output * lr
-            p["wh"] = p["wh"] + X.T @ d_hidden * lr
-            if version.bias_per_sample:  # rowSums: each sample's deltas summed over the units, down the columns
-                p["bout"] = p["bout"] + d_output.sum(axis=1, keepdims=True) * lr
-                p["bh"] = p["bh"] + d_hidden.sum(axis=1, keepdims=True) * lr
-            else:
-                p["bout"] = p["bout"] + d_output.sum(axis=0, keepdims=True) * lr
-                p["bh"] = p["bh"] + d_hidden.sum(axis=0, keepdims=True) * lr
-        _, output = forward(p)
-    if version.bias_per_sample:
-        p["bh"], p["bout"] = p["bh"][:1], p["bout"][:1]
-    return p, loss, output
 
 
 def compare(erratum: str, fixture_path: Path | None = None, out_dir: Path = Path("out")) -> list:
@@ -97,7 +50,7 @@ def compare(erratum: str, fixture_path: Path | None = None, out_dir: Path = Path
     data, hyper = fixture["data"], fixture["hyper"]
     epochs, lr = hyper["epochs"], hyper["lr"]
     right = article.train(data["X"], data["y"], fixture["init"], epochs, lr)
-    text = train_text(version, data["X"], data["y"], fixture["init"], epochs, lr)
+    text = mistakes.train_with(data["X"], data["y"], fixture["init"], epochs, lr, version.mistakes)
     lines = [f"{erratum}. {version.title}. The text: {version.says}.",
              f"{fixture['name']}: {epochs} epochs at lr = {lr:g} from the same initial weights, the text's "
              "version beside twinnet's (corrected):"]

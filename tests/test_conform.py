@@ -135,6 +135,7 @@ def epoch_one_deltas(fixture):
     return d_out, d_out @ p["wout"].T * H * (1 - H)
 
 
+@pytest.mark.needs_r
 def test_rowsums_bias_update_of_the_published_r_code(tmp_path):
     line, verdict = broken("rowsums_bias.R", "xor", tmp_path)
     assert line.startswith("FAIL  xor: epoch 1, bh[0, 0]: port=")

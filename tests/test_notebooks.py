@@ -58,6 +58,7 @@ def test_every_step_of_the_twins_has_a_markdown_python_r_and_comparison_cell(var
         assert any(python.code in source and r.code in source for source in markdown)
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_the_notebook_runs_in_a_fresh_kernel(variant):
     document = copy.deepcopy(committed(variant))

@@ -190,12 +190,35 @@ def layered_xor_learners(tmp_path_factory):
 
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return generate.layered_xor_learners()
-    shared = tmp_path_factory.getbasetemp().parent / "layered-xor-learners.json"  # pytest-N/, this run's
+    return tuple(once_per_run(tmp_path_factory, "layered-xor-learners", generate.layered_xor_learners))
+
+
+@pytest.fixture(scope="session")
+def fresh_generation(tmp_path_factory, layered_xor_learners):
+    """``generate.all_fixtures(ROOT)`` with this run's seed scan, {file name:
+    JSON text}, generated once per test run (shared by the workers like the scan)."""
+    from twinnet.maintain import generate
+
+    def generation():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(generate, "layered_xor_learners", lambda: layered_xor_learners)
+            return generate.all_fixtures(ROOT)
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return generation()
+    return once_per_run(tmp_path_factory, "fresh-generation", generation)
+
+
+def once_per_run(tmp_path_factory, name, compute):
+    """``compute()`` once per pytest-xdist run, as JSON: the first worker to ask
+    computes it and the others read it from the run's shared temporary
+    directory, under a lock.  A new run always computes afresh."""
+    shared = tmp_path_factory.getbasetemp().parent / f"{name}.json"  # pytest-N/, this run's
     with open(shared.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not shared.exists():
-            shared.write_text(json.dumps(generate.layered_xor_learners()))
-        return tuple(json.loads(shared.read_text()))
+            shared.write_text(json.dumps(compute()))
+        return json.loads(shared.read_text())
 
 
 # The slowest tests go first, so that pytest-xdist's two workers finish

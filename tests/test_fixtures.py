@@ -68,13 +68,12 @@ def test_fixture_files_round_trip_byte_for_byte(fixture_name):
     assert fixtures.dumps(json.loads(text)) == text
 
 
-def test_committed_fixtures_equal_a_fresh_generation(layered_xor_learners, monkeypatch):
+def test_committed_fixtures_equal_a_fresh_generation(fresh_generation):
     """Everything but ``expected`` must be identical; ``expected`` is the Python
     reference's result on this machine, which must match the committed one
     within the parity tolerance (bit-identical on the machine that wrote it).
-    The layered-xor seed scan is this run's (conftest.py), not redone here."""
-    monkeypatch.setattr(generate, "layered_xor_learners", lambda: layered_xor_learners)
-    fresh = {name: json.loads(text) for name, text in generate.all_fixtures(ROOT).items()}
+    The generation, with its layered-xor seed scan, is this run's (conftest.py)."""
+    fresh = {name: json.loads(text) for name, text in fresh_generation.items()}
     assert sorted(fresh) == sorted(path.name for path in FIXTURE_PATHS)
     for name, document in fresh.items():
         committed = load(FIXTURE_DIR / name)
@@ -85,9 +84,10 @@ def test_committed_fixtures_equal_a_fresh_generation(layered_xor_learners, monke
                                     "committed", parity.quantities(committed_expected)[quantity])
 
 
-def test_generation_is_deterministic(layered_xor_learners, monkeypatch):
+def test_generation_is_deterministic(fresh_generation, layered_xor_learners, monkeypatch):
+    """A second generation, here, equals the run's (made once, perhaps by another worker)."""
     monkeypatch.setattr(generate, "layered_xor_learners", lambda: layered_xor_learners)  # this run's scan
-    assert generate.all_fixtures(ROOT) == generate.all_fixtures(ROOT)
+    assert generate.all_fixtures(ROOT) == fresh_generation
 
 
 def test_initial_weights_are_the_article_draw():

@@ -45,7 +45,7 @@ check: setup ## R CMD check --as-cran on the tarball, sdist + wheel, both instal
 	sh .ci/check-packages full
 
 test-python: setup ## pytest: parity via rpy2, fixtures, gradient checks, CLI (2 workers, pytest-xdist)
-	$(PY) -m pytest -n 2 --dist worksteal tests
+	$(PY) -m pytest -n 2 --dist worksteal --durations=10 tests
 
 test-r: setup ## testthat (3rd edition) tests of the R package
 	R_LIBS=$(R_LIBRARY) Rscript r/tests/run-testthat.R
@@ -81,8 +81,9 @@ docs-r: system-deps ## regenerate r/NAMESPACE and r/man/ from the roxygen commen
 	@sh .ci/system-deps docs
 	Rscript -e 'roxygen2::roxygenise("r")'
 
-soak: setup ## property-based parity on 1000 random fixtures; writes out/property-parity.json
-	TWINNET_PROPERTY_EXAMPLES=1000 $(PY) -m pytest tests/test_property.py -q -s -p no:cacheprovider
+soak: setup ## property-based parity on 1000 random fixtures (out/property-parity.json); hostile input at full size
+	TWINNET_PROPERTY_EXAMPLES=1000 TWINNET_SOAK=1 $(PY) -m pytest tests/test_property.py tests/test_hostile.py -q -s \
+		-p no:cacheprovider --durations=10
 
 .PHONY: conform
 conform: setup ## check the Python and R twins as ports (docs/porting.md); reports in out/conform-*.json

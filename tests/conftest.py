@@ -1,13 +1,29 @@
-"""Shared pytest fixtures: the shipped fixture files and both languages' results.
+"""Shared pytest fixtures: the shipped fixture files, both languages' results
+and the command line run in process.
 
-R runs in process through rpy2.  If R cannot be loaded the session fails
-loudly: a parity test that skips is a failed parity test.
+R runs in process through rpy2, started once per worker at the first test that
+needs it.  Every such test carries the ``needs_r`` marker (set here for the
+``language``/``mode`` "r" cases, explicitly elsewhere, and enforced: a test
+without it that reaches R fails), so ``pytest -m "not needs_r"`` runs the rest
+where R is absent.  If R cannot be loaded, every selected ``needs_r`` test
+fails loudly: a parity test that skips is a failed parity test.
+
+The CLI is tested in process (:func:`run_cli`); tests marked ``process`` start
+a real ``python -m twinnet``, ``Rscript`` or port process because the process
+itself is what they test.
 """
 
+import contextlib
+import dataclasses
 import fcntl
 import functools
+import io
 import json
 import os
+import signal
+import sys
+import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -29,11 +45,118 @@ def _quantities(path):
 FIXTURE_QUANTITIES = [(path.stem, quantity) for path in FIXTURE_PATHS for quantity in _quantities(path)]
 
 
-def pytest_sessionstart(session):
+MARKERS = {
+    "needs_r": "the test starts or calls R (rpy2 bridge, Rscript or --lang r); deselect with -m 'not needs_r'",
+    "process": "the test starts a real process because the process is what it tests (wiring, signals, exit "
+               "status, installed copies, ports)",
+}
+R_PARAMETERS = {"language": ("r",), "mode": ("r", "r-api")}  # parametrised cases that run the R twin
+
+
+def pytest_configure(config):
+    for name, description in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+
+
+UNCACHED_R_PACKAGE = rbridge.r_package.__wrapped__  # what a process that has not started R yet runs
+
+
+@functools.cache
+def r_failure():
+    """Why R cannot be loaded in this worker, or None once it is loaded (once per worker)."""
     try:
         rbridge.r_package()
     except rbridge.RUnavailable as error:
-        raise pytest.UsageError(f"the parity suite needs R: {error}") from None
+        return str(error)
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _r_only_where_marked(request, monkeypatch):
+    """A ``needs_r`` test gets R (or fails, never skips); any other test that
+    reaches the R bridge fails, so the marker stays true."""
+    if request.node.get_closest_marker("needs_r"):
+        failure = r_failure()
+        if failure is not None:
+            pytest.fail(f"this test needs R: {failure}", pytrace=False)
+        return
+
+    def unmarked(*args, **kwargs):
+        pytest.fail(f"{request.node.nodeid} calls R but is not marked needs_r", pytrace=False)
+
+    monkeypatch.setattr(rbridge, "r_package", unmarked)
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What one ``twinnet`` command did: exit status, stdout, stderr."""
+    code: int
+    out: str
+    err: str
+
+
+# Python's default warning filters (python -W default minus the ones it hides)
+HIDDEN_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
+
+
+def run_cli(*argv, stdin=None, env=None, cwd=None):
+    """``twinnet ARGV...`` in this process, as a user runs it from ``cwd``
+    (default: the repository root): ``twinnet.cli.main`` with stdout and stderr
+    captured (Python's and the file descriptors' both, so nothing written
+    beside ``sys.stdout`` goes unseen), warnings shown as a fresh process shows
+    them, SystemExit as the exit status.  ``env`` changes the environment for
+    the call (a value of None removes the name); the environment, the folder,
+    stdin and the SIGTERM handler ``main`` installs are restored afterwards.
+    An exception ``main`` does not handle propagates: it would be a traceback."""
+    from twinnet import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
+    saved_sigterm = signal.getsignal(signal.SIGTERM)
+    with contextlib.ExitStack() as stack:
+        raw = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(2)]
+        saved_fds = [os.dup(1), os.dup(2)]
+        try:
+            for name, value in (env or {}).items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = str(value)
+            os.chdir(cwd if cwd is not None else ROOT)
+            sys.stdin = io.StringIO(stdin or "")
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(raw[0].fileno(), 1)
+            os.dup2(raw[1].fileno(), 2)
+            with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out), \
+                    contextlib.redirect_stderr(err):
+                warnings.simplefilter("default")
+                for category in HIDDEN_WARNINGS:
+                    warnings.filterwarnings("ignore", category=category)
+                try:
+                    code = cli.main([str(arg) for arg in argv])
+                except SystemExit as exit:
+                    code = exit.code
+                    if isinstance(code, str):  # sys.exit("message"): printed, status 1
+                        print(code, file=err)
+                        code = 1
+                for warning in caught:
+                    err.write(warnings.formatwarning(warning.message, warning.category, warning.filename,
+                                                     warning.lineno, warning.line))
+        finally:
+            for fd, saved in zip((1, 2), saved_fds, strict=True):
+                os.dup2(saved, fd)
+                os.close(saved)
+            sys.stdin = saved_stdin
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+            signal.signal(signal.SIGTERM, saved_sigterm)
+        low = []
+        for handle in raw:
+            handle.seek(0)
+            low.append(handle.read().decode("utf-8", "backslashreplace"))
+    return Result(0 if code is None else int(code), out.getvalue() + low[0], err.getvalue() + low[1])
 
 
 @functools.cache
@@ -67,12 +190,35 @@ def layered_xor_learners(tmp_path_factory):
 
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return generate.layered_xor_learners()
-    shared = tmp_path_factory.getbasetemp().parent / "layered-xor-learners.json"  # pytest-N/, this run's
+    return tuple(once_per_run(tmp_path_factory, "layered-xor-learners", generate.layered_xor_learners))
+
+
+@pytest.fixture(scope="session")
+def fresh_generation(tmp_path_factory, layered_xor_learners):
+    """``generate.all_fixtures(ROOT)`` with this run's seed scan, {file name:
+    JSON text}, generated once per test run (shared by the workers like the scan)."""
+    from twinnet.maintain import generate
+
+    def generation():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(generate, "layered_xor_learners", lambda: layered_xor_learners)
+            return generate.all_fixtures(ROOT)
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return generation()
+    return once_per_run(tmp_path_factory, "fresh-generation", generation)
+
+
+def once_per_run(tmp_path_factory, name, compute):
+    """``compute()`` once per pytest-xdist run, as JSON: the first worker to ask
+    computes it and the others read it from the run's shared temporary
+    directory, under a lock.  A new run always computes afresh."""
+    shared = tmp_path_factory.getbasetemp().parent / f"{name}.json"  # pytest-N/, this run's
     with open(shared.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not shared.exists():
-            shared.write_text(json.dumps(generate.layered_xor_learners()))
-        return tuple(json.loads(shared.read_text()))
+            shared.write_text(json.dumps(compute()))
+        return json.loads(shared.read_text())
 
 
 # The slowest tests go first, so that pytest-xdist's two workers finish
@@ -82,14 +228,13 @@ def layered_xor_learners(tmp_path_factory):
 # layered-xor seed scan go last: by then the first has scanned.  Order only.
 SLOW_FIRST = (
     "test_fixtures.py::test_committed_fixtures_equal_a_fresh_generation",  # runs the seed scan
-    "test_hostile.py::test_an_object_of_a_million_keys_is_read_in_linear_time",
     "test_conform.py::test_twin_port_conforms_on_every_fixture",
     "test_property.py::",
-    "test_notebooks.py::",
+    "test_notebooks.py::test_the_notebook_runs_in_a_fresh_kernel",
+    "test_skeletons.py::test_the_skeleton_filled_in_conforms_and_writes_a_complete_trace",
     "test_bench.py::",
-    "test_hostile.py::test_arrays_that_would_need_6_gib_are_refused_before_training",
+    "test_packaging.py::test_the_bridge_finds_the_r_package_on_r_libs",
     "test_cli.py::test_demo_prints_parity_and_writes_a_loss_plot",
-    "test_safety.py::test_hostile_paths_are_plain_paths",
 )
 LAST = (
     "test_variants.py::test_layered_xor_description_reports_the_seed_scan",
@@ -97,7 +242,13 @@ LAST = (
 )
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
 def pytest_collection_modifyitems(items):
+    for item in items:
+        params = getattr(item, "callspec", None)
+        if params is not None and any(params.params.get(name) in values for name, values in R_PARAMETERS.items()):
+            item.add_marker("needs_r")
+
     def rank(item):
         if any(last in item.nodeid for last in LAST):
             return len(SLOW_FIRST) + 1

@@ -3,20 +3,18 @@ is made of.  Nothing here asserts a timing: the figures are the benchmark's,
 not the tests'."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import run_cli
 
 from twinnet.maintain import bench
 
 
+@pytest.mark.needs_r
 def test_quick_bench_writes_the_json_the_plot_and_a_table(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "twinnet", "bench", "--quick", "--out-dir", str(tmp_path)],
-                         cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
+    run = run_cli("bench", "--quick", "--out-dir", tmp_path)
+    assert run.code == 0, run.err
     document = json.loads((tmp_path / "bench.json").read_text())
     assert {"machine", "rows"} <= set(document)
     assert document["rows"], "no rows"
@@ -32,7 +30,7 @@ def test_quick_bench_writes_the_json_the_plot_and_a_table(tmp_path):
     for key in ("cpu", "cores", "numpy_blas", "numpy_blas_threads", "r", "r_blas", "environment"):
         assert key in machine, key
     assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "| case | n×d, h | epochs |" in run.stdout and "Targets (fast paths):" in run.stdout
+    assert "| case | n×d, h | epochs |" in run.out and "Targets (fast paths):" in run.out
 
 
 def test_spec_files_hold_each_matrix_in_both_layouts(tmp_path):

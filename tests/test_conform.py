@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
+from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT, run_cli
 from jsonschema import Draft202012Validator
 
 from twinnet import fixtures, mistakes, parity, rbridge, results, training
@@ -34,9 +34,9 @@ TOLERANCE = parity.TOLERANCE
 
 
 def run_conform(*args, report):
-    """``python -m twinnet conform --report REPORT ARGS...`` from the repository root."""
-    return subprocess.run([sys.executable, "-m", "twinnet", "conform", "--report", str(report), *map(str, args)],
-                          cwd=ROOT, capture_output=True, text=True)
+    """``twinnet conform --report REPORT ARGS...`` from the repository root, in
+    process (the ports it runs are processes: that is what conform runs)."""
+    return run_cli("conform", "--report", report, *args)
 
 
 def read_fixture(name):
@@ -49,8 +49,8 @@ def read_fixture(name):
 def test_twin_port_conforms_on_every_fixture(language, tmp_path):
     report = tmp_path / "conform.json"
     run = run_conform("--", *TWIN_PORTS[language], report=report)
-    assert run.returncode == 0, run.stdout + run.stderr
-    lines = run.stdout.splitlines()
+    assert run.code == 0, run.out + run.err
+    lines = run.out.splitlines()
     assert [line.split()[:2] for line in lines[:-1]] == [["pass", f"{name}:"] for name in FIXTURE_NAMES]
     count = len(FIXTURE_NAMES)
     assert lines[-1] == f"{count} of {count} fixtures conform; report: {report}"
@@ -80,8 +80,8 @@ def test_paths_with_spaces_and_quotes_reach_the_port_whole(tmp_path):
     report = tmp_path / "the report.json"
     run = run_conform("--fixtures", directory / "stepwise.json", "--work-dir", work, "--",
                       *TWIN_PORTS["python"], report=report)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.startswith("pass  stepwise: after 0, 1, 2, 2000 epochs within 1e-12\n")
+    assert run.code == 0, run.out + run.err
+    assert run.out.startswith("pass  stepwise: after 0, 1, 2, 2000 epochs within 1e-12\n")
     schema = Draft202012Validator(json.loads((FIXTURE_DIR / "schema.json").read_text()))
     for epochs in (0, 1, 2):
         derived = json.loads((work / "stepwise" / f"epochs-{epochs}" / "stepwise.json").read_text())
@@ -96,8 +96,8 @@ def test_paths_with_spaces_and_quotes_reach_the_port_whole(tmp_path):
 def test_a_port_written_from_the_docs_alone_conforms(tmp_path):
     run = run_conform("--fixtures", "shared_fixtures/xor.json", "--", sys.executable, PORTS / "article_port.py",
                       report=tmp_path / "report.json")
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.splitlines() == ["pass  xor: after 0, 1, 2, 3000 epochs within 1e-12",
+    assert run.code == 0, run.out + run.err
+    assert run.out.splitlines() == ["pass  xor: after 0, 1, 2, 3000 epochs within 1e-12",
                                        f"1 of 1 fixtures conform; report: {tmp_path / 'report.json'}"]
 
 
@@ -109,11 +109,11 @@ def broken(port, fixture_name, tmp_path):
                else ["env", f"R_LIBS={rbridge.r_libs_path()}", "Rscript", PORTS / port])
     report = tmp_path / "report.json"
     run = run_conform("--fixtures", f"shared_fixtures/{fixture_name}.json", "--", *command, report=report)
-    assert run.returncode == 1, run.stdout + run.stderr
-    assert run.stderr == ""
+    assert run.code == 1, run.out + run.err
+    assert run.err == ""
     document = json.loads(report.read_text())
     assert (document["passed"], document["failed"]) == (0, 1)
-    lines = run.stdout.splitlines()
+    lines = run.out.splitlines()
     assert lines[-1] == f"0 of 1 fixtures conform; report: {report}"
     verdict = document["fixtures"][0]
     assert lines[0] == verdict["line"]
@@ -135,6 +135,7 @@ def epoch_one_deltas(fixture):
     return d_out, d_out @ p["wout"].T * H * (1 - H)
 
 
+@pytest.mark.needs_r
 def test_rowsums_bias_update_of_the_published_r_code(tmp_path):
     line, verdict = broken("rowsums_bias.R", "xor", tmp_path)
     assert line.startswith("FAIL  xor: epoch 1, bh[0, 0]: port=")
@@ -370,23 +371,23 @@ def test_a_port_that_fails_or_cannot_start_is_a_failure_line(tmp_path):
     report = tmp_path / "report.json"
     run = run_conform("--fixtures", "shared_fixtures/xor.json", "--fixtures", "shared_fixtures/stepwise.json",
                       "--", sys.executable, "-c", FAILING_PORT, report=report)
-    assert run.returncode == 1 and run.stderr == ""
+    assert run.code == 1 and run.err == ""
     failure = "run with 0 epochs: the port exited with status 1: boom: cannot train"
-    assert run.stdout.splitlines() == [f"FAIL  stepwise: {failure} stepwise.json", f"FAIL  xor: {failure} xor.json",
+    assert run.out.splitlines() == [f"FAIL  stepwise: {failure} stepwise.json", f"FAIL  xor: {failure} xor.json",
                                        f"0 of 2 fixtures conform; report: {report}"]
     verdict = json.loads(report.read_text())["fixtures"][1]
     assert verdict["error"] == "the port exited with status 1: boom: cannot train xor.json"
     assert verdict["diagnosis"] is None and [run["status"] for run in verdict["runs"]] == ["error"]
     run = run_conform("--fixtures", "shared_fixtures/xor.json", "--", "no-such-port", "--flag", report=report)
-    assert run.returncode == 1
-    assert run.stdout.splitlines()[0] == ("FAIL  xor: run with 0 epochs: cannot run 'no-such-port': "
+    assert run.code == 1
+    assert run.out.splitlines()[0] == ("FAIL  xor: run with 0 epochs: cannot run 'no-such-port': "
                                           "No such file or directory")
 
 
 def test_no_matching_fixture_exits_2(tmp_path):
     run = run_conform("--fixtures", "shared_fixtures/nothing*.json", "--", "true", report=tmp_path / "report.json")
-    assert (run.returncode, run.stdout) == (2, "")
-    assert run.stderr == "twinnet: --fixtures shared_fixtures/nothing*.json: no fixture file matches\n"
+    assert (run.code, run.out) == (2, "")
+    assert run.err == "twinnet: --fixtures shared_fixtures/nothing*.json: no fixture file matches\n"
     assert not (tmp_path / "report.json").exists()
 
 
@@ -405,8 +406,8 @@ def test_the_ports_own_error_line_is_shown_and_its_output_kept(tmp_path):
     report, work = tmp_path / "report.json", tmp_path / "work"
     run = run_conform("--fixtures", "shared_fixtures/xor.json", "--work-dir", work, "--",
                       sys.executable, "-c", NODE_LIKE_PORT, report=report)
-    assert run.returncode == 1
-    assert run.stdout.splitlines()[0] == ("FAIL  xor: run with 0 epochs: the port exited with status 1: "
+    assert run.code == 1
+    assert run.out.splitlines()[0] == ("FAIL  xor: run with 0 epochs: the port exited with status 1: "
                                           "Error: boom: cannot parse hyper.lr")
     failed = json.loads(report.read_text())["fixtures"][0]["runs"][0]
     assert failed["stdout"].startswith("training ") and failed["stderr"].endswith("Node.js v20.20.2\n")
@@ -441,6 +442,7 @@ def _alive(pid):
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.process
 def test_a_signal_stops_the_ports_and_removes_the_temporary_directory(signum, tmp_path):
     marks, temp = tmp_path / "marks", tmp_path / "tmp"
     marks.mkdir()
@@ -473,8 +475,8 @@ def test_a_timeout_kills_the_ports_whole_process_group(tmp_path):
     report = tmp_path / "report.json"
     run = run_conform("--fixtures", "shared_fixtures/xor.json", "--timeout", "3", "--", sys.executable, "-c",
                       SLEEPING_PORT, marks, report=report)
-    assert run.returncode == 1
-    assert run.stdout.splitlines()[0] == "FAIL  xor: run with 0 epochs: the port did not finish within 3 s"
+    assert run.code == 1
+    assert run.out.splitlines()[0] == "FAIL  xor: run with 0 epochs: the port did not finish within 3 s"
     pids = [int(pid) for mark in marks.iterdir() for pid in mark.read_text().split()]
     time.sleep(0.5)
     assert len(pids) == 2 and not any(map(_alive, pids))

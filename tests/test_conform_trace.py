@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR, ROOT
+from conftest import FIXTURE_DIR, ROOT, run_cli
 
 from twinnet.ports import conform, exercises
 from twinnet.ports import steptrace as trace
@@ -65,10 +65,9 @@ def test_conform_names_the_step_of_each_mistake_from_the_trace(mistake, language
     variant = exercises.MISTAKES[mistake].variant
     port = port_file(tmp_path, exercises.broken_source(mistake, language), language)
     report = tmp_path / "report.json"
-    run = subprocess.run([sys.executable, "-m", "twinnet", "conform", "--report", str(report), "--fixtures",
-                          f"shared_fixtures/{FIXTURE_OF[variant]}.json", "--", *exercises.port_command(port)],
-                         cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 1, run.stdout + run.stderr
+    run = run_cli("conform", "--report", report, "--fixtures", f"shared_fixtures/{FIXTURE_OF[variant]}.json", "--",
+                  *exercises.port_command(port))
+    assert run.code == 1, run.out + run.err
     verdict = json.loads(report.read_text())["fixtures"][0]
     first = verdict["first_step"]
     assert (first["step"], first["title"], first["name"]) == (step, title, name), verdict["line"]
@@ -79,7 +78,7 @@ def test_conform_names_the_step_of_each_mistake_from_the_trace(mistake, language
     index = ", ".join(map(str, first["index"]))
     expected = f"Step {step}, {title}: {name}[{index}] port={first['port']!r}, reference={first['reference']!r}"
     assert verdict["diagnosis"].startswith(f"{expected} is the first traced value that differs; ")
-    assert f" -- {expected} is the first traced value" in run.stdout
+    assert f" -- {expected} is the first traced value" in run.out
 
 
 def test_a_port_without_a_trace_keeps_the_inferred_diagnosis(tmp_path):
@@ -109,13 +108,13 @@ def test_an_unusable_trace_is_refused_in_one_line_and_ignored(content, message, 
     assert trace.traced_step(FIXTURE_DIR / "xor.json", "article", path) is None
 
 
+@pytest.mark.needs_r
 def test_the_twins_own_traces_are_a_ports_trace(tmp_path):
     """twinnet trace --format json writes what a port writes: conform's reference is the Python twin's."""
     target = tmp_path / "trace.json"
-    run = subprocess.run([sys.executable, "-m", "twinnet", "trace", str(FIXTURE_DIR / "xor.json"), "--lang", "r",
-                          "--format", "json"], cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    target.write_text(run.stdout, encoding="utf-8")
+    run = run_cli("trace", FIXTURE_DIR / "xor.json", "--lang", "r", "--format", "json")
+    assert run.code == 0, run.err
+    target.write_text(run.out, encoding="utf-8")
     entries = trace.read_trace(target)
     assert len(entries) == len(trace.reference_trace(FIXTURE_DIR / "xor.json"))
     assert trace.traced_step(FIXTURE_DIR / "xor.json", "article", target) is None

@@ -1,11 +1,13 @@
 """``python -m twinnet doctor`` runs and reports every section."""
 
 import numpy as np
+import pytest
 
 from twinnet import cli
 from twinnet.maintain import doctor
 
 
+@pytest.mark.needs_r
 def test_doctor_prints_every_section(capsys):
     assert cli.main(["doctor"]) == 0
     out = capsys.readouterr().out
@@ -21,6 +23,7 @@ def test_doctor_prints_every_section(capsys):
     assert "parameters first differ after epoch" in out or "parameters bit-identical for" in out
 
 
+@pytest.mark.needs_r
 def test_exp_probe_counts_bitwise_differences():
     grid = np.array([-1.0, 0.0, 0.5, 2.0])
     numpy_probe, r_probe = doctor.exp_agreement(grid)

@@ -173,6 +173,7 @@ def test_a12_the_sigmoid_is_not_additive():
                            article.sigmoid(hidden_product + INIT["bh"]))
 
 
+@pytest.mark.needs_r
 def test_a15_published_r_bias_matrix_fills_by_column():
     # bh = matrix(rep(bias_in, nrow(X)), nrow = nrow(X), byrow = FALSE): with
     # n = h = 3, row i holds bias_in[i] in every column, not bias_in.
@@ -188,6 +189,7 @@ def test_a15_published_r_bias_matrix_fills_by_column():
     assert not np.array_equal(bh, np.repeat(INIT["bh"], 3, axis=0))  # not bh on every row
 
 
+@pytest.mark.needs_r
 def test_a16_published_r_rowsums_bias_update_does_not_match():
     as_published = published_r(byrow=False, bias_update="rowSums")
     assert max_difference(as_published, EXPECTED) > 1e-2

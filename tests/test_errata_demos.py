@@ -3,12 +3,10 @@ corrected loop.  Where the text's mistake is a change of step size, its
 version must equal the corrected loop at that step size; the command prints
 how far apart the two end and writes the plot."""
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR, ROOT
+from conftest import FIXTURE_DIR, run_cli
 
 from twinnet import article, fixtures, mistakes
 from twinnet.reading import errata
@@ -39,13 +37,12 @@ def test_the_rowsums_version_keeps_one_bias_row_per_sample_and_ends_elsewhere():
 
 
 def test_errata_a7_prints_how_far_apart_they_end_and_writes_the_plot(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "twinnet", "errata", "A7", "--out-dir", str(tmp_path)], cwd=ROOT,
-                         capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    lines = run.stdout.splitlines()
+    run = run_cli("errata", "A7", "--out-dir", tmp_path)
+    assert run.code == 0, run.err
+    lines = run.out.splitlines()
     assert lines[0] == "A7. Step 7 applies the learning rate twice. The text: d_output = E · slope_output_layer · lr."
     assert "  output: text (0.86, 0.82, 0.27) against corrected (0.98, 0.97, 0.04)" in lines  # as docs/errata.md says
     assert lines[-1] == f"wrote {tmp_path / 'errata-A7.png'}"
     assert (tmp_path / "errata-A7.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    run = subprocess.run([sys.executable, "-m", "twinnet", "errata", "A99"], cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 2 and "invalid choice: 'A99'" in run.stderr
+    run = run_cli("errata", "A99")
+    assert run.code == 2 and "invalid choice: 'A99'" in run.err

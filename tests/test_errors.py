@@ -87,6 +87,7 @@ def test_both_languages_refuse_with_the_same_code_and_line(base, case, language,
         assert error.value.message == message
 
 
+@pytest.mark.needs_r
 def test_an_absurd_lr_is_divergence_in_both_languages(tmp_path):
     """A sigmoid network saturates instead of overflowing: lr = 1e300 keeps the
     weights finite, but past 1e150 in magnitude, with a flat loss. That is not

@@ -2,16 +2,16 @@
 conform fails every exercise with the diagnosis its answer gives, and passes
 every exercise once fixed; ``twinnet exercise N [--port FILE]`` says so."""
 
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 from twinnet.ports import exercises
 
 DIRECTORY = ROOT / "docs" / "exercises"
-NUMBERS = [exercise.number for exercise in exercises.EXERCISES]
+# an exercise in R runs Rscript: it needs R
+NUMBERS = [pytest.param(exercise.number, marks=[pytest.mark.needs_r] if exercise.language == "r" else [])
+           for exercise in exercises.EXERCISES]
 
 
 def test_the_committed_exercises_are_a_fresh_generation():
@@ -62,28 +62,25 @@ def test_conform_passes_the_fixed_exercise(number, tmp_path):
     assert verdict.ok, verdict.line()
 
 
-@pytest.mark.parametrize("number", [1, 2])
+@pytest.mark.parametrize("number", [number for number in NUMBERS if number.values[0] in (1, 2)])
 def test_a_learner_checks_an_exercise_and_a_fixed_copy_from_the_command_line(number, tmp_path):
     exercise = exercises.find(number)
-    run = subprocess.run([sys.executable, "-m", "twinnet", "exercise", str(number)], cwd=ROOT,
-                         capture_output=True, text=True)
-    assert run.returncode == 1, run.stdout + run.stderr
-    first, second = run.stdout.splitlines()
+    run = run_cli("exercise", number)
+    assert run.code == 1, run.out + run.err
+    first, second = run.out.splitlines()
     assert first.startswith(f"FAIL  {exercise.fixture}: ") and exercise.diagnosis in first
     assert second.startswith(f"Exercise {number}: ") and "does not conform yet" in second
     mine = tmp_path / f"mine{exercises.EXTENSIONS[exercise.language]}"
     mine.write_text(exercises.fixed_source(exercise), encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "twinnet", "exercise", str(number), "--port", str(mine)], cwd=ROOT,
-                         capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.splitlines() == [f"pass  {exercise.fixture}: after 0, 1, 2, "
+    run = run_cli("exercise", number, "--port", mine)
+    assert run.code == 0, run.out + run.err
+    assert run.out.splitlines() == [f"pass  {exercise.fixture}: after 0, 1, 2, "
                                        f"{'5000' if exercise.fixture == 'article' else '3000'} epochs within 1e-12",
                                        f"Exercise {number}: {mine} conforms. Well done."]
 
 
 def test_an_unknown_exercise_or_a_missing_copy_exits_2(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "twinnet", "exercise", "99"], cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 2 and "invalid choice: 99" in run.stderr
-    run = subprocess.run([sys.executable, "-m", "twinnet", "exercise", "1", "--port", str(tmp_path / "none.py")],
-                         cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 2 and run.stderr == f"twinnet: E_IO: {tmp_path / 'none.py'}: no such file\n"
+    run = run_cli("exercise", "99")
+    assert run.code == 2 and "invalid choice: 99" in run.err
+    run = run_cli("exercise", "1", "--port", tmp_path / "none.py")
+    assert run.code == 2 and run.err == f"twinnet: E_IO: {tmp_path / 'none.py'}: no such file\n"

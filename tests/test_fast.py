@@ -151,6 +151,7 @@ def test_threads_are_used_only_where_they_pay(monkeypatch):
     assert fast.threads_for(100_000, 64) == 1
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("name", ["article", "stepwise", "wide", "layered-xor"])
 def test_r_fast_path_agrees_with_python_within_the_tolerance(name):
     fixture = fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")

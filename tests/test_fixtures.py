@@ -33,6 +33,7 @@ def test_fixtures_validate_against_schema(fixture_name):
     schema("schema.json").validate(load(FIXTURE_DIR / f"{fixture_name}.json"))
 
 
+@pytest.mark.needs_r
 def test_results_validate_against_result_schema(fixture_name):
     validator = schema("result.schema.json")
     for language in ("python", "r"):
@@ -67,13 +68,12 @@ def test_fixture_files_round_trip_byte_for_byte(fixture_name):
     assert results.dumps(json.loads(text)) == text
 
 
-def test_committed_fixtures_equal_a_fresh_generation(layered_xor_learners, monkeypatch):
+def test_committed_fixtures_equal_a_fresh_generation(fresh_generation):
     """Everything but ``expected`` must be identical; ``expected`` is the Python
     reference's result on this machine, which must match the committed one
     within the parity tolerance (bit-identical on the machine that wrote it).
-    The layered-xor seed scan is this run's (conftest.py), not redone here."""
-    monkeypatch.setattr(generate, "layered_xor_learners", lambda: layered_xor_learners)
-    fresh = {name: json.loads(text) for name, text in generate.all_fixtures(ROOT).items()}
+    The generation, with its layered-xor seed scan, is this run's (conftest.py)."""
+    fresh = {name: json.loads(text) for name, text in fresh_generation.items()}
     assert sorted(fresh) == sorted(path.name for path in FIXTURE_PATHS)
     for name, document in fresh.items():
         committed = load(FIXTURE_DIR / name)
@@ -84,9 +84,10 @@ def test_committed_fixtures_equal_a_fresh_generation(layered_xor_learners, monke
                                     "committed", parity.quantities(committed_expected)[quantity])
 
 
-def test_generation_is_deterministic(layered_xor_learners, monkeypatch):
+def test_generation_is_deterministic(fresh_generation, layered_xor_learners, monkeypatch):
+    """A second generation, here, equals the run's (made once, perhaps by another worker)."""
     monkeypatch.setattr(generate, "layered_xor_learners", lambda: layered_xor_learners)  # this run's scan
-    assert generate.all_fixtures(ROOT) == generate.all_fixtures(ROOT)
+    assert generate.all_fixtures(ROOT) == fresh_generation
 
 
 def test_initial_weights_are_the_article_draw():
@@ -97,6 +98,7 @@ def test_initial_weights_are_the_article_draw():
         assert np.array_equal(fixture["init"][name], state.uniform(size=shape)), name
 
 
+@pytest.mark.needs_r
 def test_python_and_r_read_identical_numbers(fixture_name):
     path = FIXTURE_DIR / f"{fixture_name}.json"
     python = fixtures.read_fixture(path)
@@ -107,6 +109,7 @@ def test_python_and_r_read_identical_numbers(fixture_name):
             assert np.array_equal(np.asarray(r[group][name]), value), f"{fixture_name} > {group}.{name}"
 
 
+@pytest.mark.needs_r
 def test_iris_source_is_rs_datasets_iris():
     """shared_fixtures/sources/iris.csv is exactly what r/data-raw/export_iris.R exports."""
     from rpy2.robjects import default_converter, numpy2ri, r
@@ -146,6 +149,7 @@ def test_every_shipped_case_is_learned(fixture_name):
     assert accuracy >= (0.95 if fixture_name == "iris" else 1.0), f"{fixture_name}: accuracy {accuracy}"
 
 
+@pytest.mark.needs_r
 def test_fixture_paths_lists_json_files_sorted_without_the_schemas_in_both_languages(tmp_path):
     for name in ("b.json", "a.json", "schema.json", "result.schema.json", "notes.txt"):
         (tmp_path / name).write_text("{}")
@@ -155,6 +159,7 @@ def test_fixture_paths_lists_json_files_sorted_without_the_schemas_in_both_langu
     assert r == [str(path) for path in python]
 
 
+@pytest.mark.needs_r
 def test_r_dumps_is_the_text_write_result_writes(tmp_path):
     package = rbridge.r_package()  # R objects passed from call to call, unconverted
     result = package.train_fixture(str(FIXTURE_DIR / "xor.json"), 3)

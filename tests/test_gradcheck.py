@@ -14,7 +14,7 @@ through rpy2; only the differencing is Python.
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
+from conftest import FIXTURE_DIR, FIXTURE_NAMES, run_cli
 
 from twinnet import fixtures
 from twinnet.maintain import generate
@@ -45,14 +45,11 @@ def test_backprop_gradient_matches_finite_differences(language, name):
 
 
 
+@pytest.mark.needs_r
 def test_gradcheck_command_prints_backprop_and_finite_differences_side_by_side():
-    import subprocess
-    import sys
-
-    run = subprocess.run([sys.executable, "-m", "twinnet", "gradcheck", "shared_fixtures/xor.json", "--lang", "r"],
-                         cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout + run.stderr
-    lines = run.stdout.splitlines()
+    run = run_cli("gradcheck", "shared_fixtures/xor.json", "--lang", "r")
+    assert run.code == 0, run.out + run.err
+    lines = run.out.splitlines()
     assert lines[0].startswith("xor (article, r): the gradient of E = Σ ½(y − output)² at init")
     fixture = fixtures.read_fixture(FIXTURE_DIR / "xor.json")
     rows = [line.split() for line in lines[2:-1]]

@@ -41,6 +41,7 @@ def test_the_corpus_is_what_the_generator_writes():
         assert (CORPUS / name).read_bytes() == content, f"{name} differs from a fresh generation: make fixtures"
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("case", CASES, ids=[case["file"] for case in CASES])
 def test_both_languages_give_the_manifest_code(case):
     path = CORPUS / case["file"]

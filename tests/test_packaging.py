@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR, ROOT
+from conftest import FIXTURE_DIR, ROOT, run_cli
 
 import twinnet
 from twinnet import cli, fixtures, rbridge, resources, safejson
@@ -66,12 +66,14 @@ def test_an_unknown_example_name_is_one_line_e_io(name):
                                   "article, iris, layered-xor, stepwise, wide, xor")
 
 
+@pytest.mark.needs_r
 def test_r_twinnet_example_lists_and_finds_the_same_fixtures():
     assert list(rbridge.call("twinnet_example")) == twinnet.example()
     path = Path(str(rbridge.call("twinnet_example", "article")[0]))
     assert path.name == "article.json" and path.read_bytes() == (FIXTURE_DIR / "article.json").read_bytes()
 
 
+@pytest.mark.needs_r
 def test_r_twinnet_example_refuses_an_unknown_name_like_python():
     from rpy2.rinterface_lib.embedded import RRuntimeError
 
@@ -133,7 +135,9 @@ def test_one_licence_text_everywhere():
     assert "License: MIT + file LICENSE" in description and "\nURL: " in description and "BugReports: " in description
 
 
-def run_cli(*args, cwd, env=None):
+def process(*args, cwd, env=None):
+    """``python -m twinnet ARGS...`` in a process of its own: for an installed
+    copy or an environment this process cannot take back (PYTHONPATH, R's library)."""
     return subprocess.run([sys.executable, "-m", "twinnet", *map(str, args)], cwd=cwd, capture_output=True,
                           text=True, env=env)
 
@@ -141,7 +145,7 @@ def run_cli(*args, cwd, env=None):
 @pytest.mark.parametrize("language", ["python", "r"])
 def test_train_takes_a_packaged_fixture_by_name_from_any_folder(language, tmp_path):
     run = run_cli("train", "xor", "--lang", language, "--out", "out.json", "--epochs", 2, cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
+    assert run.code == 0, run.err
     assert json.loads((tmp_path / "out.json").read_text())["fixture"] == "xor"
 
 
@@ -150,15 +154,15 @@ def test_a_path_wins_over_a_packaged_name(tmp_path):
     fixture["name"] = "my-own-xor"
     (tmp_path / "xor").write_text(json.dumps(fixture))
     run = run_cli("train", "xor", "--lang", "python", "--out", "out.json", "--epochs", 1, cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
+    assert run.code == 0, run.err
     assert json.loads((tmp_path / "out.json").read_text())["fixture"] == "my-own-xor"
     assert cli.fixture_argument("no-such-fixture") == "no-such-fixture"
 
 
 def test_a_name_that_is_neither_a_file_nor_a_fixture_is_e_io(tmp_path):
     run = run_cli("train", "artcle", "--lang", "python", "--out", "out.json", cwd=tmp_path)
-    assert run.returncode == 2 and run.stderr.count("\n") == 1
-    assert run.stderr.startswith("twinnet: E_IO: artcle: cannot read")
+    assert run.code == 2 and run.err.count("\n") == 1
+    assert run.err.startswith("twinnet: E_IO: artcle: cannot read")
     assert not (tmp_path / "out.json").exists()
 
 
@@ -177,9 +181,10 @@ def installed_copy(tmp_path):
 
 @pytest.mark.parametrize("command", [["generate"], ["generate", "--check"], ["side-by-side", "article"],
                                      ["docs", "--out-dir", "d"], ["exercise", "1"]])
+@pytest.mark.process
 def test_commands_that_need_the_source_tree_say_so_in_one_line(command, installed_copy):
     env, cwd = installed_copy
-    run = run_cli(*command, cwd=cwd, env=env)
+    run = process(*command, cwd=cwd, env=env)
     assert run.returncode == 2, run.stdout + run.stderr
     assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1
     assert re.fullmatch(r"twinnet: E_CHECKOUT: .* needs the source tree: run it in a clone of the repository\n",
@@ -187,27 +192,31 @@ def test_commands_that_need_the_source_tree_say_so_in_one_line(command, installe
     assert list(cwd.iterdir()) == []
 
 
+@pytest.mark.process
 def test_the_installed_copy_trains_by_name_with_its_own_data(installed_copy):
     env, cwd = installed_copy
-    run = run_cli("train", "article", "--lang", "python", "--out", "p.json", "--epochs", 3, cwd=cwd, env=env)
+    run = process("train", "article", "--lang", "python", "--out", "p.json", "--epochs", 3, cwd=cwd, env=env)
     assert run.returncode == 0, run.stderr
     check = subprocess.run([sys.executable, "-c", "import twinnet; print(twinnet.example('article'))"],
                            cwd=cwd, env=env, capture_output=True, text=True)
     assert check.stdout.strip() == str(cwd.parent / "site-packages" / "twinnet" / "data" / "article.json")
-    gradcheck = run_cli("gradcheck", "xor", "--lang", "python", cwd=cwd, env=env)
+    gradcheck = process("gradcheck", "xor", "--lang", "python", cwd=cwd, env=env)
     assert gradcheck.returncode == 0 and "relative error" in gradcheck.stdout, gradcheck.stderr
 
 
+@pytest.mark.process
 def test_a_missing_extra_is_one_line(tmp_path):
     # matplotlib hidden: what a wheel installed without [plots] sees
     (tmp_path / "matplotlib").mkdir()
     (tmp_path / "matplotlib" / "__init__.py").write_text("raise ModuleNotFoundError(name='matplotlib')\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
-    run = run_cli("demo", "xor", cwd=tmp_path, env=env)
+    run = process("demo", "xor", cwd=tmp_path, env=env)
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.splitlines()[-1] == "twinnet: E_EXTRA: demo needs matplotlib: pip install 'twinnet[plots]'"
 
 
+@pytest.mark.process
+@pytest.mark.needs_r
 def test_the_bridge_finds_the_r_package_on_r_libs(tmp_path):
     """R_LIBS naming the library is enough, as it is for R itself (the
     project's own library is taken away); a library without twinnet is named

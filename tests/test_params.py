@@ -50,6 +50,7 @@ def assert_bit_identical(actual, expected, label):
             f"{label} > {name}: max ULP {parity.ulp_distance(got, value).max()}"
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize(("variant", "d", "hyper"), NETWORKS, ids=lambda value: str(value))
 def test_r_draws_the_python_init_bit_for_bit(variant, d, hyper, seed):
@@ -58,6 +59,7 @@ def test_r_draws_the_python_init_bit_for_bit(variant, d, hyper, seed):
     assert_bit_identical(r_init(variant, d, hyper, seed), python, f"{variant} d={d} {hyper} seed={seed}")
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize(("variant", "d", "hyper"), LARGE, ids=lambda value: str(value))
 def test_r_draws_the_python_init_bit_for_bit_for_large_networks(variant, d, hyper):
     for seed in (7, 2**32 - 1):
@@ -97,6 +99,7 @@ def r_predict(variant, X, network, hyper):
     return rbridge.call("predict_variant", variant, X, rbridge.to_r_list(network), rbridge.to_r_list(hyper))
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_predict_gives_the_fixtures_expected_output(name):
     fixture = fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")
@@ -114,6 +117,7 @@ def test_predict_gives_the_fixtures_expected_output(name):
     assert np.array_equal(params.predict_variant(variant, X, result["params"], hyper), result["output"])
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize(("variant", "d", "hyper"), NETWORKS, ids=lambda value: str(value))
 def test_python_and_r_predict_agree_on_new_inputs(variant, d, hyper):
     X = np.random.RandomState(d).uniform(-2, 2, size=(11, d))
@@ -133,6 +137,7 @@ def usage_example(language):
     return re.search(rf"```{language}\n(.*?)```", section, re.DOTALL).group(1)
 
 
+@pytest.mark.needs_r
 def test_usage_python_example_runs_and_r_predicts_the_same(capsys):
     namespace: dict = {}
     exec(usage_example("python"), namespace)  # the page's own lines, as a reader would run them
@@ -211,6 +216,7 @@ def r_refusal(function_name, variant, *args):
     raise AssertionError(f"R's {function_name} accepted {args}")
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("case", INIT_ERRORS)
 def test_init_params_refuses_bad_arguments_with_the_same_words_in_both_languages(case):
     args, code, message = INIT_ERRORS[case]
@@ -221,6 +227,7 @@ def test_init_params_refuses_bad_arguments_with_the_same_words_in_both_languages
     assert (r.code, r.message) == (code, message)
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("case", PREDICT_ERRORS)
 def test_predict_refuses_bad_arguments_with_the_same_words_in_both_languages(case):
     args, code, message = PREDICT_ERRORS[case]

@@ -18,6 +18,7 @@ def test_every_variant_has_a_fixture():
     assert shipped == set(fixtures.VARIANTS)
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("name, quantity", FIXTURE_QUANTITIES)
 def test_python_r_and_expected_agree(name, quantity):
     fixture = fixtures.read_fixture(FIXTURE_DIR / f"{name}.json")
@@ -29,6 +30,7 @@ def test_python_r_and_expected_agree(name, quantity):
     assert comparison.ok and comparison.max_abs <= parity.TOLERANCE
 
 
+@pytest.mark.needs_r
 def test_results_are_not_trivially_equal():
     """Guard against a vacuous parity pass: training moved the weights away
     from the initial draw, and the loss fell."""
@@ -84,6 +86,7 @@ def test_ulp_distance_counts_doubles_between():
     assert parity.ulp_distance(np.nextafter(0.0, 1), np.nextafter(0.0, -1)) == 2
 
 
+@pytest.mark.needs_r
 def test_parity_table_lists_every_quantity():
     fixture = fixtures.read_fixture(FIXTURE_DIR / "xor.json")
     rows = parity.compare(fixture, trained("xor", "python"), trained("xor", "r"))

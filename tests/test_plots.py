@@ -19,6 +19,7 @@ def test_sampled_epochs_are_dense_then_every_kth_and_end_at_the_last():
     assert drift.sample_epochs(30, dense=100) == (list(range(1, 31)), 1)
 
 
+@pytest.mark.needs_r
 def test_chunked_training_reproduces_the_uninterrupted_run_bit_for_bit():
     path = FIXTURE_DIR / "layered-xor.json"
     result = drift.parameter_drift(path, epochs=40, dense=5, points=12)
@@ -31,17 +32,20 @@ def test_chunked_training_reproduces_the_uninterrupted_run_bit_for_bit():
                                      for name in result.python)
 
 
+@pytest.mark.needs_r
 def test_drift_plot_is_written(tmp_path):
     result = drift.parameter_drift(FIXTURE_DIR / "xor.json", epochs=60, dense=20, points=30)
     target = plots.parity_drift(result, tmp_path)
     assert target.name == "drift-xor.png" and target.read_bytes()[:8] == PNG
 
 
+@pytest.mark.needs_r
 def test_decision_surface_is_written_for_two_feature_fixtures(tmp_path):
     target = plots.decision_surface(FIXTURE_DIR / "layered-xor.json", tmp_path, steps=21)
     assert target.name == "surface-layered-xor.png" and target.read_bytes()[:8] == PNG
 
 
+@pytest.mark.needs_r
 def test_surface_output_is_the_trained_networks_output_in_both_languages():
     path = FIXTURE_DIR / "xor.json"
     fixture = fixtures.read_fixture(path)

@@ -126,6 +126,7 @@ def report():
 
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@pytest.mark.needs_r
 @given(document=random_fixtures())
 def test_random_fixtures_train_alike_in_both_languages(document, tmp_path_factory):
     fixture = fixtures.check_fixture(document)

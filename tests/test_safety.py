@@ -6,22 +6,16 @@ a sigmoid that is stable for every double."""
 import json
 import os
 import shutil
-import subprocess
-import sys
 import warnings
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR, ROOT
+from conftest import FIXTURE_DIR, ROOT, run_cli
 
 from twinnet import article, fixtures, rbridge, results, safejson, training
 
 CORPUS = FIXTURE_DIR / "invalid"
-
-
-def twinnet(*args):
-    return subprocess.run([sys.executable, "-m", "twinnet", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True)
+twinnet = run_cli  # in process, from the repository root
 
 
 @pytest.mark.parametrize("language", ["python", "r"])
@@ -30,11 +24,11 @@ def twinnet(*args):
 def test_cli_refuses_with_exit_2_one_line_and_no_file(name, language, tmp_path):
     out = tmp_path / "result.json"
     run = twinnet("train", CORPUS / name, "--lang", language, "--out", out)
-    assert run.returncode == 2
+    assert run.code == 2
     code = name.split("-")[0]
-    assert run.stderr.startswith(f"twinnet: {code}: ") and run.stderr.count("\n") == 1, run.stderr
-    assert "Traceback" not in run.stderr and "Error in" not in run.stderr
-    assert run.stdout == "" and list(tmp_path.iterdir()) == []
+    assert run.err.startswith(f"twinnet: {code}: ") and run.err.count("\n") == 1, run.err
+    assert "Traceback" not in run.err and "Error in" not in run.err
+    assert run.out == "" and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("language", ["python", "r"])
@@ -45,24 +39,25 @@ def test_divergence_on_the_cli_writes_nothing(language, tmp_path):
     fixture.write_text(json.dumps(document))
     out = tmp_path / "result.json"
     run = twinnet("train", fixture, "--lang", language, "--out", out)
-    assert run.returncode == 2 and run.stderr.startswith("twinnet: E_DIVERGED: loss[1]: ")
-    assert "warning" not in run.stderr.lower() and not out.exists()
+    assert run.code == 2 and run.err.startswith("twinnet: E_DIVERGED: loss[1]: ")
+    assert "warning" not in run.err.lower() and not out.exists()
 
 
 @pytest.mark.parametrize("language", ["python", "r"])
 def test_out_refuses_shared_fixtures_and_any_fixture(language, tmp_path):
     before = (FIXTURE_DIR / "xor.json").read_bytes()
     run = twinnet("train", "shared_fixtures/xor.json", "--lang", language, "--out", "shared_fixtures/xor.json")
-    assert run.returncode == 2 and "E_OUTPUT" in run.stderr and "shared_fixtures/" in run.stderr
+    assert run.code == 2 and "E_OUTPUT" in run.err and "shared_fixtures/" in run.err
     run = twinnet("train", "shared_fixtures/xor.json", "--lang", language, "--out", "shared_fixtures/new.json")
-    assert run.returncode == 2 and not (FIXTURE_DIR / "new.json").exists()
+    assert run.code == 2 and not (FIXTURE_DIR / "new.json").exists()
     copy = tmp_path / "my-fixture.json"
     shutil.copy(FIXTURE_DIR / "xor.json", copy)
     run = twinnet("train", copy, "--lang", language, "--out", copy)
-    assert run.returncode == 2 and run.stderr.strip().endswith("refusing to overwrite a fixture")
+    assert run.code == 2 and run.err.strip().endswith("refusing to overwrite a fixture")
     assert copy.read_bytes() == before == (FIXTURE_DIR / "xor.json").read_bytes()
 
 
+@pytest.mark.needs_r
 def test_both_languages_refuse_the_same_output_paths(tmp_path):
     copy = tmp_path / "fixture.json"
     shutil.copy(FIXTURE_DIR / "xor.json", copy)
@@ -88,7 +83,7 @@ def test_hostile_paths_are_plain_paths(language, tmp_path):
         shutil.copy(FIXTURE_DIR / "xor.json", fixture)
         out = folder / f"result {name}.json"
         run = twinnet("train", fixture, "--lang", language, "--out", out, "--epochs", 3)
-        assert run.returncode == 0, (name, run.stderr)
+        assert run.code == 0, (name, run.err)
         assert json.loads(out.read_text())["fixture"] == "xor"
     assert not list(tmp_path.rglob("pwned")) and not (ROOT / "pwned").exists()
 
@@ -123,6 +118,7 @@ def test_an_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch):
     assert out.read_text() == "old" and [path.name for path in tmp_path.iterdir()] == ["result.json"]
 
 
+@pytest.mark.needs_r
 def test_r_write_result_is_atomic_too(tmp_path):
     out = tmp_path / "result.json"
     package = rbridge.r_package()  # R objects straight through: no conversion needed
@@ -135,6 +131,7 @@ EDGES = np.array([-np.finfo(float).max, -1e300, -745.2, -709.8, -50.0, -1.0, 0.0
                   1e300, np.finfo(float).max])
 
 
+@pytest.mark.needs_r
 def test_sigmoid_is_stable_for_every_double_and_equal_in_both_languages():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an overflow warning fails the test

@@ -125,6 +125,7 @@ def test_page_is_self_contained():
     assert set(re.findall(r'href="(https?://[^"]+)"', text)) <= urls
 
 
+@pytest.mark.needs_r
 def test_page_shows_one_fixtures_numbers_in_both_languages():
     text = page.numbers_html(page.fixture_numbers(), page.HtmlFormatter(cssclass="hl"))
     assert "wout[0, 0]" in text and "wout[1, 1]" in text and "loss[4999]" in text and "loss[5000]" in text
@@ -171,11 +172,13 @@ def full_page(tmp_path_factory):
     return path.read_text(encoding="utf-8"), (directory / "errata.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.needs_r
 def test_page_ids_are_unique(full_page):
     ids = re.findall(r'\bid="([^"]+)"', full_page[0])
     assert len(ids) > 50 and len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
+@pytest.mark.needs_r
 def test_page_contains_mathml_for_every_steps_maths(full_page):
     text = full_page[0]
     assert text.count("<math>") > 60 and "<msub>" in text and "<msup>" in text
@@ -187,6 +190,7 @@ def test_page_contains_mathml_for_every_steps_maths(full_page):
     assert "e^(" not in text.split("<body>", 1)[1].split('<p class="fix">')[0]
 
 
+@pytest.mark.needs_r
 def test_every_step_of_every_variant_shows_epoch_1_values_in_both_languages(full_page):
     text = full_page[0]
     for variant in VARIANTS:
@@ -230,12 +234,14 @@ def test_a_last_ulp_difference_does_not_change_the_page():
         assert page._values_html("article", number, nudged) == page._values_html("article", number, same)
 
 
+@pytest.mark.needs_r
 def test_final_values_table_has_every_parameter(full_page):
     numbers_section = full_page[0].split('<section id="numbers">', 1)[1]
     for name in ("wh", "bh", "wout", "bout"):
         assert f"<code>{name}[0, 0]</code>" in numbers_section
 
 
+@pytest.mark.needs_r
 def test_page_layout_does_not_scroll_sideways(full_page):
     """What keeps the page inside 390 px: every table in a box of its own that scrolls, code that scrolls in its
     box instead of wrapping (no split names, no lost indentation), one column under 900 px.  Checked in headless
@@ -256,6 +262,7 @@ def test_page_layout_does_not_scroll_sideways(full_page):
     assert sizes == {"9pt", "8.5pt"}  # body text, and one size for code, notes, maths and tables
 
 
+@pytest.mark.needs_r
 def test_errata_links_reach_an_anchor_of_the_errata_page(full_page):
     text, errata = full_page
     links = set(re.findall(r'href="errata\.html#([AWL]\d+)"', text))

@@ -19,6 +19,7 @@ from twinnet.reading import numbers, steps
 TRACERS = {"python": trace.trace_fixture, "r": rbridge.trace_fixture}
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("epoch", [1, 2])
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_python_and_r_traces_agree_quantity_by_quantity(name, epoch):
@@ -45,6 +46,7 @@ def test_every_quantity_is_labelled_with_a_marker_of_both_twins_and_every_step_h
     assert len(names) == len(set(names)), f"{name}: a name twice"
 
 
+@pytest.mark.needs_r
 def test_the_step_tables_are_twins():
     """trace.py and trace.R list the same steps, titles and names."""
     for variant in trace.STEP_TABLES:
@@ -100,6 +102,7 @@ def test_json_trace_validates_and_reads_back_exactly(language, capsys):
         assert written["shape"] == list(entry["values"].shape)
 
 
+@pytest.mark.needs_r
 def test_text_trace_names_each_step_as_the_page_does(capsys):
     assert cli.main(["trace", str(FIXTURE_DIR / "stepwise.json"), "--lang", "r"]) == 0
     out = capsys.readouterr().out

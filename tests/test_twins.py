@@ -70,6 +70,7 @@ def test_every_error_code_raised_is_listed_and_every_listed_code_is_raised():
     assert set(fixtures.ERROR_CODES) - python - r == set(), "listed but never raised"
 
 
+@pytest.mark.needs_r
 def test_both_twins_list_the_same_error_codes_with_the_same_meanings():
     rbridge.r_package()
     from rpy2 import robjects

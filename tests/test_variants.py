@@ -68,6 +68,7 @@ def test_stepwise_x_differs_from_the_article_x_in_one_entry():
     assert np.argwhere(stepwise_X != article_X).tolist() == [[0, 2]]
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("a", [0.0, 1.0, 1e-300, 1 - 1e-17, 0.3])
 @pytest.mark.parametrize("y", [0.0, 1.0])
 def test_log_loss_is_clipped_the_same_way_in_both_languages(a, y):
@@ -83,5 +84,6 @@ def test_log_loss_is_clipped_the_same_way_in_both_languages(a, y):
     assert python_loss[0] == pytest.approx(-(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)), rel=1e-15)
 
 
+@pytest.mark.needs_r
 def test_both_languages_clip_at_the_same_epsilon():
     assert rbridge.r_package().log_loss_epsilon[0] == layered.LOG_LOSS_EPSILON == 1e-15

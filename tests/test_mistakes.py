@@ -94,6 +94,7 @@ def test_the_texts_step_size_mistakes_are_training_at_that_step_size():
     (["nonsense"], "E_USAGE: mistakes: 'nonsense' is not a known mistake; article's are transposed-init, "),
     (["bias-sum"], "E_USAGE: mistakes: 'bias-sum' is not a mistake of the article variant; article's are "),
 ])
+@pytest.mark.needs_r
 def test_an_unknown_mistake_is_one_line_the_same_in_both_languages(names, message):
     fixture = FIXTURES["article"]
     with pytest.raises(mistakes.MistakeError) as raised:
@@ -124,6 +125,7 @@ def r_call(function, *args, error=False):
         return str(message[0])
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("name, mistake", [(name, None) for name in sorted(FIXTURES)] + CASES)
 def test_python_and_r_make_each_mistake_alike(name, mistake):
     fixture = FIXTURES[name]
@@ -153,6 +155,7 @@ def test_the_two_files_are_twins_with_the_twins_step_markers():
         assert twin_keys <= keys, f"{variant}: {sorted(twin_keys - keys)}"
 
 
+@pytest.mark.needs_r
 def test_both_languages_list_the_same_mistakes():
     rbridge.r_package()
     from rpy2 import robjects

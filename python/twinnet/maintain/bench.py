@@ -553,6 +553,9 @@ def run(out_dir: str | Path = Path("out"), quick: bool = False, fixture_dir: str
         log: Callable[[str], object] = print) -> dict[str, Any]:
     """Measure every case, write ``bench.json`` and ``bench.png`` in
     ``out_dir``; returns the document."""
+    from .. import fast
+
+    fast.threads_setting()  # a bad TWINNET_THREADS is one E_USAGE line here, not a worker's traceback
     rbridge.r_package()  # says what to install when R or the R package is missing
     settings = Settings(quick)
     paths = fixtures.fixture_paths(fixture_dir or resources.data_dir())

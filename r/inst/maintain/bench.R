@@ -40,10 +40,8 @@ params <- lapply(spec$params, read_matrix)
 hyper <- list(lr = spec$lr, activations = spec$activations)
 load_seconds <- proc.time()[["elapsed"]] - started
 is_fast <- identical(spec$implementation, "fast")
-# the processes the fast path shares its blocks with (the walk-through's is not blocked)
-h <- switch(spec$variant, article = ncol(params$wh), layered = max(vapply(params, nrow, 1L)), stepwise = 0)
-blocks <- twinnet:::row_blocks(nrow(X), fast_block_rows)
-workers <- if (is_fast && h > 0) twinnet:::worker_count(nrow(X), h, NULL, blocks) else 1L
+# the processes the fast path runs in: R's fast paths run in this one
+workers <- 1L
 
 run <- function(epochs) {
   start <- proc.time()[["elapsed"]]

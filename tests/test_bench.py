@@ -123,7 +123,8 @@ def document():
 
 def test_the_page_region_is_rewritten_and_nothing_else(tmp_path):
     page = tmp_path / "benchmark.md"
-    page.write_text(f"# Benchmark\n\nintro\n\n{bench.bench_page.PAGE_START}\nold\n{bench.bench_page.PAGE_END}\n\noutro\n")
+    start, end = bench.bench_page.PAGE_START, bench.bench_page.PAGE_END
+    page.write_text(f"# Benchmark\n\nintro\n\n{start}\nold\n{end}\n\noutro\n")
     bench.write_page(document(), page)
     text = page.read_text()
     assert text.startswith("# Benchmark\n\nintro\n\n<!-- bench:table:start -->\n") and text.endswith(

@@ -168,7 +168,6 @@ def test_a_bad_twinnet_threads_is_one_e_usage_error_in_both_languages(monkeypatc
     assert str(layered.value) == str(python.value)
     rbridge.r_package()
     from rpy2 import robjects
-
     from rpy2.rinterface_lib.embedded import RRuntimeError
 
     robjects.r["Sys.setenv"](TWINNET_THREADS=value)

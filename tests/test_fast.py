@@ -190,15 +190,15 @@ def test_a_bad_twinnet_threads_stops_the_cli_with_one_line_and_status_2(monkeypa
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("n", [1, 3, 64, 65])
-def test_the_tiny_path_and_the_blocked_path_agree(n):
-    """Up to TINY_ROWS rows the article's fast path takes its own loop; with
-    block_rows below n it takes the blocked one: the same sums in the same order."""
+@pytest.mark.parametrize("n", [2, 3, 64, 256])
+def test_the_one_block_loop_and_the_blocked_loop_agree(n):
+    """Up to block_rows rows the article's fast path takes its one-block loop;
+    with block_rows below n it takes the blocked one: the same sums in the same order."""
     random = np.random.RandomState(n)
     X, y = random.standard_normal((n, 4)), random.uniform(size=(n, 1))
     params = random_article(random, n, 4, 3)
     tiny = fast.train_fast(X, y, params, 20, 0.1)
-    blocked = fast.train_fast(X, y, params, 20, 0.1, block_rows=max(1, n - 1))
+    blocked = fast.train_fast(X, y, params, 20, 0.1, block_rows=n - 1)
     assert_close(tiny, blocked, f"n = {n}")
     assert_close(tiny, fixtures.train_variant("article", X, y, params, {"lr": 0.1}, 20), f"n = {n}, reference")
 

@@ -30,9 +30,8 @@ What makes them fast, in numpy:
 - **Preallocated arrays**, overwritten in place (``out=``); the parameters are
   views into one flat vector and their descent into another, so the update is
   two calls.
-- **Tiny problems** (one block of at most ``TINY_ROWS`` rows, the article's
-  fixture among them): a loop of its own with no blocks, workers or
-  closures, whose state is the negated parameters, so an epoch is a few
+- **One block** (n ≤ ``block_rows``, the article's fixture among them): a
+  loop of its own with no blocks, workers or closures, whose state is the negated parameters, so an epoch is a few
   numpy calls on small arrays (the per-call overhead is the whole cost
   there).  It computes the same sums in the same order as the blocked loop.
 - **One thread by default.**  numpy and OpenBLAS release the GIL, so the
@@ -46,6 +45,10 @@ What makes them fast, in numpy:
   path runs, numpy's OpenBLAS is held to one thread (and given back its
   count after): OpenBLAS's threads, woken for a block's product, spin
   against other processes (measured: 10× slower on a busy machine).
+
+Length: past 400 lines on purpose.  The three loops, each with the step
+markers the twin ``fast.R`` mirrors one for one, and the buffers of their
+workers belong together; a second module would split a loop from its sums.
 """
 
 from __future__ import annotations
@@ -79,10 +82,6 @@ THREAD_MIN_ELEMENTS = 1 << 15
 """Below this many hidden elements (n·h) per epoch even an asked-for pool is
 not used: its hand-off costs tens of µs per epoch."""
 
-TINY_ROWS = 64
-"""Up to this many samples (one block) the article's fast path takes its
-tiny-problem loop."""
-
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
@@ -101,7 +100,7 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
     wanted = threads_setting()  # checked on every call, so a wrong value is refused before anything runs
     n, d = X.shape
     h = np.shape(params["wh"])[1]
-    if 0 < n <= min(TINY_ROWS, block_rows) and wanted != 0:  # one small block: no blocks, no workers
+    if 0 < n <= block_rows and wanted != 0:  # one block: the one-block loop, no blocks, no workers
         return _train_tiny(X, y, params, epochs, lr)
     # Step 1: initialize weights and biases, as views into one flat vector: [wh; bh] is (d+1)×h, [wout; bout] (h+1)×1
     theta, (wh, bh, wout, bout) = _flat_views(params, article.PARAM_NAMES)
@@ -185,7 +184,7 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
 
 def _train_tiny(X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
                 lr: float) -> tuple[dict, np.ndarray, np.ndarray]:
-    """``train_fast`` for one small block: the same sums in the same order,
+    """``train_fast`` for one block: the same sums in the same order,
     with the negated parameters as the state (ν = −θ, exact), so an epoch is
     22 numpy calls and no Python function call.  ν ← ν + S·λ, where S holds
     the hidden slopes scaled by −wout (= ν's wout) and the output slopes, and
@@ -209,7 +208,7 @@ def _train_tiny(X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
     descent = sums[:-1]
     loss_history = np.empty(epochs)
     dot, exp, add, reciprocal, subtract, multiply = np.dot, np.exp, np.add, np.reciprocal, np.subtract, np.multiply
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"), _one_blas_thread():
         for epoch in range(epochs):
             np.matmul(X1, neg_whb, out=H)
             exp(H, out=H)

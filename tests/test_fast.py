@@ -193,7 +193,7 @@ def test_a_bad_twinnet_threads_stops_the_cli_with_one_line_and_status_2(monkeypa
 @pytest.mark.parametrize("n", [2, 3, 64, 256])
 def test_the_one_block_loop_and_the_blocked_loop_agree(n):
     """Up to block_rows rows the article's fast path takes its one-block loop;
-    with block_rows below n it takes the blocked one: the same sums in the same order."""
+    with block_rows below n it takes the blocked one: the same sums, within the tolerance."""
     random = np.random.RandomState(n)
     X, y = random.standard_normal((n, 4)), random.uniform(size=(n, 1))
     params = random_article(random, n, 4, 3)

@@ -153,7 +153,8 @@ def machine_lines(m: dict[str, Any]) -> list[str]:
     R and its BLAS."""
     return [f"Machine: {m['cpu']} (family/model {m['cpu_family_model']}, "
             f"{'AVX-512' if m.get('avx512') else 'no AVX-512'}; {' '.join(m['cpu_simd'])}), "
-            f"{m['cores']} cores, {m['memory_gib']} GiB, {m['os']}",
+            f"{m['cores']} cores (load average {' '.join(map(str, m.get('load_average', [])))} at the end), "
+            f"{m['memory_gib']} GiB, {m['os']}",
             f"Python {m['python']}, numpy {m['numpy']} on {m['numpy_blas']} ({m['numpy_blas_threads']} threads); "
             f"{m['r']} on {m['r_blas']}" + (f", {m['r_blas_runtime']}" if m["r_blas_runtime"] else "")]
 

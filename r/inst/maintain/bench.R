@@ -7,8 +7,8 @@
 # with proc.time(): calibrated so one run lasts the spec's min_seconds, once
 # more to warm up, then `repeats` runs. Writes the times, the epochs, the time
 # spent reading the data, and the process's memory (VmRSS before reading,
-# VmHWM at the end, from /proc/self/status: this process's, not its forked
-# workers') and how many processes the fast path used, as JSON. The twinnet package must
+# VmHWM at the end, from /proc/self/status: this process's, the only one the fast path
+# uses) and how many processes the fast path used (1), as JSON. The twinnet package must
 # be on the library path (R_LIBS=.venv/R-library).
 args <- commandArgs(trailingOnly = TRUE)
 if (length(args) != 2) {

@@ -98,9 +98,8 @@ notebooks: setup ## write docs/notebooks/*.ipynb from the twins' steps and run t
 exercises: setup ## write docs/exercises/ (find-the-bug ports, sheet, answers) and docs/skeletons/ (fill-in twins)
 	$(PY) -m twinnet.ports.exercises
 
-bench: setup ## time every variant's training loop in both languages; out/bench.json, out/bench.png and docs/benchmark.md's table (a few minutes)
-	$(PY) -m twinnet bench
-	$(PY) -m twinnet.maintain.refdocs --bench out/bench.json
+bench: setup ## time every variant's training loop in both languages; out/bench.json, out/bench.png, the table of docs/benchmark.md (a few minutes)
+	$(PY) -m twinnet bench --page docs/benchmark.md
 
 clean: ## remove .venv, out/ and every build, test and check by-product
 	rm -rf $(VENV) out .hypothesis .pytest_cache python/build python/dist python/*.egg-info dist \

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import run_cli
 
+from twinnet import fixtures
 from twinnet.maintain import bench
 
 
@@ -97,3 +98,57 @@ def test_synthetic_layered_case_is_a_two_layer_network():
     assert (case["case"], case["variant"], case["activations"]) == ("synthetic-layered-5e1", "layered",
                                                                    ["tanh", "sigmoid"])
     assert case["params"]["W1"].shape == (64, 32) and case["params"]["W2"].shape == (1, 64)
+
+
+def test_the_fast_path_is_compared_with_the_plain_numpy_loop():
+    rows = [{**row("synthetic-1e3/reference", 1_000, 500.0, 900.0), "fast_over_plain": None},
+            {**row("synthetic-1e3/fast", 1_000, 400.0, 600.0), "fast_over_plain": 0.8},
+            {**row("synthetic-1e4/fast", 10_000, 4_000.0, 6_000.0), "fast_over_plain": 0.95}]
+    checks = {check["target"]: check for check in bench.targets(rows, [])}
+    assert checks["synthetic-1e3: Python fast / plain numpy loop ≤ 0.9"]["met"]
+    assert checks["synthetic-1e4: Python fast / plain numpy loop ≤ 0.9"]["miss"] == "1.06x the limit"
+    assert "| Python fast/plain |" in bench.table(rows).splitlines()[0]
+    assert bench.table(rows).splitlines()[3].endswith("| 0.80 |")
+
+
+def document():
+    machine = {"cpu": "AMD EPYC", "avx512": False, "cpu_family_model": "25/1", "cpu_simd": ["avx2"], "cores": 2,
+               "memory_gib": 8.0, "os": "Debian", "python": "3.11", "numpy": "2.0", "numpy_blas": "openblas",
+               "numpy_blas_threads": 2, "r": "R 4.2.2", "r_blas": "libblas (openblas)", "r_blas_runtime": None}
+    rows = [{**row("synthetic-1e3/fast", 1_000, 400.0, 600.0), "fast_over_plain": 0.8}]
+    return {"machine": machine, "rows": rows, "targets": bench.targets(rows, [])}
+
+
+def test_the_page_region_is_rewritten_and_nothing_else(tmp_path):
+    page = tmp_path / "benchmark.md"
+    start, end = bench.bench_page.PAGE_START, bench.bench_page.PAGE_END
+    page.write_text(f"# Benchmark\n\nintro\n\n{start}\nold\n{end}\n\noutro\n")
+    bench.write_page(document(), page)
+    text = page.read_text()
+    assert text.startswith("# Benchmark\n\nintro\n\n<!-- bench:table:start -->\n") and text.endswith(
+        "<!-- bench:table:end -->\n\noutro\n")
+    assert "old" not in text and "AMD EPYC" in text and "no AVX-512" in text and "| synthetic-1e3/fast |" in text
+    assert [path.name for path in tmp_path.iterdir()] == ["benchmark.md"]  # no temporary file left
+    missing = tmp_path / "new.md"
+    bench.write_page(document(), missing)
+    assert missing.read_text().startswith("# Benchmark\n\n<!-- bench:table:start -->\nMeasured by `make bench`")
+
+
+def test_bench_out_refuses_a_symlink_to_a_fixture_and_leaves_it_alone(tmp_path):
+    fixture = tmp_path / "article.json"
+    fixture.write_bytes(fixtures.example("article").read_bytes())
+    before = fixture.read_bytes()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bench.json").symlink_to(fixture)
+    result = run_cli("bench", "--quick", "--out-dir", str(out))
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert f"{out / 'bench.json'}: refusing to overwrite a fixture" in result.err and "E_OUTPUT" in result.err
+    assert fixture.read_bytes() == before and (out / "bench.json").is_symlink()
+
+
+def test_bench_page_refuses_a_device(tmp_path):
+    result = run_cli("bench", "--quick", "--out-dir", str(tmp_path), "--page", "/dev/full")
+    assert result.code == 2 and "E_OUTPUT" in result.err
+    assert "/dev/full: refusing to replace something that is not a regular file" in result.err
+    assert list(tmp_path.iterdir()) == []

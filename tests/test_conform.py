@@ -555,3 +555,23 @@ def test_conform_counts_the_trace_it_used_and_suggests_names(tmp_path, monkeypat
     status, lines = conform_in_process(tmp_path, monkeypatch, capsys, "--strict-trace", *args)
     assert status == 1 and lines[1:] == [trace_line, "FAIL  xor: --strict-trace: the trace has unknown names",
                                          "0 of 1 fixtures conform"]
+
+
+def test_conform_report_refuses_a_symlink_to_a_fixture_and_leaves_it_alone(tmp_path):
+    fixture = tmp_path / "xor.json"
+    fixture.write_bytes((FIXTURE_DIR / "xor.json").read_bytes())
+    before = fixture.read_bytes()
+    link = tmp_path / "report.json"
+    link.symlink_to(fixture)
+    result = run_conform("--fixtures", str(fixture), "--", sys.executable, str(PORTS / "article_port.py"),
+                         report=str(link))
+    assert result.code == 2 and result.err.count("\n") == 1  # refused before the port runs
+    assert f"{link}: refusing to overwrite a fixture" in result.err and "E_OUTPUT" in result.err
+    assert fixture.read_bytes() == before and link.is_symlink()
+
+
+def test_conform_report_refuses_a_device(tmp_path):
+    result = run_conform("--fixtures", str(FIXTURE_DIR / "xor.json"), "--", sys.executable,
+                         str(PORTS / "article_port.py"), report="/dev/full")
+    assert result.code == 2 and "E_OUTPUT" in result.err
+    assert "/dev/full: refusing to replace something that is not a regular file" in result.err

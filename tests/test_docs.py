@@ -220,20 +220,23 @@ def test_the_docs_give_the_layered_last_activation_rule():
     assert codes == {"E_HYPER"}
 
 
-def test_the_bench_table_is_rewritten_between_its_markers():
-    row = {"case": "article/fast", "n": 3, "d": 4, "h": 3, "epochs": 10, "python_us_per_epoch": 35.0,
-           "r_us_per_epoch": 26.4, "r_over_python": 0.75, "python_ns_per_sample_epoch": 11650.0,
-           "r_ns_per_sample_epoch": 8800.0, "python_peak_mb": 32.0, "r_peak_mb": 72.0, "floor_us_per_epoch": 0.064,
-           "python_over_floor": 543.7}
-    document = {"machine": {"cpu": "Test CPU", "cpu_family_model": "1/2", "cpu_simd": ["avx2"], "cores": 2,
-                            "memory_gib": 4.0, "os": "Debian", "python": "3.11", "numpy": "2.4",
-                            "numpy_blas": "openblas", "r": "R 4.2.2", "r_blas": "libopenblas.so (OpenBLAS)"},
-                "floor": {"gemm_gflops": 1.0, "copy_gb_s": 2.0, "exp_ns": 3.0, "r_exp_ns": 4.0}, "rows": [row]}
-    page = (ROOT / refdocs.BENCH_PAGE).read_text(encoding="utf-8")
-    start, end = refdocs.BENCH_MARKERS
+def test_the_bench_table_is_rewritten_between_its_markers(tmp_path):
+    """make bench rewrites only the region between the markers of docs/benchmark.md, from what it measured."""
+    from twinnet.maintain import bench, bench_page
+
+    page = (ROOT / "docs" / "benchmark.md").read_text(encoding="utf-8")
+    start, end = bench_page.PAGE_START, bench_page.PAGE_END
     assert page.count(start) == 1 and page.count(end) == 1
-    rewritten = refdocs.replace_between(page, refdocs.BENCH_MARKERS, refdocs.bench_table(document))
-    table = rewritten.split(start, 1)[1].split(end, 1)[0]
-    assert "Test CPU" in table and "| article/fast | 3×4, 3 | 10 |" in table
+    assert "Measured by `make bench` on" in page.split(start, 1)[1].split(end, 1)[0]
+    row = {key: 1.0 for key in bench.ROW_KEYS} | {"case": "article/fast", "n": 3, "d": 4, "h": 3, "epochs": 10}
+    machine = {"cpu": "Test CPU", "cpu_family_model": "1/2", "avx512": False, "cpu_simd": ["avx2"], "cores": 2,
+               "load_average": [0.1], "memory_gib": 4.0, "os": "Debian", "python": "3.11", "numpy": "2.4",
+               "numpy_blas": "openblas", "numpy_blas_threads": 1, "r": "R 4.2.2", "r_blas": "OpenBLAS",
+               "r_blas_runtime": ""}
+    copy = tmp_path / "benchmark.md"
+    copy.write_text(page, encoding="utf-8")
+    bench_page.write_page({"machine": machine, "rows": [row], "targets": []}, copy)
+    rewritten = copy.read_text(encoding="utf-8")
+    region = rewritten.split(start, 1)[1].split(end, 1)[0]
+    assert "Test CPU" in region and "no AVX-512" in region and "article/fast" in region
     assert rewritten.split(start)[0] == page.split(start)[0] and rewritten.split(end)[1] == page.split(end)[1]
-    assert "Measured by `make bench` on:" in page.split(start, 1)[1].split(end, 1)[0]

@@ -142,13 +142,65 @@ def test_block_rows_must_be_positive():
                         block_rows=0)
 
 
-def test_threads_are_used_only_where_they_pay(monkeypatch):
+def test_one_thread_unless_twinnet_threads_asks_for_more(monkeypatch):
     monkeypatch.delenv("TWINNET_THREADS", raising=False)
-    assert fast.threads_for(100, 64) == 1
-    assert fast.threads_for(1_000, 64) == min(2, os.cpu_count() or 1)  # n·h = 64,000 ≥ 2¹⁵
+    assert fast.threads_for(100, 64) == fast.threads_for(100_000, 64) == 1
+    monkeypatch.setenv("TWINNET_THREADS", "2")
+    assert fast.threads_for(100, 64) == 1  # n·h below 2¹⁵: a pool's hand-off costs more than it saves
     assert fast.threads_for(100_000, 64) == min(2, os.cpu_count() or 1)
-    monkeypatch.setenv("TWINNET_THREADS", "1")
-    assert fast.threads_for(100_000, 64) == 1
+    monkeypatch.setenv("TWINNET_THREADS", "1000")
+    assert fast.threads_setting() == os.cpu_count()  # capped at the cores
+
+
+THREADS_MESSAGE = "E_USAGE: TWINNET_THREADS: must be a positive integer (at most the number of cores), got '{}'"
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-1", "1.5", " 2"])
+def test_a_bad_twinnet_threads_is_one_e_usage_error_in_both_languages(monkeypatch, value):
+    monkeypatch.setenv("TWINNET_THREADS", value)
+    problem = random_article(np.random.RandomState(0), 3, 2, 2)
+    with pytest.raises(fixtures.FixtureError) as python:
+        fast.train_fast(np.ones((3, 2)), np.ones((3, 1)), problem, 1, 0.1)
+    assert (python.value.code, str(python.value)) == ("E_USAGE", THREADS_MESSAGE.format(value))
+    with pytest.raises(fixtures.FixtureError) as layered:
+        fast.train_layered_fast(np.ones((3, 2)), np.ones((3, 1)), {"W1": np.ones((1, 2)), "b1": np.zeros((1, 1))},
+                                ["sigmoid"], 1, 0.1)
+    assert str(layered.value) == str(python.value)
+    rbridge.r_package()
+    from rpy2 import robjects
+    from rpy2.rinterface_lib.embedded import RRuntimeError
+
+    robjects.r["Sys.setenv"](TWINNET_THREADS=value)
+    try:
+        with pytest.raises(RRuntimeError) as raised:
+            rbridge.call("train_fast", np.ones((3, 2)), np.ones((3, 1)), rbridge.to_r_list(problem), 1, 0.1)
+    finally:
+        robjects.r["Sys.unsetenv"]("TWINNET_THREADS")
+    r = rbridge.fixture_error_from_r(raised.value)
+    assert (r.code, str(r)) == ("E_USAGE", str(python.value))
+
+
+def test_a_bad_twinnet_threads_stops_the_cli_with_one_line_and_status_2(monkeypatch, tmp_path, capsys):
+    from twinnet import cli
+
+    monkeypatch.setenv("TWINNET_THREADS", "two")
+    assert cli.main(["bench", "--quick", "--out-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"twinnet: {THREADS_MESSAGE.format('two')}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("n", [2, 3, 64, 256])
+def test_the_one_block_loop_and_the_blocked_loop_agree(n):
+    """Up to block_rows rows the article's fast path takes its one-block loop;
+    with block_rows below n it takes the blocked one: the same sums, within the tolerance."""
+    random = np.random.RandomState(n)
+    X, y = random.standard_normal((n, 4)), random.uniform(size=(n, 1))
+    params = random_article(random, n, 4, 3)
+    tiny = fast.train_fast(X, y, params, 20, 0.1)
+    blocked = fast.train_fast(X, y, params, 20, 0.1, block_rows=n - 1)
+    assert_close(tiny, blocked, f"n = {n}")
+    assert_close(tiny, fixtures.train_variant("article", X, y, params, {"lr": 0.1}, 20), f"n = {n}, reference")
 
 
 @pytest.mark.needs_r

@@ -15,7 +15,7 @@ outside a clone of the repository.
     side-by-side VARIANT [--width N]   the twins' steps in two columns
     docs [--out-dir docs]          write side-by-side.html and the article fixture's plots
     doctor                         versions, BLAS, exp probe: why Python and R differ in the last bits
-    bench [--quick] [--out-dir out]    time every variant's training loop in both languages
+    bench [--quick] [--out-dir out] [--page PAGE]    time every variant's training loop in both languages
     exercise N [--port FILE]       conform on exercise N of docs/exercises/, or on a fixed copy of it
     gradcheck FIXTURE --lang python|r   backprop against finite-difference gradients, side by side
     errata ID [--out-dir out]      the text's version of an erratum (docs/errata.md) trained beside the corrected one
@@ -129,9 +129,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     print("Timing the training loops (reference and fast path, Python and R); "
           + ("a few seconds." if args.quick else "this takes a few minutes."))
-    document = bench.run(args.out_dir, quick=args.quick, log=lambda line: print(line, flush=True))
+    document = bench.run(args.out_dir, quick=args.quick, log=lambda line: print(line, flush=True), page=args.page)
     print("\n".join(["", *bench.report(document), "", f"wrote {args.out_dir / 'bench.json'}",
-                     f"wrote {args.out_dir / 'bench.png'}"]))
+                     f"wrote {args.out_dir / 'bench.png'}", *([f"wrote {args.page}"] if args.page else [])]))
     return 0
 
 
@@ -296,6 +296,9 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="a tiny configuration, for a smoke test, e.g. --quick")
     bench.add_argument("--out-dir", type=Path, default=Path("out"),
                        help="where bench.json and bench.png go (default out/), e.g. --out-dir /tmp/bench")
+    bench.add_argument("--page", type=Path, default=None,
+                       help="a Markdown page whose region between <!-- bench:table:start --> and "
+                            "<!-- bench:table:end --> is rewritten, e.g. --page docs/benchmark.md")
     bench.set_defaults(run=cmd_bench)
 
     from .ports.exercises import EXERCISES

@@ -30,13 +30,26 @@ What makes them fast, in numpy:
 - **Preallocated arrays**, overwritten in place (``out=``); the parameters are
   views into one flat vector and their descent into another, so the update is
   two calls.
-- **Threads.**  numpy and OpenBLAS release the GIL, so at n·h ≥ 2¹⁵ the blocks
-  are shared among ``threads`` workers, each with its own buffers and
-  accumulators, added at the end of the epoch.  While a fast path runs,
-  numpy's OpenBLAS is held to one thread (and given back its count after):
-  the fast path does its own threading, over blocks, and OpenBLAS's threads,
-  woken for a block's product, spin against it and against other processes
-  (measured: 10× slower on a busy machine).
+- **One block** (n ≤ ``block_rows``, the article's fixture among them): a
+  loop of its own with no blocks, workers or closures, whose state is the negated parameters, so an epoch is a few
+  numpy calls on small arrays (the per-call overhead is the whole cost
+  there), samples as columns so that every product is an ``np.dot``.  It
+  computes the blocked loop's sums, within the parity tolerance.
+- **One thread by default.**  numpy and OpenBLAS release the GIL, so the
+  blocks can be shared among ``threads`` workers, each with its own buffers
+  and accumulators, added at the end of the epoch; but measured on this
+  2-core AMD EPYC (Zen 3, no AVX-512), one thread against two at d = 32,
+  h = 64: n = 1e3 3.9 ms vs 4.4 ms an epoch, 1e4 30 ms vs 29 ms, 1e5 289 ms
+  vs 413 ms; and on a Xeon with AVX-512 the pool paid nowhere.  So the pool
+  is used only when ``TWINNET_THREADS`` asks for it (a positive integer, at
+  most the number of cores) or a caller passes ``threads``.  While a fast
+  path runs, numpy's OpenBLAS is held to one thread (and given back its
+  count after): OpenBLAS's threads, woken for a block's product, spin
+  against other processes (measured: 10× slower on a busy machine).
+
+Length: past 400 lines on purpose.  The three loops, each with the step
+markers the twin ``fast.R`` mirrors one for one, and the buffers of their
+workers belong together; a second module would split a loop from its sums.
 """
 
 from __future__ import annotations
@@ -67,19 +80,17 @@ OpenBLAS's own threads, woken for the larger products, spin against the
 other processes."""
 
 THREAD_MIN_ELEMENTS = 1 << 15
-"""Below this many hidden elements (n·h) per epoch one thread is faster: a
-thread pool's hand-off costs tens of µs per epoch.  Measured here (no
-AVX-512, numpy's exp a scalar loop): at n = 1e3, h = 64 two threads took 1.22
-ms an epoch, one 1.63 ms; at n = 1e2 an epoch is 130 µs."""
+"""Below this many hidden elements (n·h) per epoch even an asked-for pool is
+not used: its hand-off costs tens of µs per epoch."""
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
 def threads_for(n: int, h: int) -> int:
     """The worker threads a fast path uses for n samples and h hidden units:
-    every core (at most 2, set by ``TWINNET_THREADS``) when n·h is large, else 1."""
-    wanted = int(os.environ.get("TWINNET_THREADS", min(2, os.cpu_count() or 1)))
-    return max(1, wanted) if n * h >= THREAD_MIN_ELEMENTS else 1
+    1, unless ``TWINNET_THREADS`` asks for more and n·h is large."""
+    wanted = threads_setting()
+    return wanted if wanted is not None and n * h >= THREAD_MIN_ELEMENTS else 1
 
 
 def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: float,
@@ -87,8 +98,11 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
     """``article.train`` in row blocks: (params, loss, output), within the
     parity tolerance of the reference.  ``threads``: the workers sharing the
     blocks (default :func:`threads_for`)."""
+    wanted = threads_setting()  # checked on every call, so a wrong value is refused before anything runs
     n, d = X.shape
     h = np.shape(params["wh"])[1]
+    if 0 < n <= block_rows and wanted != 0:  # one block: the one-block loop, no blocks, no workers
+        return _train_tiny(X, y, params, epochs, lr)
     # Step 1: initialize weights and biases, as views into one flat vector: [wh; bh] is (d+1)×h, [wout; bout] (h+1)×1
     theta, (wh, bh, wout, bout) = _flat_views(params, article.PARAM_NAMES)
     negated = np.empty_like(theta)  # −θ, so the sigmoids' e^(−x) need no negation
@@ -167,6 +181,75 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
         _share_out(count, lambda index: share(index, backward=False))
     params = {name: value.copy() for name, value in zip(article.PARAM_NAMES, (wh, bh, wout, bout), strict=True)}
     return params, loss_history, output
+
+
+def _train_tiny(X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
+                lr: float) -> tuple[dict, np.ndarray, np.ndarray]:
+    """``train_fast`` for one block: the blocked loop's sums, samples as
+    columns, with the negated parameters as the state (ν = −θ, exact), so an
+    epoch is 22 numpy calls and no Python function call.  ν ← ν + S·λ, where S holds
+    the hidden slopes scaled by −wout (= ν's wout) and the output slopes, and
+    λ is +lr for the first part and −lr for the second: −(θ + descent·lr)."""
+    n, d = X.shape
+    theta, _ = _flat_views(params, article.PARAM_NAMES)
+    h = (theta.size - 1) // (d + 2)
+    negated = np.negative(theta)
+    neg_whb, neg_woutb = negated[:(d + 1) * h].reshape(d + 1, h), negated[(d + 1) * h:].reshape(h + 1, 1)
+    neg_wout_T = neg_woutb[:h].T
+    signed_lr = np.full(theta.size, float(lr))
+    signed_lr[(d + 1) * h:] = -lr
+    # samples are columns here, so H (the first h rows of [H; 1]) is contiguous and every product is np.dot
+    X1, H1 = np.ones((d + 1, n)), np.ones((h + 1, n))
+    X1[:d] = X.T
+    H = H1[:h]
+    y_row = np.ascontiguousarray(y.T)
+    XD, delta = np.empty((d + 1, n)), np.empty((h, n))
+    o, E, d_output = np.empty((1, n)), np.empty((1, n)), np.empty((1, n))
+    sums = np.empty(theta.size + 1)
+    d_x1, d_h1, square = (sums[:(d + 1) * h].reshape(d + 1, h), sums[(d + 1) * h:-1].reshape(h + 1, 1),
+                          sums[-1:].reshape(1, 1))
+    descent = sums[:-1]
+    # the transposed views made once, not every epoch
+    neg_whb_T, neg_woutb_T, d_output_T, E_T, delta_T = neg_whb.T, neg_woutb.T, d_output.T, E.T, delta.T
+    loss_history = np.empty(epochs)
+    dot, exp, add, reciprocal, subtract, multiply = np.dot, np.exp, np.add, np.reciprocal, np.subtract, np.multiply
+    with np.errstate(over="ignore"), _one_blas_thread():
+        for epoch in range(epochs):
+            dot(neg_whb_T, X1, out=H)
+            exp(H, out=H)
+            add(H, ONE, out=H)
+            reciprocal(H, out=H)
+            dot(neg_woutb_T, H1, out=o)
+            exp(o, out=o)
+            add(o, ONE, out=o)
+            reciprocal(o, out=o)
+            subtract(y_row, o, out=E)
+            subtract(ONE, o, out=d_output)
+            multiply(o, d_output, out=d_output)
+            multiply(E, d_output, out=d_output)
+            dot(H1, d_output_T, out=d_h1)
+            dot(E, E_T, out=square)
+            subtract(ONE, H, out=delta)
+            multiply(delta, H, out=delta)
+            multiply(X1, d_output, out=XD)
+            dot(XD, delta_T, out=d_x1)
+            multiply(d_x1, neg_wout_T, out=d_x1)
+            loss_history[epoch] = sums[-1]
+            multiply(descent, signed_lr, out=descent)
+            add(negated, descent, out=negated)
+        np.divide(loss_history, 2 * n, out=loss_history)
+        dot(neg_whb_T, X1, out=H)
+        _sigmoid_of_negated(H)
+        dot(neg_woutb_T, H1, out=o)
+        _sigmoid_of_negated(o)
+    np.negative(negated, out=theta)
+    _, views = _flat_views(params, article.PARAM_NAMES, copy=False)
+    start = 0
+    trained = {}
+    for name, view in zip(article.PARAM_NAMES, views, strict=True):
+        trained[name] = theta[start:start + view.size].reshape(view.shape).copy()
+        start += view.size
+    return trained, loss_history, o.T.copy()
 
 
 class _ArticleSums:
@@ -262,6 +345,7 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
     output), the first layer's delta (dZ₂·W₂) ⊙ act'(A₁) is never formed:
     dZ₂ scales rows, so it scales the rows of X, and W₂ scales columns, so it
     scales the first layer's sums once per epoch."""
+    threads_setting()  # checked on every call, so a wrong value is refused before anything runs
     n = X.shape[0]
     names = [name for layer in range(1, len(activations) + 1) for name in (f"W{layer}", f"b{layer}")]
     # Step 0: the layers, as views into one flat vector, and which use tanh
@@ -354,6 +438,21 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
         _share_out(count, lambda index: share(index, backward=False))
     trained = {name: value.copy() for name, value in zip(names, views, strict=True)}
     return trained, costs, output
+
+
+def threads_setting() -> int | None:
+    """``TWINNET_THREADS``: None when unset or empty; a positive integer,
+    capped at the number of cores; anything else is E_USAGE, with the same
+    message as the R twin's ``threads_setting()``, whose error the CLI prints as one line with exit status 2."""
+    from .fixtures import FixtureError, escape  # here: fixtures imports this module
+
+    value = os.environ.get("TWINNET_THREADS", "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise FixtureError("E_USAGE", "TWINNET_THREADS: must be a positive integer (at most the number of cores), "
+                                      f"got '{escape(value)}'")
+    return min(int(value), os.cpu_count() or 1)
 
 
 class _LayeredSums:
@@ -465,6 +564,13 @@ def _one_blas_thread() -> Iterator[None]:
         yield
     finally:
         set_(before)
+
+
+def _sigmoid_of_negated(a: np.ndarray) -> None:
+    """a ← 1 / (1 + e^a): the sigmoid of −a, with no new array."""
+    np.exp(a, out=a)
+    np.add(a, ONE, out=a)
+    np.reciprocal(a, out=a)
 
 
 def _tanh_in_place(a: np.ndarray) -> None:

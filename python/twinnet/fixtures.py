@@ -55,6 +55,7 @@ ERROR_CODES = {
                 "cannot be written",
     "E_CHECKOUT": "the command needs the source tree: run it in a clone of the repository",
     "E_EXTRA": "the command needs an optional dependency that is not installed (a pip extra)",
+    "E_USAGE": "a command-line argument, a setting (TWINNET_THREADS) or an argument of a function is not valid",
 }
 
 

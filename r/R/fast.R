@@ -28,11 +28,18 @@
 #   article's), and tanh is 2 / (1 + exp(-2 z)) - 1: R's exp() is twice as
 #   fast as its tanh();
 # - one loop body with no function calls, lists or Map() per block;
-# - workers: R has no threads of its own for elementwise work, so at large n
-#   the blocks are shared with a forked R process (package parallel), started
-#   once per training; each epoch sends it the parameters and gets back its
-#   blocks' sums, one socket write each way. Its exp() is the C library's,
-#   one element at a time: see the README's Benchmark section.
+# - one process: no worker processes and no sockets. R has no threads of
+#   its own for elementwise work; a second process would need a fork per
+#   training (package parallel) and a channel to it. Measured on this 2-core
+#   machine (AMD EPYC Zen 3, shared with other jobs), a second worker did not
+#   pay: the Python twin's second thread took 413 ms an epoch at n = 1e5
+#   against 289 ms for one, and R's forked worker paid a serialisation of the
+#   sums each way per epoch on top. A process that never forks cannot leave
+#   an orphan behind, and one that opens no socket cannot be reached from the
+#   network. TWINNET_THREADS is read and checked as in Python (a positive
+#   integer, at most the number of cores) so a wrong value is refused the
+#   same way in both languages; R uses one process whatever it says.
+#   R's exp() is the C library's, one element at a time: see the Benchmark page.
 
 #' Rows per block of the fast paths, at most
 #'
@@ -54,17 +61,15 @@ fast_block_rows <- 256L
 #'   where a block's largest product (rows x inputs x outputs) would reach
 #'   2^18 multiply-adds: OpenBLAS runs larger products on its own threads,
 #'   which base R cannot hold to one as the Python twin does, and those
-#'   threads spin against the worker processes (measured: 2 workers at
-#'   n = 1e4, d = 32, h = 64 took 21 ms an epoch with blocks of 256 rows,
-#'   11 ms with 120).
-#' @param workers Processes sharing the blocks: `NULL` for 2 (every core, at
-#'   most 2; the environment variable `TWINNET_THREADS` overrides) when
-#'   n x h is at least 2^18 and R is a program of its own on a Unix, else 1.
-#'   Workers beyond the first are forked R processes (package parallel),
-#'   started once per training.
+#'   threads spin against other processes (measured: at n = 1e4, d = 32,
+#'   h = 64, 21 ms an epoch with blocks of 256 rows, 11 ms with 120).
 #' @return A list with `params`, `loss` (length `epochs`) and `output` (n x 1).
+#'   The environment variable `TWINNET_THREADS`, when set, must be a positive
+#'   integer (an error of class `twinnet_fixture_error`, code `E_USAGE`,
+#'   otherwise); R's fast paths run in one process whatever it says.
 #' @export
-train_fast <- function(X, y, params, epochs, lr, block_rows = NULL, workers = NULL) {
+train_fast <- function(X, y, params, epochs, lr, block_rows = NULL) {
+  threads_setting()
   n <- nrow(X)
   d <- ncol(X)
   # Step 1: initialize weights and biases, bh as the last row of whb ((d + 1) x h)
@@ -72,18 +77,14 @@ train_fast <- function(X, y, params, epochs, lr, block_rows = NULL, workers = NU
   wout <- params$wout
   bout <- params$bout[1]
   blocks <- row_blocks(n, if (is.null(block_rows)) blas_block_rows(d + 1, ncol(whb)) else block_rows)
-  count <- worker_count(n, ncol(whb), workers, blocks)
   # one block: its copy with a column of ones is made once, not every epoch
   X1all <- if (length(blocks) == 1) cbind(X, 1) else NULL
 
-  # One worker's share of an epoch, from the parameters it is sent: its
-  # blocks' forward and backward passes, and their sums.
-  share <- function(index, message) {
-    neg_whb <- message$neg_whb # so the sigmoid's exp(-x) needs no negation
-    wout <- message$wout
-    bout <- message$bout
+  # One epoch's forward and backward passes over the blocks, and their sums;
+  # neg_whb is -rbind(wh, bh), so the sigmoid's exp(-x) needs no negation.
+  epoch_sums <- function(neg_whb, wout, bout) {
     x_delta <- h_delta <- output_delta_sum <- half_square_sum <- 0
-    for (rows in blocks[(seq_along(blocks) - index) %% count == 0]) {
+    for (rows in blocks) {
       # the block, with a column of ones for the biases
       X1 <- if (is.null(X1all)) cbind(X[rows, , drop = FALSE], 1) else X1all
       # Step 2: hidden layer input, rows x h, negated: X1 %*% -rbind(wh, bh)
@@ -108,11 +109,9 @@ train_fast <- function(X, y, params, epochs, lr, block_rows = NULL, workers = NU
          half_square_sum = half_square_sum)
   }
 
-  pool <- start_workers(count, share)
-  on.exit(stop_workers(pool), add = TRUE)
   loss_history <- numeric(epochs)
   for (epoch in seq_len(epochs)) {
-    sums <- sum_shares(run_shares(pool, share, list(neg_whb = -whb, wout = wout, bout = bout)))
+    sums <- epoch_sums(-whb, wout, bout)
     # Step 10: weight slopes, t(X1) %*% delta scaled by wout per column (its last row: the bias slopes)
     # Step 11: bias slopes, then every parameter: theta <- theta + descent * lr
     whb <- whb + sums$x_delta * rep(wout, each = d + 1) * lr
@@ -188,7 +187,8 @@ train_stepwise_fast <- function(X, y, params, epochs, lr) {
 #' @inheritParams train_fast
 #' @return A list with `params`, `loss` and `output` (n x 1).
 #' @export
-train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows = NULL, workers = NULL) {
+train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows = NULL) {
+  threads_setting()
   n <- nrow(X)
   layers <- length(activations)
   # Step 0: the layers, as cbind(W, b) (neurons x (inputs + 1)), and which use tanh
@@ -200,19 +200,17 @@ train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows
     block_rows <- blas_block_rows(ncol(widest), nrow(widest))
   }
   blocks <- row_blocks(n, block_rows)
-  count <- worker_count(n, max(vapply(Wb, nrow, 1L)), workers, blocks)
   # one block: its copy with a column of ones is made once, not every epoch
   X1all <- if (length(blocks) == 1) cbind(X, 1) else NULL
 
-  # One worker's share of an epoch, from the layers it is sent: its blocks'
-  # forward and backward passes, and their sums.
-  share <- function(index, Wb) {
+  # One epoch's forward and backward passes over the blocks, and their sums.
+  epoch_sums <- function(Wb) {
     A <- vector("list", layers) # each layer's activations of one block, rows x neurons
     A1 <- vector("list", layers) # the same beside a column of ones: the next layer's input
     dWb <- as.list(numeric(layers)) # each layer's sum, 0 until its first block
     W <- lapply(Wb, function(w) w[, -ncol(w), drop = FALSE]) # without the biases: for dA of the layer before
     cost_sum <- 0
-    for (rows in blocks[(seq_along(blocks) - index) %% count == 0]) {
+    for (rows in blocks) {
       X1 <- if (is.null(X1all)) cbind(X[rows, , drop = FALSE], 1) else X1all
       Ain <- X1
       for (i in seq_len(layers)) {
@@ -242,11 +240,9 @@ train_layered_fast <- function(X, y, params, activations, epochs, lr, block_rows
     list(dWb = dWb, cost_sum = cost_sum)
   }
 
-  pool <- start_workers(count, share)
-  on.exit(stop_workers(pool), add = TRUE)
   costs <- numeric(epochs)
   for (epoch in seq_len(epochs)) {
-    sums <- sum_shares(run_shares(pool, share, Wb))
+    sums <- epoch_sums(Wb)
     dWb <- sums$dWb
     costs[epoch] <- sums$cost_sum / n # the mean log-loss over the n samples
     # the first layer's delta, (dZ2 %*% W2) * act'(A1): W2 (before its update) scales its sums' rows
@@ -289,99 +285,20 @@ row_blocks <- function(n, block_rows) {
   lapply(seq.int(1L, n, by = block_rows), function(start) start:min(start + block_rows - 1L, n))
 }
 
-# How many processes share the blocks: `workers`, or every core (at most 2,
-# TWINNET_THREADS overrides) when n * h is large, else 1; never more than the
-# blocks. By default R forks only where it is a program of its own: not on
-# Windows (no fork) and not embedded (in Python through rpy2, where a fork
-# would copy the whole Python process).
-worker_count <- function(n, h, workers, blocks) {
-  if (is.null(workers)) {
-    wanted <- suppressWarnings(as.integer(Sys.getenv("TWINNET_THREADS", "")))
-    if (is.na(wanted)) wanted <- min(2L, parallel::detectCores(), na.rm = TRUE)
-    embedded <- identical(commandArgs()[1], "rpy2")
-    workers <- if (n * h >= 2^18 && .Platform$OS.type == "unix" && !embedded) wanted else 1L
+#' The TWINNET_THREADS setting, checked
+#'
+#' As the Python twin checks it: unset or empty is `NA`; a positive integer is
+#' capped at the number of cores; anything else is an error of class
+#' `twinnet_fixture_error` with code `E_USAGE` and the same message.
+#' @return An integer, or `NA` when unset.
+#' @keywords internal
+threads_setting <- function() {
+  value <- Sys.getenv("TWINNET_THREADS", "")
+  if (!nzchar(value)) return(NA_integer_)
+  if (!grepl("^[0-9]+$", value) || as.numeric(value) < 1) {
+    fixture_error("E_USAGE", "TWINNET_THREADS: must be a positive integer (at most the number of cores), got '",
+                  escape(value), "'")
   }
-  max(1L, min(as.integer(workers), length(blocks)))
-}
-
-# Workers 2..count: forked R processes, started once per training, that run
-# share(index, message) for every message this process sends them, over a
-# local socket. Each message and each answer is one write (so the socket's
-# Nagle delay never holds one back): the parameters out, the sums back.
-start_workers <- function(count, share) {
-  pool <- list()
-  on.exit(if (length(pool) < count - 1L) stop_workers(pool))
-  for (index in seq_len(count)[-1]) pool[[index - 1L]] <- start_worker(index, share)
-  pool
-}
-
-start_worker <- function(index, share) {
-  server <- NULL
-  for (attempt in 0:49) { # a free port in the dynamic range, from the process id: the caller's random numbers stay
-    port <- 49152L + (Sys.getpid() + attempt * 331L) %% 16384L
-    server <- tryCatch(serverSocket(port), error = function(e) NULL)
-    if (!is.null(server)) break
-  }
-  if (is.null(server)) stop("fast path: no free local port for a worker process", call. = FALSE)
-  on.exit(close(server))
-  # The port listens on every interface: the worker proves it is this process's child with bytes only it inherited.
-  urandom <- file("/dev/urandom", open = "rb", raw = TRUE)
-  token <- readBin(urandom, "raw", 16L)
-  close(urandom)
-  job <- parallel::mcparallel(serve_shares(port, index, share, token), silent = TRUE, mc.set.seed = FALSE)
-  connection <- tryCatch(socketAccept(server, blocking = TRUE, open = "r+b", timeout = 60), error = function(e) {
-    parallel::mccollect(job, wait = FALSE)
-    stop("fast path: a worker process did not start: ", conditionMessage(e), call. = FALSE)
-  })
-  if (!identical(readBin(connection, "raw", 16L), token)) {
-    close(connection)
-    parallel::mccollect(job, wait = FALSE)
-    stop("fast path: a process other than the worker connected to its port", call. = FALSE)
-  }
-  socketTimeout(connection, 86400) # a long epoch must not time out
-  list(job = job, connection = connection)
-}
-
-# The worker's side: answer every message with share(index, message), until NULL or the connection closes.
-serve_shares <- function(port, index, share, token) {
-  connection <- socketConnection("localhost", port, blocking = TRUE, open = "r+b", timeout = 86400)
-  on.exit(close(connection))
-  writeBin(token, connection)
-  repeat {
-    message <- unserialize(connection)
-    if (is.null(message)) return(invisible(NULL))
-    writeBin(serialize(share(index, message), NULL, xdr = FALSE), connection)
-  }
-}
-
-# Every worker's share of one epoch, in order: the message sent to the
-# workers first, then share 1 computed here while they compute theirs.
-run_shares <- function(pool, share, message) {
-  if (length(pool) == 0) return(list(share(1L, message)))
-  payload <- serialize(message, NULL, xdr = FALSE)
-  for (worker in pool) writeBin(payload, worker$connection)
-  c(list(share(1L, message)), lapply(pool, function(worker) unserialize(worker$connection)))
-}
-
-# The shares' sums added, name by name (a list of matrices, element by element), in worker order.
-sum_shares <- function(shares) {
-  total <- shares[[1]]
-  if (length(shares) == 1) return(total)
-  for (more in shares[-1]) {
-    for (name in names(total)) {
-      added <- if (is.list(total[[name]])) Map(`+`, total[[name]], more[[name]]) else total[[name]] + more[[name]]
-      total[[name]] <- added
-    }
-  }
-  total
-}
-
-# Ends the workers: a NULL message, the connection closed, the process reaped.
-stop_workers <- function(pool) {
-  for (worker in pool) {
-    try(writeBin(serialize(NULL, NULL), worker$connection), silent = TRUE)
-    close(worker$connection)
-  }
-  if (length(pool) > 0) parallel::mccollect(lapply(pool, `[[`, "job"), wait = TRUE)
-  invisible(NULL)
+  cores <- parallel::detectCores()
+  as.integer(min(as.numeric(value), if (is.na(cores)) 1 else cores))
 }

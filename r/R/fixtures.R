@@ -47,7 +47,8 @@ error_codes <- c(
                       " in magnitude"),
   E_OUTPUT = "the output path is refused (a fixture, under shared_fixtures/, not a regular file) or cannot be written",
   E_CHECKOUT = "the command needs the source tree: run it in a clone of the repository",
-  E_EXTRA = "the command needs an optional dependency that is not installed (a pip extra)"
+  E_EXTRA = "the command needs an optional dependency that is not installed (a pip extra)",
+  E_USAGE = "a command-line argument, a setting (TWINNET_THREADS) or an argument of a function is not valid"
 )
 
 #' The fixture files in a directory

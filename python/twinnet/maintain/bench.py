@@ -35,39 +35,38 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .. import fixtures, rbridge, resources, safejson, training
+from .. import fixtures, rbridge, resources, results, safejson, training
+from . import bench_page
+from .bench_machine import FLOOR_MODEL, floor_seconds, machine, machine_rates, pytorch_rows, startup_seconds
+from .bench_page import SYNTHETIC_D, SYNTHETIC_H, _figure, plot, report, table, targets, write_page
+
+# the machine and the page live in bench_machine and bench_page; these names are bench's too
+__all__ = ["FLOOR_MODEL", "bench_page", "floor_seconds", "machine", "machine_rates", "pytorch_rows", "report",
+           "startup_seconds", "table", "targets", "write_page"]
 
 ROW_KEYS = ("case", "variant", "n", "d", "h", "epochs", "python_us_per_epoch", "r_us_per_epoch", "r_over_python",
             "python_ns_per_sample_epoch", "r_ns_per_sample_epoch", "python_peak_mb", "r_peak_mb",
-            "floor_us_per_epoch", "python_over_floor")
+            "floor_us_per_epoch", "python_over_floor", "fast_over_plain")
+"""A row's keys; ``fast_over_plain`` is, on a fast row, Python's fast path
+over the plain numpy loop (the reference twin, e.g. ``article.train``) on the
+same case, and None on a reference row."""
 IMPLEMENTATIONS = ("reference", "fast")
 SYNTHETIC_SIZES = (100, 1_000, 10_000, 100_000)
-SYNTHETIC_D, SYNTHETIC_H = 32, 64
 SEED = 20170502
 MIB = 1024 * 1024
 
 LAYERED_SIZE, LAYERED_NEURONS, LAYERED_ACTIVATIONS = 10_000, (64, 1), ("tanh", "sigmoid")
-
-# The targets of issue 14; they apply to the fast paths.
-TARGET_ARTICLE_US = 15.0
-TARGET_RATIO = 1.5
-TARGET_FLOOR = 1.5
-TARGET_FLOOR_FROM_N = 10_000
-TARGET_LAYERED_SPEEDUP = 3.0
-TARGET_MEMORY = 1.5
-
 
 class Settings:
     """How long and how often to measure."""
@@ -164,8 +163,9 @@ def write_spec(case: dict[str, Any], implementation: str, directory: str | Path,
         value = np.asarray(value, dtype="<f8")
         stem = directory / name
         if not (stem.with_suffix(".c.f64")).exists():
-            value.tofile(stem.with_suffix(".c.f64"))
-            value.T.tofile(stem.with_suffix(".f.f64"))  # the transpose's C order is the matrix's column-major order
+            results.write_atomic(stem.with_suffix(".c.f64"), value.tobytes(order="C"))
+            # the column-major layout: the transpose's C order
+            results.write_atomic(stem.with_suffix(".f.f64"), value.T.tobytes(order="C"))
         matrices[name] = {"rows": value.shape[0], "cols": value.shape[1],
                           "python": str(stem.with_suffix(".c.f64")), "r": str(stem.with_suffix(".f.f64"))}
     spec = {"variant": case["variant"], "implementation": implementation, "lr": case["lr"],
@@ -173,8 +173,7 @@ def write_spec(case: dict[str, Any], implementation: str, directory: str | Path,
             "repeats": repeats, "X": matrices["X"], "y": matrices["y"],
             "params": {name: matrices[f"param_{name}"] for name in case["params"]}}
     path = directory / f"spec-{implementation}-{epochs}-{min_seconds}.json"
-    path.write_text(json.dumps(spec, indent=1))
-    return path
+    return results.write_atomic(path, json.dumps(spec, indent=1))
 
 
 # The workers ----------------------------------------------------------------------------------
@@ -242,7 +241,7 @@ def worker(spec_path: str | Path, result_path: str | Path) -> None:
               "baseline_mb": baseline / 1024, "peak_mb": peak / 1024,
               "threads": proc_status("Threads"), "fast_threads": fast.threads_for(X.shape[0], h) if is_fast else 1,
               "block_rows": fast.BLOCK_ROWS}
-    Path(result_path).write_text(json.dumps(result))
+    results.write_atomic(result_path, json.dumps(result))
 
 
 def r_worker() -> Path:
@@ -299,7 +298,8 @@ def measure(case: dict[str, Any], implementation: str, directory: str | Path,
            "r_ns_per_sample_epoch": round(r_us * 1000 / n, 3),
            "python_peak_mb": round(py["peak_mb"], 1), "r_peak_mb": round(r["peak_mb"], 1)}
     floor_us = floor_seconds(n, case["d"], case["h"], rates) * 1e6
-    row.update(floor_us_per_epoch=round(floor_us, 3), python_over_floor=round(python_us / floor_us, 3))
+    row.update(floor_us_per_epoch=round(floor_us, 3), python_over_floor=round(python_us / floor_us, 3),
+               fast_over_plain=None)
     details = {"case": row["case"], "python_seconds": py["seconds"], "r_seconds": r["seconds"],
                "python_load_seconds": py["load_seconds"], "r_load_seconds": r["load_seconds"],
                "python_baseline_mb": round(py["baseline_mb"], 1), "r_baseline_mb": round(r["baseline_mb"], 1),
@@ -311,248 +311,19 @@ def measure(case: dict[str, Any], implementation: str, directory: str | Path,
     return row, details, r
 
 
-# The floor ---------------------------------------------------------------------------------------
-
-FLOOR_MODEL = ("4·n·d·h + 6·n·h flops at the GEMM rate, + X (8·n·d bytes) read twice at the copy bandwidth, "
-               "+ n·h exps at numpy's exp throughput")
-
-
-def machine_rates(quick: bool = False) -> dict[str, Any]:
-    """This machine's rates, measured now (best of a few runs, numpy's own
-    threads): the GEMM rate of a large product (GFLOP/s), the copy bandwidth
-    of a 64 MiB array (GB/s, bytes read plus bytes written), numpy's ``exp``
-    over 8192 doubles in cache (ns per element), and R's (``Rscript``)."""
-    repeats = 2 if quick else 7
-
-    def best(task: Callable[[], object], times: int = repeats) -> float:
-        task()
-        seconds = []
-        for _ in range(times):
-            start = time.perf_counter()
-            task()
-            seconds.append(time.perf_counter() - start)
-        return min(seconds)
-
-    random = np.random.RandomState(0)
-    a, b = random.standard_normal((2048, 512)), random.standard_normal((512, 512))
-    product = np.empty((2048, 512))
-    gemm = 2 * 2048 * 512 * 512 / best(lambda: np.matmul(a, b, out=product)) / 1e9
-    source = random.standard_normal(8 * MIB)
-    target = np.empty_like(source)
-    copy = 2 * source.nbytes / best(lambda: np.copyto(target, source)) / 1e9
-    x, e = random.uniform(-5, 5, 8192), np.empty(8192)
-
-    def exps() -> None:
-        for _ in range(100):
-            np.exp(x, out=e)
-
-    exp_ns = best(exps) / (100 * x.size) * 1e9
-    return {"gemm_gflops": round(gemm, 2), "copy_gb_s": round(copy, 2), "exp_ns": round(exp_ns, 3),
-            "r_exp_ns": _r_exp_ns(), "model": FLOOR_MODEL}
-
-
-def _r_exp_ns():
-    """R's exp() over 8192 doubles, ns per element (best of 5 runs of 200), or None."""
-    script = ("x <- runif(8192, -5, 5); t <- min(sapply(1:5, function(i) system.time(for (j in 1:200) exp(x))"
-              "[['elapsed']])); cat(t / (200 * 8192) * 1e9)")
-    done = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True)
-    try:
-        return round(float(done.stdout.strip()), 3)
-    except ValueError:
-        return None
-
-
-def floor_seconds(n: int, d: int, h: int, rates: dict[str, Any]) -> float:
-    """The time one epoch of the article network cannot beat here (see FLOOR_MODEL)."""
-    flops = 4 * n * d * h + 6 * n * h
-    return flops / (rates["gemm_gflops"] * 1e9) + 2 * 8 * n * d / (rates["copy_gb_s"] * 1e9) + \
-        n * h * rates["exp_ns"] * 1e-9
-
-
-def pytorch_rows(sizes: Sequence[int], log: Callable[[str], object] = print) -> dict[str, Any] | None:
-    """The same loop in PyTorch (``torch_loop.py``), run by the Python named in
-    ``TWINNET_TORCH_PYTHON`` (a throwaway virtual environment with torch and
-    numpy); None when it is not set or fails."""
-    python = os.environ.get("TWINNET_TORCH_PYTHON")
-    if not python:
-        return None
-    with tempfile.TemporaryDirectory(prefix="twinnet-torch-") as scratch:
-        result = Path(scratch) / "torch.json"
-        done = subprocess.run([python, str(Path(__file__).with_name("torch_loop.py")), str(result),
-                               *map(str, sizes)], capture_output=True, text=True)
-        if done.returncode != 0:
-            log(f"  PyTorch comparison failed: {done.stderr.strip().splitlines()[-1:]}")
-            return None
-        return json.loads(result.read_text())
-
-
-# Start-up and the machine -----------------------------------------------------------------------
-
-def startup_seconds(settings: Settings) -> dict[str, float]:
-    """Median wall time to start each language with twinnet loaded."""
-    commands = {"python": ([sys.executable, "-c", "import numpy, twinnet.fast"], None),
-                "r": (["Rscript", "-e", "suppressPackageStartupMessages(library(twinnet))"],
-                      {**os.environ, "R_LIBS": rbridge.r_libs_path()})}
-    startup = {}
-    for language, (command, env) in commands.items():
-        times = []
-        for _ in range(settings.startup_repeats):
-            start = time.perf_counter()
-            subprocess.run(command, capture_output=True, env=env, check=True)
-            times.append(time.perf_counter() - start)
-        startup[f"{language}_seconds"] = round(statistics.median(times), 3)
-    return startup
-
-
-def machine(r_info: dict[str, Any], threads: dict[str, Any]) -> dict[str, Any]:
-    """What the figures were measured on: CPU, cores, memory, versions, BLAS
-    on each side and their threads, and the OpenBLAS variables set here."""
-    from . import doctor
-
-    cpuinfo: dict[str, str] = {}
-    for line in _read_lines("/proc/cpuinfo"):
-        key, _, value = line.partition(":")
-        cpuinfo.setdefault(key.strip(), value.strip())
-    cpu = cpuinfo.get("model name") or platform.processor() or "unknown"
-    flags = set(cpuinfo.get("flags", "").split())
-    memory = next((int(line.split()[1]) for line in _read_lines("/proc/meminfo") if line.startswith("MemTotal")), 0)
-    os_name = next((line.split("=", 1)[1].strip().strip('"') for line in _read_lines("/etc/os-release")
-                    if line.startswith("PRETTY_NAME=")), platform.platform())
-    blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
-    r_blas = os.path.realpath(r_info["blas"])
-    numpy_openblas, r_openblas = doctor.openblas_runtime(), doctor.openblas_runtime(r_blas)
-    return {
-        "cpu": cpu, "cpu_family_model": f"{cpuinfo.get('cpu family', '?')}/{cpuinfo.get('model', '?')}",
-        "cpu_simd": [flag for flag in ("sse2", "avx2", "fma", "avx512f") if flag in flags],
-        "cores": os.cpu_count(), "memory_gib": round(memory / MIB, 1), "os": os_name,
-        "python": platform.python_version(), "numpy": np.__version__,
-        "numpy_blas": f"{blas.get('name', '?')} {blas.get('version', '')}".strip(),
-        "numpy_blas_runtime": None if numpy_openblas is None else str(numpy_openblas),
-        "numpy_blas_threads": None if numpy_openblas is None else numpy_openblas.threads,
-        "python_process_threads": threads["python"],
-        "r": r_info["r_version"], "r_blas": f"{r_blas} ({doctor.blas_kind(r_blas)})",
-        "r_blas_runtime": None if r_openblas is None else str(r_openblas),
-        "r_lapack": r_info["lapack"], "r_process_threads": threads["r"],
-        "environment": {name: os.environ.get(name) for name in
-                        ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")},
-    }
-
-
-def _read_lines(path: str | Path) -> list[str]:
-    try:
-        return Path(path).read_text().splitlines()
-    except OSError:
-        return []
-
-
-# Targets, table, plot -------------------------------------------------------------------------------
-
-def targets(rows: list[dict[str, Any]], details: list[dict[str, Any]],
-            pytorch: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Each target of issue 14 against the fast paths: what was measured, met
-    or not, and by how much it misses."""
-    fast = {row["case"].rsplit("/", 1)[0]: row for row in rows if row["case"].endswith("/fast")}
-    reference = {row["case"].rsplit("/", 1)[0]: row for row in rows if row["case"].endswith("/reference")}
-    extra = {item["case"]: item for item in details}
-    checks = []
-
-    def check(name: str, value: float, limit: float, at_least: bool = False) -> None:
-        met = value >= limit if at_least else value <= limit
-        miss = None if met else (f"{limit / value:.2f}x short" if at_least else f"{value / limit:.2f}x the limit")
-        checks.append({"target": name, "measured": round(value, 3), "limit": limit, "met": bool(met), "miss": miss})
-
-    if "article" in fast:
-        check("article fixture: Python µs/epoch ≤ 15", fast["article"]["python_us_per_epoch"], TARGET_ARTICLE_US)
-    for name, row in fast.items():
-        check(f"{name}: R/Python ≤ 1.5", row["r_over_python"], TARGET_RATIO)
-    synthetic = sorted((row for name, row in fast.items() if name.startswith("synthetic-1e")), key=lambda r: r["n"])
-    for row in synthetic:
-        if row["n"] >= TARGET_FLOOR_FROM_N:
-            check(f"n={row['n']}: Python / floor ≤ 1.5", row["python_over_floor"], TARGET_FLOOR)
-    torch_us = {item["n"]: item["us_per_epoch"] for item in (pytorch or {}).get("rows", [])}
-    for row in synthetic:
-        if row["n"] in torch_us:
-            check(f"n={row['n']}: Python / PyTorch < 1", row["python_us_per_epoch"] / torch_us[row["n"]], 1.0)
-    for name in fast:
-        if fast[name]["variant"] == "layered" and name in reference:
-            for language in ("python", "r"):
-                speedup = reference[name][f"{language}_us_per_epoch"] / fast[name][f"{language}_us_per_epoch"]
-                check(f"{name}: {language} reference / fast ≥ 3", speedup, TARGET_LAYERED_SPEEDUP, at_least=True)
-    largest = synthetic[-1] if synthetic and synthetic[-1]["n"] >= 100_000 else None
-    if largest is not None:
-        arrays = extra[largest["case"]]["fast_arrays_mb"]
-        for language in ("python", "r"):
-            peak = largest[f"{language}_peak_mb"]
-            baseline = extra[largest["case"]][f"{language}_baseline_mb"]
-            check(f"n={largest['n']}: {language} peak memory above start-up ≤ 1.5× X, y, the parameters and "
-                  f"a block ({arrays:.0f} MiB)", (peak - baseline) / arrays, TARGET_MEMORY)
-    return checks
-
-
-def table(rows: list[dict[str, Any]]) -> str:
-    """The rows as a Markdown table (also readable in a terminal)."""
-    header = ("| case | n×d, h | epochs | Python µs/epoch | R µs/epoch | R/Python | Python ns/sample-epoch "
-              "| R ns/sample-epoch | peak MiB Python, R | floor µs/epoch | Python/floor |")
-    lines = [header, "|" + "---|" * 11]
-    for row in rows:
-        lines.append(f"| {row['case']} | {row['n']}×{row['d']}, {row['h']} | {row['epochs']} "
-                     f"| {_figure(row['python_us_per_epoch'])} | {_figure(row['r_us_per_epoch'])} "
-                     f"| {row['r_over_python']:.2f} | {_figure(row['python_ns_per_sample_epoch'])} "
-                     f"| {_figure(row['r_ns_per_sample_epoch'])} | {row['python_peak_mb']:.0f}, {row['r_peak_mb']:.0f} "
-                     f"| {_figure(row['floor_us_per_epoch'])} | {row['python_over_floor']:.1f} |")
-    return "\n".join(lines)
-
-
-def _figure(value: float) -> str:
-    """Three significant figures, without an exponent."""
-    if value >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
-def plot(rows: list[dict[str, Any]], target: str | Path, pytorch: dict[str, Any] | None = None) -> Path:
-    """Log-log µs per epoch against n for the synthetic cases, both languages,
-    reference and fast path, with this machine's floor (and PyTorch, when
-    measured); returns the PNG path."""
-    from matplotlib.figure import Figure
-
-    from ..reading.plots import save_figure
-
-    figure = Figure(figsize=(7, 4.5))
-    axes = figure.subplots()
-    styles = {("python", "fast"): ("C0", "-", "o"), ("r", "fast"): ("C3", "-", "s"),
-              ("python", "reference"): ("C0", ":", "o"), ("r", "reference"): ("C3", ":", "s")}
-    for (language, implementation), (color, line, marker) in styles.items():
-        points = sorted((row["n"], row[f"{language}_us_per_epoch"]) for row in rows
-                        if row["case"].startswith("synthetic-1e") and row["case"].endswith("/" + implementation))
-        if points:
-            label = f"{'Python (numpy)' if language == 'python' else 'R (base R)'}, {implementation}"
-            axes.plot(*zip(*points, strict=True), color=color, linestyle=line, marker=marker, label=label)
-    floor = sorted((row["n"], row["floor_us_per_epoch"]) for row in rows
-                   if row["case"].startswith("synthetic-1e") and row["case"].endswith("/fast"))
-    if floor:
-        axes.plot(*zip(*floor, strict=True), color="black", linestyle="--",
-                  label="floor (this machine's GEMM, copy, exp)")
-    torch_points = sorted((item["n"], item["us_per_epoch"]) for item in (pytorch or {}).get("rows", []))
-    if torch_points:
-        axes.plot(*zip(*torch_points, strict=True), color="C2", linestyle="-.", marker="^",
-                  label="PyTorch CPU, same loop")
-    axes.set_xscale("log")
-    axes.set_yscale("log")
-    axes.set_xlabel(f"n (samples; d = {SYNTHETIC_D}, h = {SYNTHETIC_H})")
-    axes.set_ylabel("µs per epoch (median)")
-    axes.set_title("twinnet · article network: training time per epoch")
-    axes.grid(True, which="both", alpha=0.3)
-    axes.legend()
-    return save_figure(figure, target)
-
-
 # The command ----------------------------------------------------------------------------------------
 
 def run(out_dir: str | Path = Path("out"), quick: bool = False, fixture_dir: str | Path | None = None,
-        log: Callable[[str], object] = print) -> dict[str, Any]:
+        log: Callable[[str], object] = print, page: str | Path | None = None) -> dict[str, Any]:
     """Measure every case, write ``bench.json`` and ``bench.png`` in
-    ``out_dir``; returns the document."""
+    ``out_dir`` (and the table region of ``page``); returns the document."""
+    from .. import fast
+
+    fast.threads_setting()  # a bad TWINNET_THREADS is one E_USAGE line here, not a worker's traceback
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for target in (out_dir / "bench.json", out_dir / "bench.png", *([page] if page else [])):
+        results.check_output_path(target)  # before minutes of timing: a refused path costs nothing
     rbridge.r_package()  # says what to install when R or the R package is missing
     settings = Settings(quick)
     paths = fixtures.fixture_paths(fixture_dir or resources.data_dir())
@@ -574,6 +345,11 @@ def run(out_dir: str | Path = Path("out"), quick: bool = False, fixture_dir: str
                 details.append(extra)
                 log(f"  {row['case']:<28} Python {_figure(row['python_us_per_epoch']):>8} µs/epoch   "
                     f"R {_figure(row['r_us_per_epoch']):>8} µs/epoch   R/Python {row['r_over_python']:.2f}")
+    plain = {row["case"].rsplit("/", 1)[0]: row for row in rows if row["case"].endswith("/reference")}
+    for row in rows:  # the fast path against the plain numpy loop (the reference twin) on the same case
+        if row["case"].endswith("/fast"):
+            loop = plain[row["case"].rsplit("/", 1)[0]]
+            row["fast_over_plain"] = round(row["python_us_per_epoch"] / loop["python_us_per_epoch"], 3)
     pytorch = pytorch_rows(settings.sizes, log)
     threads = {"python": details[-1]["python_threads"], "r": details[-1]["r_threads"]}
     assert r_info is not None  # the article fixture (or every fixture) was measured
@@ -584,34 +360,11 @@ def run(out_dir: str | Path = Path("out"), quick: bool = False, fixture_dir: str
                              "block_rows": details[-1]["block_rows"],
                              "python_fast_threads": {case: item["python_fast_threads"] for case, item in fast_rows},
                              "r_fast_workers": {case: item["r_fast_workers"] for case, item in fast_rows}}}
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "bench.json").write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    results.write_atomic(out_dir / "bench.json", json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     plot(rows, out_dir / "bench.png", pytorch)
+    if page is not None:
+        write_page(document, page)
     return document
-
-
-def report(document: dict[str, Any]) -> list[str]:
-    """The lines the command prints after measuring."""
-    m = document["machine"]
-    lines = [f"Machine: {m['cpu']} (family/model {m['cpu_family_model']}, {' '.join(m['cpu_simd'])}), "
-             f"{m['cores']} cores, {m['memory_gib']} GiB, {m['os']}",
-             f"Python {m['python']}, numpy {m['numpy']} on {m['numpy_blas']} ({m['numpy_blas_threads']} threads); "
-             f"{m['r']} on {m['r_blas']}" + (f", {m['r_blas_runtime']}" if m["r_blas_runtime"] else ""),
-             f"Start-up (not in the figures): Python {document['startup']['python_seconds']} s, "
-             f"R with library(twinnet) {document['startup']['r_seconds']} s",
-             f"Floor rates: GEMM {document['floor']['gemm_gflops']} GFLOP/s, copy {document['floor']['copy_gb_s']} "
-             f"GB/s, numpy exp {document['floor']['exp_ns']} ns/element (R's exp {document['floor']['r_exp_ns']} ns); "
-             f"floor = {FLOOR_MODEL}", "", table(document["rows"]), ""]
-    if document.get("pytorch"):
-        torch = document["pytorch"]
-        lines += [f"PyTorch {torch['torch']} CPU, float64, {torch['threads']} threads, the same loop: "
-                  + ", ".join(f"n={item['n']} {_figure(item['us_per_epoch'])} µs/epoch" for item in torch["rows"]), ""]
-    lines += ["Targets (fast paths):"]
-    for check in document["targets"]:
-        status = "met" if check["met"] else f"MISSED: {check['miss']}"
-        lines.append(f"  {check['target']}: {check['measured']} ({status})")
-    return lines
 
 
 if __name__ == "__main__":  # a worker: python -m twinnet.maintain.bench SPEC RESULT

@@ -5,10 +5,10 @@
   ``twinnet.reading.tracenames`` (shapes, meanings);
 - the rule table of ``docs/errors.md`` (between ``<!-- invalid:table:start -->``
   and ``<!-- invalid:table:end -->``): every file of the invalid corpus with
-  its code, from ``invalid/manifest.json``;
-- with ``--bench FILE``: the table of ``docs/benchmark.md`` (between
-  ``<!-- bench:table:start -->`` and ``<!-- bench:table:end -->``) from a
-  ``bench.json`` written by ``twinnet bench`` (``make bench`` runs this).
+  its code, from ``invalid/manifest.json``.
+
+The table of ``docs/benchmark.md`` is written by ``twinnet bench --page``
+(``make bench``), from the figures it has just measured.
 
 ``python -m twinnet.maintain.refdocs`` rewrites them (``make docs``);
 ``--check`` exits 1 if a committed file differs from a fresh generation
@@ -28,9 +28,7 @@ from ..reading import tracenames
 
 TRACE_PAGE = "docs/trace-reference.md"
 ERRORS_PAGE = "docs/errors.md"
-BENCH_PAGE = "docs/benchmark.md"
 INVALID_MARKERS = ("<!-- invalid:table:start -->", "<!-- invalid:table:end -->")
-BENCH_MARKERS = ("<!-- bench:table:start -->", "<!-- bench:table:end -->")
 VARIANT_TITLES = {"article": "`article` (article.py ↔ article.R): samples as rows",
                   "stepwise": "`stepwise` (stepwise.py ↔ stepwise.R): samples as columns",
                   "layered": "`layered` (layered.py ↔ layered.R): samples as columns, one entry per layer"}
@@ -70,21 +68,6 @@ def invalid_table(manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def bench_table(document: dict[str, Any]) -> str:
-    """The machine a bench.json was measured on, and its rows, as Markdown."""
-    from . import bench
-
-    machine = document["machine"]
-    floor = document["floor"]
-    return "\n".join([
-        f"Measured by `make bench` on: {machine['cpu']} (family/model {machine['cpu_family_model']}; "
-        f"{', '.join(machine['cpu_simd'])}), {machine['cores']} cores, {machine['memory_gib']} GiB, {machine['os']}; "
-        f"Python {machine['python']} with numpy {machine['numpy']} on {machine['numpy_blas']}; "
-        f"{machine['r']} on {machine['r_blas']}. Floor rates: GEMM {floor['gemm_gflops']} GFLOP/s, "
-        f"copy {floor['copy_gb_s']} GB/s, numpy exp {floor['exp_ns']} ns, R exp {floor['r_exp_ns']} ns per element.",
-        "", bench.table(document["rows"])])
-
-
 def replace_between(text: str, markers: tuple[str, str], body: str) -> str:
     """``text`` with everything between the two marker lines replaced by ``body``."""
     start, end = markers
@@ -107,16 +90,9 @@ def main(argv: list[str] | None = None) -> int:
                                      description="rewrite (or check) the generated parts of docs/",
                                      epilog="example: python -m twinnet.maintain.refdocs --check")
     parser.add_argument("--check", action="store_true", help="exit 1 if a committed page differs, e.g. --check")
-    parser.add_argument("--bench", type=Path, metavar="FILE",
-                        help="rewrite only docs/benchmark.md's table from a bench.json, e.g. --bench out/bench.json")
     args = parser.parse_args(argv)
     root = resources.checkout("writing the reference pages")
-    if args.bench:
-        page = root / BENCH_PAGE
-        document = json.loads(args.bench.read_text(encoding="utf-8"))
-        pages = {BENCH_PAGE: replace_between(page.read_text(encoding="utf-8"), BENCH_MARKERS, bench_table(document))}
-    else:
-        pages = generated(root)
+    pages = generated(root)
     stale = [name for name, text in pages.items()
              if not (root / name).is_file() or (root / name).read_text(encoding="utf-8") != text]
     if args.check:

@@ -7,8 +7,8 @@
 # with proc.time(): calibrated so one run lasts the spec's min_seconds, once
 # more to warm up, then `repeats` runs. Writes the times, the epochs, the time
 # spent reading the data, and the process's memory (VmRSS before reading,
-# VmHWM at the end, from /proc/self/status: this process's, not its forked
-# workers') and how many processes the fast path used, as JSON. The twinnet package must
+# VmHWM at the end, from /proc/self/status: this process's, the only one the fast path
+# uses) and how many processes the fast path used (1), as JSON. The twinnet package must
 # be on the library path (R_LIBS=.venv/R-library).
 args <- commandArgs(trailingOnly = TRUE)
 if (length(args) != 2) {
@@ -40,10 +40,8 @@ params <- lapply(spec$params, read_matrix)
 hyper <- list(lr = spec$lr, activations = spec$activations)
 load_seconds <- proc.time()[["elapsed"]] - started
 is_fast <- identical(spec$implementation, "fast")
-# the processes the fast path shares its blocks with (the walk-through's is not blocked)
-h <- switch(spec$variant, article = ncol(params$wh), layered = max(vapply(params, nrow, 1L)), stepwise = 0)
-blocks <- twinnet:::row_blocks(nrow(X), twinnet:::fast_block_rows)
-workers <- if (is_fast && h > 0) twinnet:::worker_count(nrow(X), h, NULL, blocks) else 1L
+# the processes the fast path runs in: R's fast paths run in this one
+workers <- 1L
 
 run <- function(epochs) {
   start <- proc.time()[["elapsed"]]

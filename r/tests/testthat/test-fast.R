@@ -124,54 +124,47 @@ test_that("the Layer-class fast path agrees with its reference on random problem
 child_processes <- function() {
   stats <- Sys.glob("/proc/[0-9]*/stat")
   parents <- vapply(stats, function(path) {
-    fields <- tryCatch(strsplit(sub(".*\\) ", "", readLines(path, warn = FALSE)), " ")[[1]], error = function(e) "")
+    fields <- tryCatch(strsplit(sub(".*\\) ", "", readLines(path, warn = FALSE)), " ")[[1]], condition = function(e) "")
     suppressWarnings(as.integer(fields[2]))
   }, 1L)
   sub("/proc/([0-9]+)/stat", "\\1", stats[!is.na(parents) & parents == Sys.getpid()])
 }
 
-test_that("with a second worker process the fast paths agree with their references, and leave no process behind", {
+test_that("the fast paths run in this process: no child process, no socket, the caller's random numbers untouched", {
   set.seed(604)
   before <- child_processes()
   problem <- random_problem(n = 300, d = 9, h = 4)
-  label <- "train_fast, n = 300, 2 workers, blocks of 7"
-  expect_equal(check_epoch_by_epoch("article", problem$X, problem$y, problem$params, list(lr = 0.05), 4, label,
-                                    block_rows = 7L, workers = 2L), 4)
-  expect_close_fit(train_fast(problem$X, problem$y, problem$params, 30, 0.05, block_rows = 7L, workers = 2L),
-                   train(problem$X, problem$y, problem$params, 30, 0.05), paste(label, "30 epochs"))
-  X <- matrix(stats::rnorm(700 * 8), 700, 8)
-  y <- matrix(as.numeric(stats::runif(700) > 0.5), 700, 1)
-  params <- list(W1 = matrix(stats::rnorm(16 * 8), 16, 8), b1 = matrix(stats::rnorm(16), 16, 1),
-                 W2 = matrix(stats::rnorm(16), 1, 16), b2 = matrix(stats::rnorm(1), 1, 1))
-  hyper <- list(lr = 0.5, activations = c("tanh", "sigmoid"))
-  label <- "train_layered_fast, n = 700, 2 workers, blocks of 50"
-  expect_equal(check_epoch_by_epoch("layered", X, y, params, hyper, 4, label, block_rows = 50L, workers = 2L), 4)
-  expect_close_fit(train_layered_fast(X, y, params, hyper$activations, 30, 0.5, block_rows = 50L, workers = 2L),
-                   train_layered(X, y, params, hyper$activations, 30, 0.5), paste(label, "30 epochs"))
-  # more workers than blocks: as many as there are blocks
-  expect_close_fit(train_fast(problem$X[1:5, ], problem$y[1:5, , drop = FALSE], problem$params, 3, 0.05,
-                              workers = 2L),
-                   train(problem$X[1:5, ], problem$y[1:5, , drop = FALSE], problem$params, 3, 0.05), "one block")
+  expect_close_fit(train_fast(problem$X, problem$y, problem$params, 30, 0.05, block_rows = 7L),
+                   train(problem$X, problem$y, problem$params, 30, 0.05), "train_fast, n = 300, 30 epochs")
   expect_identical(child_processes(), before)
-  # the caller's random numbers are not drawn from
+  expect_false(any(grepl("socket", deparse(body(train_fast)))))
   set.seed(7)
-  train_fast(problem$X, problem$y, problem$params, 2, 0.05, block_rows = 7L, workers = 2L)
+  train_fast(problem$X, problem$y, problem$params, 2, 0.05, block_rows = 7L)
   drawn <- stats::runif(1)
   set.seed(7)
   expect_identical(stats::runif(1), drawn)
 })
 
-test_that("the fast paths fork workers by default only for large problems in R of its own", {
-  blocks <- row_blocks(1e4, 256L)
-  withr_env <- Sys.getenv("TWINNET_THREADS", unset = NA)
-  on.exit(if (is.na(withr_env)) Sys.unsetenv("TWINNET_THREADS") else Sys.setenv(TWINNET_THREADS = withr_env))
+test_that("TWINNET_THREADS is a positive integer capped at the cores, else one E_USAGE error", {
+  saved <- Sys.getenv("TWINNET_THREADS", unset = NA)
+  on.exit(if (is.na(saved)) Sys.unsetenv("TWINNET_THREADS") else Sys.setenv(TWINNET_THREADS = saved))
   Sys.unsetenv("TWINNET_THREADS")
-  expect_equal(worker_count(1e4, 64, NULL, blocks), min(2L, parallel::detectCores()))
-  expect_equal(worker_count(100, 64, NULL, row_blocks(100, 256L)), 1L) # n * h below 2^18
-  expect_equal(worker_count(1e4, 64, 1L, blocks), 1L)
-  expect_equal(worker_count(1e4, 64, 8L, row_blocks(1e4, 5000L)), 2L) # never more than the blocks
+  expect_identical(threads_setting(), NA_integer_)
   Sys.setenv(TWINNET_THREADS = "1")
-  expect_equal(worker_count(1e4, 64, NULL, blocks), 1L)
+  expect_identical(threads_setting(), 1L)
+  Sys.setenv(TWINNET_THREADS = "1000")
+  expect_identical(threads_setting(), as.integer(parallel::detectCores()))
+  problem <- random_problem(n = 3, d = 2, h = 2)
+  for (value in c("two", "0", "-1", "1.5", " 2")) {
+    Sys.setenv(TWINNET_THREADS = value)
+    error <- tryCatch(train_fast(problem$X, problem$y, problem$params, 1, 0.1), error = function(e) e)
+    expect_s3_class(error, "twinnet_fixture_error")
+    expect_identical(error$code, "E_USAGE")
+    expect_identical(conditionMessage(error), paste0(
+      "E_USAGE: TWINNET_THREADS: must be a positive integer (at most the number of cores), got '", value, "'"))
+    expect_error(train_layered_fast(problem$X, problem$y, list(W1 = matrix(1, 1, 2), b1 = matrix(0, 1, 1)),
+                                    "sigmoid", 1, 0.1), class = "twinnet_fixture_error")
+  }
 })
 
 test_that("R's blocks keep a block's product below OpenBLAS's threading threshold", {

@@ -114,7 +114,7 @@ def test_demo_prints_parity_and_writes_a_loss_plot(tmp_path):
     document["hyper"]["epochs"] = 50
     short = tmp_path / "xor.json"
     short.write_text(json.dumps(document))
-    trained = fixtures.train_fixture(short)
+    trained = training.train_fixture(short)
     document["expected"] = {"params": {name: value.tolist() for name, value in trained["params"].items()},
                             "loss": trained["loss"].tolist(), "output": trained["output"].tolist()}
     short.write_text(json.dumps(document))

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, trained
 
-from twinnet import fast, fixtures, parity, rbridge, training
+from twinnet import fast, fixtures, parity, rbridge, safejson, training
 from twinnet.reading import steps
 
 FAST_TWINS = {"python": "python/twinnet/fast.py", "r": "r/R/fast.R"}
@@ -155,14 +155,15 @@ def test_one_thread_unless_twinnet_threads_asks_for_more(monkeypatch):
 THREADS_MESSAGE = "E_USAGE: TWINNET_THREADS: must be a positive integer (at most the number of cores), got '{}'"
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("value", ["two", "0", "-1", "1.5", " 2"])
 def test_a_bad_twinnet_threads_is_one_e_usage_error_in_both_languages(monkeypatch, value):
     monkeypatch.setenv("TWINNET_THREADS", value)
     problem = random_article(np.random.RandomState(0), 3, 2, 2)
-    with pytest.raises(fixtures.FixtureError) as python:
+    with pytest.raises(safejson.FixtureError) as python:
         fast.train_fast(np.ones((3, 2)), np.ones((3, 1)), problem, 1, 0.1)
     assert (python.value.code, str(python.value)) == ("E_USAGE", THREADS_MESSAGE.format(value))
-    with pytest.raises(fixtures.FixtureError) as layered:
+    with pytest.raises(safejson.FixtureError) as layered:
         fast.train_layered_fast(np.ones((3, 2)), np.ones((3, 1)), {"W1": np.ones((1, 2)), "b1": np.zeros((1, 1))},
                                 ["sigmoid"], 1, 0.1)
     assert str(layered.value) == str(python.value)
@@ -200,7 +201,7 @@ def test_the_one_block_loop_and_the_blocked_loop_agree(n):
     tiny = fast.train_fast(X, y, params, 20, 0.1)
     blocked = fast.train_fast(X, y, params, 20, 0.1, block_rows=n - 1)
     assert_close(tiny, blocked, f"n = {n}")
-    assert_close(tiny, fixtures.train_variant("article", X, y, params, {"lr": 0.1}, 20), f"n = {n}, reference")
+    assert_close(tiny, training.train_variant("article", X, y, params, {"lr": 0.1}, 20), f"n = {n}, reference")
 
 
 @pytest.mark.needs_r

@@ -13,6 +13,8 @@ import pytest
 
 from twinnet import rbridge
 
+pytestmark = [pytest.mark.needs_r, pytest.mark.process]  # what is tested is the R process tree
+
 SCRIPT = """
 suppressPackageStartupMessages(library(twinnet))
 set.seed(1)

@@ -223,6 +223,7 @@ def test_values_are_matrices_of_six_significant_digits(full_page):
     assert page.rounded(-0.0) == "0" and page.rounded(0.1 + 0.2) == "0.3" and page.rounded(1 / 3) == "0.333333"
 
 
+@pytest.mark.needs_r
 def test_a_last_ulp_difference_does_not_change_the_page():
     """What keeps make docs the same on every CPU: values rounded for display, agreement said in words."""
     rows = page.example_values("article")
@@ -365,6 +366,7 @@ def test_the_errata_page_escapes_its_markdown():
     assert "<script" not in body and "<img" not in body and '"onmouseover' not in body
 
 
+@pytest.mark.needs_r
 def test_page_numbers_come_from_the_packaged_fixture(tmp_path, monkeypatch):
     """The numbers are the installed package's fixture whatever the current folder holds, and the page names
     no path of this machine."""

@@ -65,6 +65,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import article, layered, stepwise
+from .safejson import FixtureError, escape
 
 ONE = np.array(1.0)
 TWO = np.array(2.0)
@@ -444,8 +445,6 @@ def threads_setting() -> int | None:
     """``TWINNET_THREADS``: None when unset or empty; a positive integer,
     capped at the number of cores; anything else is E_USAGE, with the same
     message as the R twin's ``threads_setting()``, whose error the CLI prints as one line with exit status 2."""
-    from .fixtures import FixtureError, escape  # here: fixtures imports this module
-
     value = os.environ.get("TWINNET_THREADS", "")
     if not value:
         return None

@@ -6,7 +6,7 @@ that read the source tree (generate, side-by-side, docs) say so when run
 outside a clone of the repository.
 
     train FIXTURE --lang python|r --out RESULT.json [--epochs N] [--max-memory GIB]
-    trace FIXTURE --lang python|r [--epoch K] [--format text|json]   every quantity of one epoch, by step
+    trace FIXTURE --lang python|r|both [--epoch K] [--step N] [--format text|json]   one epoch's quantities, by step
     parity [FIXTURE ...]           exit 1 on any mismatch
     demo [FIXTURE ...] [--out-dir out]
     generate [--check]             write (or check) shared_fixtures/*.json
@@ -16,33 +16,88 @@ outside a clone of the repository.
     docs [--out-dir docs]          write side-by-side.html and the article fixture's plots
     doctor                         versions, BLAS, exp probe: why Python and R differ in the last bits
     bench [--quick] [--out-dir out]    time every variant's training loop in both languages
-    exercise N [--port FILE]       conform on exercise N of docs/exercises/, or on a fixed copy of it
+    exercise [N] [--hint [2]] [--check FILE] [--answer]   find-the-bug and fill-in exercises: ask, hint, check
     gradcheck FIXTURE --lang python|r   backprop against finite-difference gradients, side by side
-    errata ID [--out-dir out]      the text's version of an erratum (docs/errata.md) trained beside the corrected one
+    errata [ID] [--out-dir out]    the errata, or one text's mistake (docs/errata.md) trained beside the correction
 
-Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
+Bad input, a usage error included, exits 2 with one line on stderr (``twinnet: E_…: …``); a missing R
+exits 3 with what to install; Ctrl-C exits 130 with one line, and nothing half-written.  --lang takes
+any case (``R``, ``Python``, ``py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__, fixtures, parity, rbridge, resources
 from .maintain import generate
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with twinnet's refusals: a usage error is one line, ``twinnet: E_USAGE: …``, and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("twinnet").strip()
+        where = f" (twinnet {command} --help)" if command else " (twinnet --help)"
+        self.exit(2, f"twinnet: E_USAGE: {fixtures.escape(message)}{where}\n")
+
+
+class UnknownFixture(Exception):
+    """A FIXTURE that is neither a file nor a packaged fixture's name; the message names the close ones."""
+
+
 def fixture_argument(text: str) -> str:
     """A FIXTURE argument: an existing path, else a packaged fixture's name,
-    else the path as given (which then fails to read with E_IO).  A string, not
-    a Path: Path("xor.json/") would drop the slash that makes it refused."""
-    if os.path.lexists(text) or text not in fixtures.example():
+    else a path with a folder in it as given (which then fails to read with
+    E_IO); a bare word that names nothing is refused with the names close to it.
+    A string, not a Path: Path("xor.json/") would drop the slash that makes it refused."""
+    names = fixtures.example()
+    if os.path.lexists(text):
         return text
-    return str(fixtures.example(text))
+    if text in names:
+        return str(fixtures.example(text))
+    if os.sep in text or (os.altsep and os.altsep in text):
+        return text
+    word = text.removesuffix(".json")
+    close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+    if word in names:
+        close = [word]
+    guess = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    raise UnknownFixture(f"{fixtures.escape(text)}: no such file or packaged fixture; {guess}"
+                         f"(packaged: {', '.join(names)})")
+
+
+LANGUAGES = {"python": "python", "py": "python", "r": "r"}
+
+
+def language_argument(text: str) -> str:
+    """--lang in any case: python (or py), r."""
+    language = LANGUAGES.get(text.strip().lower())
+    if language is None:
+        raise argparse.ArgumentTypeError(f"expected python or r (any case), got {text!r}")
+    return language
+
+
+def erratum_argument(text: str) -> str:
+    """An erratum that runs, in any case: A7 or a7."""
+    from .reading.errata import TEXT_VERSIONS
+
+    if text.upper() in TEXT_VERSIONS:
+        return text.upper()
+    raise argparse.ArgumentTypeError(f"{text!r} does not run: the errata that run are {', '.join(TEXT_VERSIONS)}; "
+                                     "'twinnet errata' lists them all")
+
+
+def trace_language(text: str) -> str:
+    """trace's --lang: python, r or both, in any case."""
+    return "both" if text.strip().lower() == "both" else language_argument(text)
 
 
 def default_fixtures() -> list[Path]:
@@ -62,8 +117,23 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_trace(args: argparse.Namespace) -> int:
     from .reading import numbers
 
-    document = parity.TRACERS[args.lang](args.fixture, args.epoch)
-    sys.stdout.write(fixtures.dumps(document) if args.format == "json" else numbers.trace_text(document))
+    if args.lang == "both" and args.format == "json":
+        print("twinnet: E_USAGE: --format json writes one language's trace: --lang python or --lang r "
+              "(twinnet trace --help)", file=sys.stderr)
+        return 2
+    languages = ("python", "r") if args.lang == "both" else (args.lang,)
+    documents = [parity.TRACERS[language](args.fixture, args.epoch) for language in languages]
+    if args.step is not None:
+        steps = [step for step, _ in numbers.steps_of(documents[0])]
+        if args.step not in steps:
+            print(f"twinnet: E_USAGE: --step {args.step}: the {documents[0]['variant']} network's traced steps are "
+                  f"{', '.join(map(str, steps))} (twinnet trace --help)", file=sys.stderr)
+            return 2
+        documents = [{**document, "quantities": list(numbers.by_step(document, args.step))} for document in documents]
+    if args.lang == "both":
+        sys.stdout.write(numbers.trace_both_text(*documents))
+    else:
+        sys.stdout.write(fixtures.dumps(documents[0]) if args.format == "json" else numbers.trace_text(documents[0]))
     return 0
 
 
@@ -183,12 +253,16 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 def cmd_errata(args: argparse.Namespace) -> int:
     from .reading import errata
 
+    if args.id is None:
+        root = resources.find_checkout()
+        print("\n".join(errata.listing(root / "docs" / "errata.md" if root else None)))
+        return 0
     print("\n".join(errata.compare(args.id, out_dir=args.out_dir)))
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="twinnet", description="The article network in Python and R, in parity.")
+    top = Parser(prog="twinnet", description="The article network in Python and R, in parity.")
     top.add_argument("--version", action="version", version=f"twinnet {__version__}")
     commands = top.add_subparsers(dest="command", required=True)
 
@@ -196,8 +270,8 @@ def parser() -> argparse.ArgumentParser:
                                 epilog="example: twinnet train article --lang r --out r.json --epochs 100")
     train.add_argument("fixture", type=fixture_argument,
                        help="a fixture file, or a packaged fixture's name, e.g. article")
-    train.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True,
-                       help="which twin trains it, e.g. --lang python")
+    train.add_argument("--lang", type=language_argument, choices=sorted(parity.TRAINERS), required=True,
+                       help="which twin trains it: python (py) or r, any case, e.g. --lang R")
     train.add_argument("--out", type=str, required=True,  # not Path: Path("r.json/") would drop the slash
                        help="where the twinnet-result/1 JSON goes, e.g. --out r.json")
     train.add_argument("--epochs", type=int, help="override hyper.epochs, e.g. --epochs 0 for the untrained output")
@@ -213,11 +287,15 @@ def parser() -> argparse.ArgumentParser:
                     "docs/side-by-side.html, with its shape and its values at full precision (17 significant "
                     "digits). --format json writes a twinnet-trace/1 document (shared_fixtures/trace.schema.json) "
                     "to diff against another language or a port.",
-        epilog="example: python -m twinnet trace shared_fixtures/article.json --lang r --epoch 2 --format json")
+        epilog="example: twinnet trace article --lang both --step 7   (or: twinnet trace xor --lang r --epoch 2 "
+               "--format json)")
     trace.add_argument("fixture", type=fixture_argument,
-                       help="a fixture file, or a packaged fixture's name, e.g. shared_fixtures/stepwise.json")
-    trace.add_argument("--lang", choices=sorted(parity.TRACERS), required=True,
-                       help="which twin computes the trace, e.g. --lang python")
+                       help="a fixture file, or a packaged fixture's name, e.g. stepwise")
+    trace.add_argument("--lang", type=trace_language, choices=[*sorted(parity.TRACERS), "both"], required=True,
+                       help="which twin computes the trace (any case), or both side by side with their "
+                            "agreement, e.g. --lang both")
+    trace.add_argument("--step", type=int, metavar="N",
+                       help="only the quantities of step N (as numbered on docs/side-by-side.html), e.g. --step 7")
     trace.add_argument("--epoch", type=int, default=1, metavar="K",
                        help="the epoch to trace, from 1 (default 1, the untrained network), e.g. --epoch 100")
     trace.add_argument("--format", choices=("text", "json"), default="text",
@@ -308,15 +386,15 @@ def parser() -> argparse.ArgumentParser:
                                     epilog="example: twinnet gradcheck xor --lang r")
     gradcheck.add_argument("fixture", type=fixture_argument,
                            help="a fixture file, or a packaged fixture's name, e.g. xor")
-    gradcheck.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True,
+    gradcheck.add_argument("--lang", type=language_argument, choices=sorted(parity.TRAINERS), required=True,
                            help="whose backprop is checked, e.g. --lang r")
     gradcheck.set_defaults(run=cmd_gradcheck)
 
-    from .reading.errata import TEXT_VERSIONS
-    errata = commands.add_parser("errata", help="train a text's mistake (docs/errata.md) beside the corrected loop",
-                                 epilog="example: twinnet errata A7")
-    errata.add_argument("id", choices=list(TEXT_VERSIONS), metavar="ID",
-                        help=f"one of {', '.join(TEXT_VERSIONS)}, e.g. A7")
+    errata = commands.add_parser("errata", help="list the errata, or train a text's mistake (docs/errata.md) beside "
+                                                "the corrected loop",
+                                 epilog="example: twinnet errata   (the list), twinnet errata A7")
+    errata.add_argument("id", nargs="?", type=erratum_argument, metavar="ID",
+                        help="an erratum that runs (twinnet errata lists them; any case), e.g. A7")
     errata.add_argument("--out-dir", type=Path, default=Path("out"),
                         help="where errata-ID.png goes (default out/), e.g. --out-dir /tmp")
     errata.set_defaults(run=cmd_errata)
@@ -328,7 +406,22 @@ EXTRAS = {"matplotlib": "plots", "pygments": "docs"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C: the writers' temporary files are gone by now; nothing is half-written
+        sys.stdout.flush()
+        print("\ntwinnet: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a usage error already printed as one line
+        return stop.code if isinstance(stop.code, int) else 0
+    except UnknownFixture as error:
+        print(f"twinnet: E_IO: {error}", file=sys.stderr)
+        return 2
     # SIGTERM unwinds like Ctrl-C, so a half-written result's temporary file is removed.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:

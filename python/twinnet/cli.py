@@ -239,7 +239,11 @@ def cmd_conform(args: argparse.Namespace) -> int:
 def cmd_exercise(args: argparse.Namespace) -> int:
     from .ports import exercises
 
-    return exercises.run(args.number, args.port)
+    if args.number is None and (args.check or args.hint or args.answer):
+        print("twinnet: E_USAGE: --check, --hint and --answer need an exercise's number N "
+              "(twinnet exercise --help)", file=sys.stderr)
+        return 2
+    return exercises.run(args.number, args.check, args.hint, args.answer)
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
@@ -374,12 +378,21 @@ def parser() -> argparse.ArgumentParser:
     bench.set_defaults(run=cmd_bench)
 
     from .ports.exercises import EXERCISES
-    exercise = commands.add_parser("exercise", help="run conform on an exercise of docs/exercises/ (or your fix)",
-                                   epilog="example: twinnet exercise 3 --port mine.R")
-    exercise.add_argument("number", type=int, choices=[item.number for item in EXERCISES], metavar="N",
-                          help="the exercise's number on docs/exercises/README.md, e.g. 3")
-    exercise.add_argument("--port", type=Path, metavar="FILE",
-                          help="your fixed copy of the exercise (.py or .R), e.g. --port mine.R")
+    exercise = commands.add_parser(
+        "exercise", help="the exercises of docs/exercises/: the list, a question, hints, a check of your copy",
+        description="Without N: the list. With N: exercise N's question (find the mistake in a port, or fill in "
+                    "a skeleton), and nothing of the answer. --hint names the step, --hint 2 gives the checker's "
+                    "diagnosis, --answer the answer; --check FILE checks your copy on every fixture of the "
+                    "exercise (at least two, with other learning rates, shapes and sample counts).",
+        epilog="example: twinnet exercise 3, then twinnet exercise 3 --check mine.py")
+    exercise.add_argument("number", nargs="?", type=int, choices=[item.number for item in EXERCISES], metavar="N",
+                          help="the exercise's number on docs/exercises/README.md (none: the list), e.g. 3")
+    action = exercise.add_mutually_exclusive_group()
+    action.add_argument("--check", type=Path, metavar="FILE",
+                        help="your copy of the exercise (.py or .R), checked on every fixture, e.g. --check mine.R")
+    action.add_argument("--hint", nargs="?", type=int, const=1, choices=(1, 2), metavar="K",
+                        help="hint 1 (the default: the step) or 2 (the checker's diagnosis), e.g. --hint 2")
+    action.add_argument("--answer", action="store_true", help="give the answer away, e.g. --answer")
     exercise.set_defaults(run=cmd_exercise)
 
     gradcheck = commands.add_parser("gradcheck", help="backprop against finite-difference gradients, side by side",

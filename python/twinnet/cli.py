@@ -36,6 +36,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+import numpy as np
+
 from . import __version__, fixtures, parity, rbridge, resources
 from .maintain import generate
 
@@ -105,9 +107,52 @@ def default_fixtures() -> list[Path]:
     return fixtures.fixture_paths(resources.data_dir())
 
 
+PROGRESS_WORK = 5e7
+"""Multiply-adds (fixtures.estimate_cost) past which a run on a terminal shows a progress bar: a second or more."""
+PROGRESS_CHUNKS = 100
+
+
+def train(path: str, language: str, epochs: int | None, max_memory: float, stream=None) -> dict:
+    """``parity.TRAINERS[language](path, epochs, max_memory)``; on a terminal (``stream``, default stderr,
+    a tty) a long run trains in chunks of epochs with a progress bar there, to the same numbers bit for bit:
+    the language's own reading and checks first (a run of 0 epochs), then its ``train_variant`` chunk by
+    chunk, each chunk starting from the parameters the last one ended with, and the same convergence rule."""
+    stream = sys.stderr if stream is None else stream
+    trainer = parity.TRAINERS[language]
+    if not stream.isatty():
+        return trainer(path, epochs, max_memory)
+    untrained = trainer(path, 0, max_memory)  # the language's own reading and checks of the fixture
+    fixture = fixtures.read_fixture(path)
+    hyper, X, y = fixture["hyper"], fixture["data"]["X"], fixture["data"]["y"]
+    epochs = int(hyper["epochs"]) if epochs is None else epochs
+    _, work = fixtures.estimate_cost(fixture["variant"], *X.shape, hyper, epochs)
+    if work < PROGRESS_WORK:
+        return trainer(path, epochs, max_memory)
+    fixtures.check_budget(fixture["variant"], *X.shape, hyper, epochs, max_memory)
+    train_variant = rbridge.train_variant if language == "r" else fixtures.train_variant
+    params, losses, output, done = untrained["params"], [], untrained["output"], 0
+    size = max(1, -(-epochs // PROGRESS_CHUNKS))
+    try:
+        while done < epochs:
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
+                params, loss, output = train_variant(fixture["variant"], X, y, params, hyper, min(size, epochs - done))
+            losses.append(loss)
+            done += len(loss)
+            filled = 30 * done // epochs
+            stream.write(f"\r{fixture['name']} in {language} [{'#' * filled}{'.' * (30 - filled)}] "
+                         f"epoch {done}/{epochs}")
+            stream.flush()
+    finally:
+        stream.write("\r\033[K")  # the bar erased: what stays on the terminal is the result's line
+        stream.flush()
+    loss = np.concatenate(losses) if losses else np.empty(0)
+    fixtures._check_converging(loss, params)  # the one rule, the same in R (fixtures.R check_converging)
+    return {**untrained, "params": params, "loss": loss, "output": output}
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     fixtures.check_output_path(args.out)  # before training: a refused path costs nothing
-    result = parity.TRAINERS[args.lang](args.fixture, args.epochs, args.max_memory)
+    result = train(args.fixture, args.lang, args.epochs, args.max_memory)
     fixtures.write_result(result, args.out)  # checks the path again, at the rename
     print(f"wrote {fixtures.escape(args.out)}: {fixtures.escape(result['fixture'])} trained in {args.lang} "
           f"for {len(result['loss'])} epochs")

@@ -125,10 +125,11 @@ def train(path: str, language: str, epochs: int | None, max_memory: float, strea
     fixture = fixtures.read_fixture(path)
     hyper, X, y = fixture["hyper"], fixture["data"]["X"], fixture["data"]["y"]
     epochs = int(hyper["epochs"]) if epochs is None else epochs
-    _, work = fixtures.estimate_cost(fixture["variant"], *X.shape, hyper, epochs)
-    if work < PROGRESS_WORK:
+    n, d = X.shape
+    _, work = fixtures.estimate_cost(fixture["variant"], n, d, hyper, epochs)
+    if work < PROGRESS_WORK or not 0 <= epochs <= fixtures.MAX_EPOCHS:  # short, or refused as without a bar
         return trainer(path, epochs, max_memory)
-    fixtures.check_budget(fixture["variant"], *X.shape, hyper, epochs, max_memory)
+    fixtures.check_budget(fixture["variant"], n, d, hyper, epochs, max_memory)
     train_variant = rbridge.train_variant if language == "r" else fixtures.train_variant
     params, losses, output, done = untrained["params"], [], untrained["output"], 0
     size = max(1, -(-epochs // PROGRESS_CHUNKS))

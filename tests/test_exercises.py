@@ -4,15 +4,18 @@ answer gives, and passes every exercise once fixed, but not a copy fixed by
 accident; ``twinnet exercise`` lists, ``exercise N`` asks without telling,
 ``--hint`` and ``--hint 2`` hint, ``--check FILE`` checks, ``--answer`` tells."""
 
-import pytest
-from conftest import ROOT
+import re
 
-from twinnet import cli
+import pytest
+from conftest import FIXTURE_DIR, ROOT
+
+from twinnet import cli, fixtures
 from twinnet.ports import exercises
 
 DIRECTORY = ROOT / "docs" / "exercises"
 NUMBERS = [exercise.number for exercise in exercises.EXERCISES]
 MISTAKES = [exercise.number for exercise in exercises.EXERCISES if not exercise.fill_in]
+WHAT_IFS = [what_if.number for what_if in exercises.WHAT_IFS]
 
 
 def test_the_committed_exercises_are_a_fresh_generation():
@@ -33,7 +36,7 @@ def test_at_least_eight_exercises_in_both_languages_with_the_texts_own_mistakes(
     sheet = (DIRECTORY / "README.md").read_text(encoding="utf-8")
     answers = (DIRECTORY / "answers.md").read_text(encoding="utf-8")
     headings = [line for line in answers.splitlines() if line.startswith("#")]
-    assert headings == ["# Answers", *(f"## Exercise {number}" for number in NUMBERS)]  # neutral: nothing told
+    assert headings == ["# Answers", *(f"## Exercise {number}" for number in NUMBERS + WHAT_IFS)]  # nothing told
     for exercise in exercises.EXERCISES:
         assert f"## Exercise {exercise.number}: `{exercise.file_name}`" in sheet
         assert exercise.question in sheet and exercise.answer not in sheet
@@ -101,8 +104,8 @@ def test_an_exercise_asks_its_question_and_gives_nothing_away(number, capsys):
 def test_the_list_has_one_line_per_exercise_with_its_question(capsys):
     assert cli.main(["exercise"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == len(exercises.EXERCISES) + 1
-    for line, exercise in zip(lines, exercises.EXERCISES, strict=False):
+    assert len(lines) == len(exercises.EXERCISES) + len(exercises.WHAT_IFS) + 1
+    for line, exercise in zip(lines, (*exercises.EXERCISES, *exercises.WHAT_IFS), strict=False):
         assert line.split()[0] == str(exercise.number) and line.endswith(exercise.summary)
         assert exercise.summary.endswith((".", "?")) and exercise.answer not in line
 
@@ -159,4 +162,44 @@ def test_an_unknown_exercise_or_a_missing_copy_exits_2(tmp_path, capsys):
     assert cli.main(["exercise", "1", "--check", str(tmp_path / "none.py")]) == 2
     assert capsys.readouterr().err == f"twinnet: E_IO: {tmp_path / 'none.py'}: no such file\n"
     assert cli.main(["exercise", "--hint"]) == 2
-    assert capsys.readouterr().err.startswith("twinnet: E_USAGE: --check, --hint and --answer need")
+    assert capsys.readouterr().err.startswith("twinnet: E_USAGE: --check, --hint, --answer and --run need")
+
+
+@pytest.mark.parametrize("number", WHAT_IFS)
+def test_a_what_if_asks_then_runs_the_network_as_given_and_as_changed(number, capsys):
+    what_if = exercises.find_what_if(number)
+    assert cli.main(["exercise", str(number)]) == 0
+    out = capsys.readouterr().out
+    assert what_if.question in out and f"twinnet exercise {number} --run" in out
+    assert not re.search(r"final loss \d", out) and what_if.answer not in out
+    assert cli.main(["exercise", str(number), "--run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    fixture = fixtures.read_fixture(FIXTURE_DIR / f"{what_if.fixture}.json")
+    for line, version in zip(lines[1:3], (fixture, exercises.CHANGES[number](fixture)), strict=True):
+        hyper = version["hyper"]
+        _, loss, _ = fixtures.train_variant(version["variant"], version["data"]["X"], version["data"]["y"],
+                                            version["init"], hyper, hyper["epochs"])
+        assert f"lr = {hyper['lr']:g}, {hyper['hidden']} hidden units: final loss {loss[-1]:.4g}, " in line
+    assert cli.main(["exercise", str(number), "--answer"]) == 0
+    assert what_if.answer in capsys.readouterr().out
+    assert cli.main(["exercise", str(number), "--hint", "2"]) == 0
+    assert capsys.readouterr().out == f"Hint 2: {what_if.hints[1]}\n"
+
+
+def test_what_ifs_show_what_their_answers_say(capsys):
+    """A tenth of the learning rate leaves xor unlearned; two hidden units learn it worse; zero weights keep
+    every hidden unit alike."""
+    finals = {}
+    for number in WHAT_IFS:
+        assert cli.main(["exercise", str(number), "--run"]) == 0
+        given, changed = capsys.readouterr().out.splitlines()[1:3]
+        finals[number] = [float(line.split("final loss ")[1].split(",")[0]) for line in (given, changed)]
+        assert changed.endswith(", the hidden units all alike") == (number == 16)
+    assert all(changed > 10 * given for given, changed in finals.values())
+
+
+def test_a_what_if_has_nothing_to_check_and_a_port_exercise_nothing_to_run(tmp_path, capsys):
+    assert cli.main(["exercise", "14", "--check", str(tmp_path / "mine.py")]) == 2
+    assert capsys.readouterr().err.startswith("twinnet: E_USAGE: --check: exercise 14 is a what-if")
+    assert cli.main(["exercise", "3", "--run"]) == 2
+    assert capsys.readouterr().err.startswith("twinnet: E_USAGE: --run: exercise 3 is not a what-if")

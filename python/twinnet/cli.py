@@ -285,11 +285,11 @@ def cmd_conform(args: argparse.Namespace) -> int:
 def cmd_exercise(args: argparse.Namespace) -> int:
     from .ports import exercises
 
-    if args.number is None and (args.check or args.hint or args.answer):
-        print("twinnet: E_USAGE: --check, --hint and --answer need an exercise's number N "
+    if args.number is None and (args.check or args.hint or args.answer or args.run_it):
+        print("twinnet: E_USAGE: --check, --hint, --answer and --run need an exercise's number N "
               "(twinnet exercise --help)", file=sys.stderr)
         return 2
-    return exercises.run(args.number, args.check, args.hint, args.answer)
+    return exercises.run(args.number, args.check, args.hint, args.answer, args.run_it)
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
@@ -423,15 +423,17 @@ def parser() -> argparse.ArgumentParser:
                        help="where bench.json and bench.png go (default out/), e.g. --out-dir /tmp/bench")
     bench.set_defaults(run=cmd_bench)
 
-    from .ports.exercises import EXERCISES
+    from .ports.exercises import EXERCISES, WHAT_IFS
     exercise = commands.add_parser(
         "exercise", help="the exercises of docs/exercises/: the list, a question, hints, a check of your copy",
         description="Without N: the list. With N: exercise N's question (find the mistake in a port, or fill in "
                     "a skeleton), and nothing of the answer. --hint names the step, --hint 2 gives the checker's "
                     "diagnosis, --answer the answer; --check FILE checks your copy on every fixture of the "
-                    "exercise (at least two, with other learning rates, shapes and sample counts).",
+                    "exercise (at least two, with other learning rates, shapes and sample counts). Exercises 14 "
+                    "to 16 are what-ifs: predict, then --run trains the network as given and as changed.",
         epilog="example: twinnet exercise 3, then twinnet exercise 3 --check mine.py")
-    exercise.add_argument("number", nargs="?", type=int, choices=[item.number for item in EXERCISES], metavar="N",
+    exercise.add_argument("number", nargs="?", type=int, choices=[*(item.number for item in EXERCISES), *(item.number for item in WHAT_IFS)],
+                          metavar="N",
                           help="the exercise's number on docs/exercises/README.md (none: the list), e.g. 3")
     action = exercise.add_mutually_exclusive_group()
     action.add_argument("--check", type=Path, metavar="FILE",
@@ -439,6 +441,8 @@ def parser() -> argparse.ArgumentParser:
     action.add_argument("--hint", nargs="?", type=int, const=1, choices=(1, 2), metavar="K",
                         help="hint 1 (the default: the step) or 2 (the checker's diagnosis), e.g. --hint 2")
     action.add_argument("--answer", action="store_true", help="give the answer away, e.g. --answer")
+    action.add_argument("--run", dest="run_it", action="store_true",
+                        help="a what-if exercise (14 to 16): train the network as given and as changed, e.g. --run")
     exercise.set_defaults(run=cmd_exercise)
 
     gradcheck = commands.add_parser("gradcheck", help="backprop against finite-difference gradients, side by side",

@@ -276,6 +276,102 @@ EXERCISES = (
 )
 
 
+@dataclass(frozen=True)
+class WhatIf:
+    """A what-if exercise: change one thing of a fixture's network, predict what training then does,
+    and run it (``--run``: the Python twin trains the fixture as given and as changed)."""
+
+    number: int
+    fixture: str
+    change: str  # what is changed, in words
+    question: str
+    answer: str
+    hints: tuple
+
+    @property
+    def summary(self) -> str:
+        """The question's what-if sentence."""
+        start = self.question.index("What if")
+        return self.question[start:self.question.index("?", start) + 1]
+
+
+def _tenth_lr(fixture: dict) -> dict:
+    return {**fixture, "hyper": {**fixture["hyper"], "lr": fixture["hyper"]["lr"] / 10}}
+
+
+def _two_hidden(fixture: dict) -> dict:
+    """The first two hidden units of the given initialisation (the article's shapes: wh d×h, bh 1×h, wout h×1)."""
+    init = fixture["init"]
+    return {**fixture, "hyper": {**fixture["hyper"], "hidden": 2},
+            "init": {"wh": init["wh"][:, :2], "bh": init["bh"][:, :2], "wout": init["wout"][:2], "bout": init["bout"]}}
+
+
+def _zero_init(fixture: dict) -> dict:
+    return {**fixture, "init": {name: value * 0.0 for name, value in fixture["init"].items()}}
+
+
+CHANGES = {14: _tenth_lr, 15: _two_hidden, 16: _zero_init}
+
+WHAT_IFS = (
+    WhatIf(14, "xor", "the learning rate 10 times smaller",
+           "The xor fixture's network (4 hidden units) learns XOR in 3000 epochs at lr = 0.5. What if the "
+           "learning rate were 10 times smaller? Predict the final loss (about the same, 10 times larger, or "
+           "something else) and whether the outputs still round to y; then run it.",
+           "Each update is lr times the gradient, so at lr = 0.05 the 3000 epochs travel about as far as 300 "
+           "epochs at 0.5: the network is still near its start, on the plateau where XOR is not yet learned; the "
+           "loss is far more than 10 times larger and the outputs do not round to y yet. The loss is not linear "
+           "in the distance travelled.",
+           ("Each update is lr times the gradient: how far does a tenth of the learning rate get in 3000 epochs, "
+            "compared with the given run after how many epochs?",
+            "`twinnet train xor --lang python --epochs 300 --out r.json` shows the given network after 300 "
+            "epochs: compare its loss with the given run's at 3000.")),
+    WhatIf(15, "xor", "2 hidden units instead of 4",
+           "The xor fixture's network has 4 hidden units. What if it had only 2 (the first two of the same "
+           "initial weights)? XOR needs at least 2. Predict whether 3000 epochs still learn it; then run it.",
+           "Two sigmoid units can separate XOR, but from a given start gradient descent may need far longer or "
+           "settle in a poorer solution: fewer units give fewer ways down. Compare the two final losses and "
+           "outputs; the capacity is there, the path is harder.",
+           ("How many lines does XOR need to separate its two classes, and how many units draw a line each?",
+            "With fewer units the loss surface has fewer downhill paths: watch the final loss, not just the "
+            "rounded outputs.")),
+    WhatIf(16, "xor", "every initial weight and bias set to 0",
+           "What if every initial weight and bias of the xor fixture's network were 0 instead of random? "
+           "Predict what the 4 hidden units learn, and whether the network learns XOR; then run it.",
+           "With every weight 0 the hidden units compute the same value, receive the same delta (wout's entries "
+           "are equal too) and get the same update, epoch after epoch: they stay identical, so the network has "
+           "in effect one hidden unit, and one unit cannot separate XOR. Random initial weights break the "
+           "symmetry.",
+           ("Start with all weights 0 and follow one epoch: do the hidden units' values differ? Do their deltas?",
+            "If two units start equal and get equal updates, can they ever differ?")),
+)
+
+
+def find_what_if(number: int) -> WhatIf | None:
+    return next((item for item in WHAT_IFS if item.number == number), None)
+
+
+def what_if_run(what_if: WhatIf) -> list:
+    """``--run``: the fixture trained by the Python twin as given and as changed; final loss, outputs, and
+    whether the hidden units are alike (every column of wh the same)."""
+    import numpy as np
+
+    fixture = fixtures.read_fixture(resources.data_dir() / f"{what_if.fixture}.json")
+    y = fixture["data"]["y"].ravel()
+    lines = [f"What if: {what_if.change} ({what_if.fixture}, {fixture['hyper']['epochs']} epochs, the Python twin; "
+             f"y = {' '.join(f'{value:g}' for value in y)})"]
+    for label, version in (("as given", fixture), ("changed", CHANGES[what_if.number](fixture))):
+        hyper = version["hyper"]
+        with np.errstate(over="ignore", invalid="ignore"):
+            params, loss, output = fixtures.train_variant(version["variant"], version["data"]["X"],
+                                                          version["data"]["y"], version["init"], hyper,
+                                                          int(hyper["epochs"]))
+        alike = bool(np.all(params["wh"] == params["wh"][:, :1]))
+        lines.append(f"  {label:<8}  lr = {hyper['lr']:g}, {hyper['hidden']} hidden units: final loss "
+                     f"{loss[-1]:.4g}, outputs {' '.join(f'{value:.2f}' for value in output.ravel())}"
+                     + (", the hidden units all alike" if alike else ""))
+    return [*lines, "", f"Why (twinnet exercise {what_if.number} --answer): compare with your prediction first."]
+
+
 def template(variant: str, language: str) -> str:
     """The correct port of a variant in a language."""
     return (TEMPLATES / f"{variant}{EXTENSIONS[language]}").read_text(encoding="utf-8")
@@ -385,6 +481,10 @@ def sheet() -> str:
     lines.append("")
     for exercise in EXERCISES:
         lines += [f"## Exercise {exercise.number}: `{exercise.file_name}`", "", exercise.question, ""]
+    lines += ["## What if", "", "Exercises 14 to 16 change one thing of a network: predict what training does, "
+              "then run it (`twinnet exercise N --run` trains it as given and as changed).", ""]
+    for what_if in WHAT_IFS:
+        lines += [f"### Exercise {what_if.number}: {what_if.change}", "", what_if.question, ""]
     lines += ["These files are written by `make exercises` (python/twinnet/ports/exercises.py) from the correct "
               "ports in python/twinnet/ports/templates/ and the twins; do not edit them here. The fixture "
               "`layered-xor-3` is `layered-xor` with its first 3 samples and lr = 0.3, made by the checker.", ""]
@@ -410,6 +510,9 @@ def answers() -> str:
                                 for line in new.splitlines() or [""]]
         lines += [f"+{line}" for old, new in mistake.edits[exercise.language] for line in old.splitlines()]
         lines += ["```", "", "</details>", ""]
+    for what_if in WHAT_IFS:
+        lines += [f"## Exercise {what_if.number}", "", "<details><summary>The answer</summary>", "",
+                  what_if.answer, "", "</details>", ""]
     return "\n".join(lines)
 
 
@@ -445,6 +548,7 @@ def listing() -> list:
     """``twinnet exercise``: one line per exercise, its question's first sentence."""
     rows = [(str(exercise.number), Path(exercise.path).name, exercise.variant + (" (fill in)" * exercise.fill_in),
              exercise.summary) for exercise in EXERCISES]
+    rows += [(str(what_if.number), "", "article (what if)", what_if.summary) for what_if in WHAT_IFS]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     lines = [f"{number:>{widths[0]}}  {name:<{widths[1]}}  {variant:<{widths[2]}}  {summary}"
              for number, name, variant, summary in rows]
@@ -490,11 +594,17 @@ def check_lines(exercise: Exercise, port: Path) -> tuple:
 
 
 def run(number: int | None = None, port: Path | None = None, hint_level: int | None = None,
-        answer: bool = False) -> int:
-    """``twinnet exercise [N] [--check FILE | --hint [2] | --answer]``: 0 unless a check fails."""
+        answer: bool = False, run_it: bool = False) -> int:
+    """``twinnet exercise [N] [--check FILE | --hint [2] | --answer | --run]``: 0 unless a check fails."""
     if number is None:
         print("\n".join(listing()))
         return 0
+    what_if = find_what_if(number)
+    if what_if is not None:
+        return run_what_if(what_if, port, hint_level, answer, run_it)
+    if run_it:
+        raise fixtures.FixtureError("E_USAGE", f"--run: exercise {number} is not a what-if (14 to 16); "
+                                               f"check your copy with --check FILE")
     exercise = find(number)
     root = resources.checkout("exercise (the exercises live in docs/exercises/)")
     if port is not None:
@@ -508,6 +618,23 @@ def run(number: int | None = None, port: Path | None = None, hint_level: int | N
         print(exercise.answer)
         return 0
     print("\n".join(hint(exercise, hint_level, root) if hint_level else ask(exercise, root)))
+    return 0
+
+
+def run_what_if(what_if: WhatIf, port: Path | None, hint_level: int | None, answer: bool, run_it: bool) -> int:
+    if port is not None:
+        raise fixtures.FixtureError("E_USAGE", f"--check: exercise {what_if.number} is a what-if, with nothing to "
+                                               f"check: predict, then --run")
+    if run_it:
+        print("\n".join(what_if_run(what_if)))
+    elif answer:
+        print(f"Exercise {what_if.number}, the answer (docs/exercises/answers.md):\n\n{what_if.answer}")
+    elif hint_level:
+        print(f"Hint {hint_level}: {what_if.hints[hint_level - 1]}")
+    else:
+        print("\n".join([f"Exercise {what_if.number} (what if; the article network): {what_if.change}", "",
+                         what_if.question, "", f"Predict first, then: twinnet exercise {what_if.number} --run",
+                         f"Stuck? twinnet exercise {what_if.number} --hint (then --hint 2; --answer explains)."]))
     return 0
 
 

@@ -603,8 +603,7 @@ def run(number: int | None = None, port: Path | None = None, hint_level: int | N
     if what_if is not None:
         return run_what_if(what_if, port, hint_level, answer, run_it)
     if run_it:
-        raise fixtures.FixtureError("E_USAGE", f"--run: exercise {number} is not a what-if (14 to 16); "
-                                               f"check your copy with --check FILE")
+        return usage_error(f"--run: exercise {number} is not a what-if (14 to 16); check your copy with --check FILE")
     exercise = find(number)
     root = resources.checkout("exercise (the exercises live in docs/exercises/)")
     if port is not None:
@@ -621,10 +620,16 @@ def run(number: int | None = None, port: Path | None = None, hint_level: int | N
     return 0
 
 
+def usage_error(message: str) -> int:
+    """A usage error as the command line words it: one line, exit status 2."""
+    print(f"twinnet: E_USAGE: {message} (twinnet exercise --help)", file=sys.stderr)
+    return 2
+
+
 def run_what_if(what_if: WhatIf, port: Path | None, hint_level: int | None, answer: bool, run_it: bool) -> int:
     if port is not None:
-        raise fixtures.FixtureError("E_USAGE", f"--check: exercise {what_if.number} is a what-if, with nothing to "
-                                               f"check: predict, then --run")
+        return usage_error(f"--check: exercise {what_if.number} is a what-if, with nothing to check: predict, "
+                           "then --run")
     if run_it:
         print("\n".join(what_if_run(what_if)))
     elif answer:

@@ -432,8 +432,8 @@ def parser() -> argparse.ArgumentParser:
                     "exercise (at least two, with other learning rates, shapes and sample counts). Exercises 14 "
                     "to 16 are what-ifs: predict, then --run trains the network as given and as changed.",
         epilog="example: twinnet exercise 3, then twinnet exercise 3 --check mine.py")
-    exercise.add_argument("number", nargs="?", type=int, choices=[*(item.number for item in EXERCISES), *(item.number for item in WHAT_IFS)],
-                          metavar="N",
+    numbers = [*(item.number for item in EXERCISES), *(item.number for item in WHAT_IFS)]
+    exercise.add_argument("number", nargs="?", type=int, choices=numbers, metavar="N",
                           help="the exercise's number on docs/exercises/README.md (none: the list), e.g. 3")
     action = exercise.add_mutually_exclusive_group()
     action.add_argument("--check", type=Path, metavar="FILE",

@@ -61,8 +61,9 @@ demo: setup ## set up, train every fixture in both languages, print the parity t
 	$(PY) -m twinnet docs --out-dir out
 
 .PHONY: docs
-docs: setup ## rewrite the committed docs/side-by-side.html and the article fixture's plots (run on purpose)
+docs: setup ## rewrite the committed docs/side-by-side.html, the article fixture's plots and the generated reference tables (run on purpose)
 	$(PY) -m twinnet docs --out-dir docs
+	$(PY) -m twinnet.maintain.refdocs
 
 parity: setup ## the parity table for every fixture (exit 1 on a mismatch)
 	$(PY) -m twinnet parity
@@ -76,7 +77,8 @@ fixtures-check: setup ## fail if shared_fixtures/ or a packaged copy differs fro
 iris-source: system-deps ## re-export R's datasets::iris to shared_fixtures/sources/iris.csv
 	Rscript r/data-raw/export_iris.R
 
-docs-r: system-deps ## regenerate r/NAMESPACE and r/man/ from the roxygen comments (needs r-cran-roxygen2)
+docs-r: system-deps ## regenerate r/NAMESPACE and r/man/ from the roxygen comments (installs r-cran-roxygen2)
+	@sh .ci/system-deps docs
 	Rscript -e 'roxygen2::roxygenise("r")'
 
 soak: setup ## property-based parity on 1000 random fixtures; writes out/property-parity.json
@@ -94,8 +96,9 @@ notebooks: setup ## write docs/notebooks/*.ipynb from the twins' steps and run t
 exercises: setup ## write docs/exercises/ (find-the-bug ports, sheet, answers) and docs/skeletons/ (fill-in twins)
 	$(PY) -m twinnet.ports.exercises
 
-bench: setup ## time every variant's training loop in both languages; out/bench.json, out/bench.png (a few minutes)
+bench: setup ## time every variant's training loop in both languages; out/bench.json, out/bench.png and docs/benchmark.md's table (a few minutes)
 	$(PY) -m twinnet bench
+	$(PY) -m twinnet.maintain.refdocs --bench out/bench.json
 
 clean: ## remove .venv, out/ and every build, test and check by-product
 	rm -rf $(VENV) out .hypothesis .pytest_cache python/build python/dist python/*.egg-info dist \

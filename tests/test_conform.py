@@ -22,7 +22,7 @@ import pytest
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, ROOT
 from jsonschema import Draft202012Validator
 
-from twinnet import fixtures, parity, rbridge
+from twinnet import fixtures, parity, rbridge, results
 from twinnet.ports import conform
 
 PORTS = ROOT / "tests" / "ports"
@@ -203,7 +203,7 @@ def port_changing(change):
         fixture = fixtures.read_fixture(fixture_path)
         result = fixtures.train_fixture(fixture_path)
         change(fixture, result, len(result["loss"]))
-        Path(result_path).write_text(fixtures.dumps(result), encoding="utf-8")
+        Path(result_path).write_text(results.dumps(result), encoding="utf-8")
     return port
 
 
@@ -308,7 +308,7 @@ def test_diagnosis(case, tmp_path):
 def writing(text_of):
     """A port in process that writes ``text_of(result document)`` (None: writes nothing)."""
     def port(fixture_path, result_path):
-        document = json.loads(fixtures.dumps(fixtures.train_fixture(fixture_path)))
+        document = json.loads(results.dumps(fixtures.train_fixture(fixture_path)))
         text = text_of(document)
         if text is not None:
             Path(result_path).write_text(text, encoding="utf-8")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, FIXTURE_NAMES, FIXTURE_PATHS, ROOT, assert_within_tolerance
 
-from twinnet import fixtures, parity, rbridge
+from twinnet import fixtures, parity, rbridge, results
 from twinnet.maintain import generate
 
 SHIPPED = {"article", "xor", "iris", "wide", "stepwise", "layered-xor"}
@@ -38,7 +38,7 @@ def test_results_validate_against_result_schema(fixture_name):
     for language in ("python", "r"):
         result = fixtures.train_fixture(FIXTURE_DIR / f"{fixture_name}.json", epochs=2) if language == "python" \
             else rbridge.train_fixture(FIXTURE_DIR / f"{fixture_name}.json", epochs=2)
-        validator.validate(json.loads(fixtures.dumps(result)))
+        validator.validate(json.loads(results.dumps(result)))
 
 
 BREAKAGES = {
@@ -64,7 +64,7 @@ def test_fixture_files_round_trip_byte_for_byte(fixture_name):
     """Parsing and re-serializing gives the same bytes: every float is written
     in a form that reads back to the same double."""
     text = (FIXTURE_DIR / f"{fixture_name}.json").read_text(encoding="utf-8")
-    assert fixtures.dumps(json.loads(text)) == text
+    assert results.dumps(json.loads(text)) == text
 
 
 def test_committed_fixtures_equal_a_fresh_generation(layered_xor_learners, monkeypatch):

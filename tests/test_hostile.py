@@ -14,7 +14,7 @@ import sys
 import pytest
 from conftest import FIXTURE_DIR, ROOT
 
-from twinnet import fixtures, rbridge
+from twinnet import fixtures, rbridge, results
 
 # The R API as a user calls it: train_fixture() and write_result(), a refusal
 # printed as one line and exit status 2, as the CLI does.
@@ -162,7 +162,7 @@ def test_a_full_disk_is_e_output_and_keeps_the_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(fixtures.FixtureError) as error:
-        fixtures.write_result(result, out)
+        results.write_result(result, out)
     assert error.value.code == "E_OUTPUT" and error.value.message == f"{out}: cannot write: No space left on device"
     assert out.read_text() == "old" and os.listdir(tmp_path) == ["result.json"]
 

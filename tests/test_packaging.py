@@ -251,10 +251,10 @@ def test_every_packaged_fixture_trains_from_the_installed_copy():
         assert all(np.all(np.isfinite(value)) for value in fit["params"].values()), name
 
 
-def test_the_readme_layout_names_every_module_and_twin():
-    """The layout section is the map a new maintainer reads: every Python
+def test_the_layout_page_names_every_module_and_twin():
+    """docs/layout.md is the map a new maintainer reads: every Python
     module, every R twin and every tool folder is on it."""
-    layout = (ROOT / "README.md").read_text(encoding="utf-8").split("## Layout", 1)[1].split("\n## ", 1)[0]
+    layout = (ROOT / "docs" / "layout.md").read_text(encoding="utf-8")
     package = ROOT / "python" / "twinnet"
     modules = [path for path in package.rglob("*.py") if path.name != "__init__.py" and "templates" not in path.parts
                and path.name != "__main__.py"]
@@ -263,4 +263,23 @@ def test_the_readme_layout_names_every_module_and_twin():
                 if path.name != "twinnet-package.R" and path.name not in layout]
     missing += [folder for folder in ("reading/", "ports/", "maintain/", "inst/extdata/", "inst/ports/",
                                       "inst/maintain/") if folder not in layout]
-    assert missing == [], f"README layout lacks {missing}"
+    assert missing == [], f"docs/layout.md lacks {missing}"
+
+
+def test_every_data_file_of_the_package_is_package_data():
+    """A file the package reads that is not Python (the fixtures, page.css, the port templates) is listed in
+    pyproject.toml's package-data, so the wheel carries it; page.css is read through importlib.resources."""
+    import fnmatch
+    import tomllib
+
+    from twinnet.reading import page
+
+    config = tomllib.loads((ROOT / "python" / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["twinnet"]
+    package = ROOT / "python" / "twinnet"
+    files = [path.relative_to(package).as_posix() for path in package.rglob("*")
+             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".py"]
+    assert "reading/page.css" in files
+    unlisted = [name for name in files if not any(fnmatch.fnmatch(name, pattern) for pattern in patterns)]
+    assert unlisted == []
+    assert page.css() == (package / "reading" / "page.css").read_text(encoding="utf-8")

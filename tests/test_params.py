@@ -125,17 +125,17 @@ def test_python_and_r_predict_agree_on_new_inputs(variant, d, hyper):
     assert np.max(np.abs(python - r)) <= parity.TOLERANCE
 
 
-def readme_example(language):
-    """The code block of README.md's "Your own data" section in ``language``."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def usage_example(language):
+    """The code block of docs/usage.md's "Your own data" section in ``language``."""
+    text = (ROOT / "docs" / "usage.md").read_text(encoding="utf-8")
     section = text[text.index("## Your own data"):]
-    section = section[:section.index("\n## ", 1)]
+    section = section.split("\n## ", 1)[0]
     return re.search(rf"```{language}\n(.*?)```", section, re.DOTALL).group(1)
 
 
-def test_readme_python_example_runs_and_r_predicts_the_same(capsys):
+def test_usage_python_example_runs_and_r_predicts_the_same(capsys):
     namespace: dict = {}
-    exec(readme_example("python"), namespace)  # the README's own lines, as a reader would run them
+    exec(usage_example("python"), namespace)  # the page's own lines, as a reader would run them
     assert capsys.readouterr().out == "1.0\n"
     X, y, hyper, trained_params = namespace["X"], namespace["y"], namespace["hyper"], namespace["trained"]
     assert X.shape == (100, 4) and y.sum() == 50
@@ -146,10 +146,10 @@ def test_readme_python_example_runs_and_r_predicts_the_same(capsys):
     assert np.max(np.abs(python - r)) <= parity.TOLERANCE
 
 
-def test_readme_r_example_is_the_one_r_tests():
-    """The R block is run by test-params.R ("the iris example of README.md"), line for line."""
+def test_usage_r_example_is_the_one_r_tests():
+    """The R block is run by test-params.R ("the iris example of docs/usage.md"), line for line."""
     testthat = (ROOT / "r" / "tests" / "testthat" / "test-params.R").read_text(encoding="utf-8")
-    for line in readme_example("r").splitlines()[1:-1]:  # without library(twinnet) and the printed share
+    for line in usage_example("r").splitlines()[1:-1]:  # without library(twinnet) and the printed share
         assert line.replace("iris", "datasets::iris") in testthat, line
 
 

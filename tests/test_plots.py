@@ -2,6 +2,7 @@
 as PNGs; the drift's chunked training reproduces an uninterrupted run."""
 
 import numpy as np
+import pytest
 from conftest import FIXTURE_DIR
 
 from twinnet import fixtures, rbridge
@@ -56,3 +57,48 @@ def test_ordinals_in_the_drift_plots_label():
 
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 100, 101, 111)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "100th", "101st", "111th"]
+
+
+def small_figure():
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(2, 2))
+    figure.subplots().plot([0, 1], [1, 0])
+    return figure
+
+
+def test_a_plot_is_written_whole_through_the_one_writer(tmp_path):
+    target = plots.save_figure(small_figure(), tmp_path / "plot.png")
+    assert target.read_bytes().startswith(PNG) and [path.name for path in tmp_path.iterdir()] == ["plot.png"]
+
+
+def test_a_plot_at_a_link_to_a_fixture_is_refused_and_the_fixture_kept(tmp_path):
+    fixture = tmp_path / "fixture.json"
+    fixture.write_bytes((FIXTURE_DIR / "xor.json").read_bytes())
+    before = fixture.read_bytes()
+    for name in ("loss-xor.png", "errata-A7.png"):
+        (tmp_path / name).symlink_to(fixture)
+    with pytest.raises(fixtures.FixtureError) as error:
+        plots.save_figure(small_figure(), tmp_path / "loss-xor.png")
+    assert error.value.code == "E_OUTPUT" and fixture.read_bytes() == before
+    from twinnet.reading import errata
+
+    with pytest.raises(fixtures.FixtureError) as error:
+        errata.plot("A7", errata.TEXT_VERSIONS["A7"], np.ones(3), np.ones(3), "article", tmp_path)
+    assert error.value.code == "E_OUTPUT" and fixture.read_bytes() == before
+
+
+def test_a_plot_to_a_device_is_refused():
+    with pytest.raises(fixtures.FixtureError) as error:
+        plots.write_png(small_figure(), "/dev/full")
+    assert error.value.code == "E_OUTPUT"
+
+
+def test_an_interrupted_plot_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("twinnet.results.os.fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        plots.save_figure(small_figure(), tmp_path / "plot.png")
+    assert list(tmp_path.iterdir()) == []

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, ROOT
 
-from twinnet import article, fixtures, rbridge
+from twinnet import article, fixtures, rbridge, results
 
 CORPUS = FIXTURE_DIR / "invalid"
 
@@ -68,7 +68,7 @@ def test_both_languages_refuse_the_same_output_paths(tmp_path):
     shutil.copy(FIXTURE_DIR / "xor.json", copy)
     for path in (copy, FIXTURE_DIR / "x.json", tmp_path / "missing-dir" / "r.json"):
         with pytest.raises(fixtures.FixtureError) as python:
-            fixtures.check_output_path(path)
+            results.check_output_path(path)
         with pytest.raises(Exception) as r:
             rbridge.call("check_output_path", str(path))
         converted = rbridge.fixture_error_from_r(r.value)
@@ -119,7 +119,7 @@ def test_an_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        fixtures.write_result(result, out)
+        results.write_result(result, out)
     assert out.read_text() == "old" and [path.name for path in tmp_path.iterdir()] == ["result.json"]
 
 

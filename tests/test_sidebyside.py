@@ -2,13 +2,15 @@
 cut by the documented rule, and the page and the terminal view show every
 step of every variant in both languages."""
 
+import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from twinnet import cli, fixtures, rbridge
-from twinnet.reading import sidebyside, steps
+from twinnet import cli, fixtures, rbridge, resources
+from twinnet.reading import page, stepmaths, steps, terminal
 from twinnet.reading.stepmaths import MATHS, NOTES, Maths
 
 VARIANTS = fixtures.VARIANTS
@@ -94,14 +96,14 @@ def test_every_marker_has_maths_and_every_maths_entry_a_marker():
 def test_every_note_stands_under_some_step():
     shown = set()
     for variant in VARIANTS:
-        step_list, helpers = sidebyside._variant_view(variant)
+        step_list, helpers = stepmaths.variant_view(variant)
         shown.update(note.topic for section in step_list + helpers for note in section["notes"])
     assert shown == {note.topic for note in NOTES}
     assert {"broadcasting", "matmul", "indexing", "keepdims", "fixture layout"} <= shown
 
 
 def test_page_has_every_step_of_every_variant_in_both_languages(tmp_path):
-    text = sidebyside.write_page(tmp_path / "side-by-side.html", numbers=False).read_text(encoding="utf-8")
+    text = page.write_page(tmp_path / "side-by-side.html", numbers=False).read_text(encoding="utf-8")
     for variant in VARIANTS:
         assert f'<section id="{variant}">' in text
         section = text.split(f'<section id="{variant}">', 1)[1].split("</section>", 1)[0]
@@ -115,7 +117,7 @@ def test_page_has_every_step_of_every_variant_in_both_languages(tmp_path):
 
 
 def test_page_is_self_contained():
-    text = sidebyside.page(numbers=False)
+    text = page.page(numbers=False)
     assert not re.search(r"<script|<link|@import|url\(|src=", text)
     # the only outside addresses are links to the source texts, fetched only when followed
     urls = {info.url for info in steps.TWINS.values() if info.url}
@@ -123,7 +125,7 @@ def test_page_is_self_contained():
 
 
 def test_page_shows_one_fixtures_numbers_in_both_languages():
-    text = sidebyside._numbers_html(sidebyside.NUMBERS_FIXTURE, sidebyside.HtmlFormatter(cssclass="hl"))
+    text = page.numbers_html(page.fixture_numbers(), page.HtmlFormatter(cssclass="hl"))
     assert "wout[0, 0]" in text and "wout[1, 1]" in text and "loss[4999]" in text and "loss[5000]" in text
 
 
@@ -164,7 +166,7 @@ def test_layer_backprop_carries_step_3_in_both_twins():
 def full_page(tmp_path_factory):
     """The page with its numbers, as make docs writes it (both languages run)."""
     directory = tmp_path_factory.mktemp("docs")
-    path = sidebyside.write_page(directory / "side-by-side.html")
+    path = page.write_page(directory / "side-by-side.html")
     return path.read_text(encoding="utf-8"), (directory / "errata.html").read_text(encoding="utf-8")
 
 
@@ -179,7 +181,7 @@ def test_page_contains_mathml_for_every_steps_maths(full_page):
     for variant in VARIANTS:
         section = text.split(f'<section id="{variant}">', 1)[1].split("</section>", 1)[0]
         for card in re.split(r'<article class="step[^"]*" id="', section)[1:]:
-            if "-def-" not in card.split('"', 1)[0]:
+            if "-def-" not in card.split('"', 1)[0] and not card.startswith(f"{variant}-epoch"):
                 assert "<math>" in card.split('<div class="pair">')[0], card[:80]
     assert "e^(" not in text.split("<body>", 1)[1].split('<p class="fix">')[0]
 
@@ -188,29 +190,43 @@ def test_every_step_of_every_variant_shows_epoch_1_values_in_both_languages(full
     text = full_page[0]
     for variant in VARIANTS:
         section = text.split(f'<section id="{variant}">', 1)[1].split("</section>", 1)[0]
-        example = steps.TWINS[variant].example
-        trace = fixtures.trace_fixture(ROOT / "shared_fixtures" / example)
+        example = resources.data_dir() / steps.TWINS[variant].example
+        trace = fixtures.trace_fixture(example)
         for python, _ in steps.paired_blocks(variant):
             for marker in python.markers:
                 assert f'id="{variant}-values-{marker.number}" data-step="{marker.number}"' in section, \
                     f"{variant} > Step {marker.number}"
-        # the values themselves: a Python value and the R value of one element of every traced quantity
-        r = rbridge.trace_fixture(ROOT / "shared_fixtures" / example)
+        # the values themselves: the first row of every traced quantity, as a matrix row, in each language
+        r = rbridge.trace_fixture(example)
         for entry, r_entry in zip(trace["quantities"], r["quantities"], strict=True):
             block = section.split(f'id="{variant}-values-{entry["step"]}"', 1)[1].split("</details>", 1)[0]
             row = block.split(f"<code>{entry['name']}</code><span class=\"shape\">", 1)[1].split("</tr>", 1)[0]
-            python_value, r_value = float(entry["values"][0, 0]), float(r_entry["values"][0, 0])
-            assert f"<td class=num>{python_value!r}</td><td class=num>{r_value!r}</td>" in row
-    assert "<th>|Δ|</th><th>ULP</th>" in text
+            python_cells, r_cells = re.findall(r'<pre class="matrix">([^<]*)</pre>', row)
+            assert python_cells.splitlines()[0].split()[0] == page.rounded(entry["values"][0, 0])
+            assert r_cells.splitlines()[0].split()[0] == page.rounded(r_entry["values"][0, 0])
+            assert len(python_cells.splitlines()) == min(entry["values"].shape[0], page.ABBREVIATED[0]) or \
+                entry["values"].size <= page.FULL_MATRIX
+    assert "<th>Python − R</th>" in text and "ULP</th>" not in text
 
 
-def test_values_have_at_least_ten_significant_digits(full_page):
-    cells = re.findall(r"<td class=num>(-?[0-9.e+-]+)</td>", full_page[0])
-    values = [cell for cell in cells if "." in cell and "e" not in cell and cell.strip("-0.") and float(cell) != 0]
-    assert len(values) > 200
-    short = [cell for cell in values if len(cell.lstrip("-").replace(".", "").lstrip("0")) < 10
-             and float(cell) != round(float(cell), 6)]
-    assert not short, short[:5]
+def test_values_are_matrices_of_six_significant_digits(full_page):
+    cells = [cell for block in re.findall(r'<pre class="matrix">([^<]*)</pre>', full_page[0]) for cell in block.split()]
+    cells += re.findall(r"<td class=num>([^<]*)</td>", full_page[0])
+    assert len(cells) > 200
+    digits = [len(re.sub(r"e.*$", "", cell).lstrip("-").replace(".", "").lstrip("0")) for cell in cells]
+    assert max(digits) == 6 and all(float(cell) == float(f"{float(cell):.6g}") for cell in cells)
+    assert page.rounded(-0.0) == "0" and page.rounded(0.1 + 0.2) == "0.3" and page.rounded(1 / 3) == "0.333333"
+
+
+def test_a_last_ulp_difference_does_not_change_the_page():
+    """What keeps make docs the same on every CPU: values rounded for display, agreement said in words."""
+    rows = page.example_values("article")
+    nudged = [{**row, "r": np.nextafter(row["python"], np.inf),
+               "max_abs": float(np.max(np.abs(np.nextafter(row["python"], np.inf) - row["python"])))}
+              for row in rows]
+    same = [{**row, "r": row["python"], "max_abs": 0.0} for row in rows]
+    for number in range(12):
+        assert page._values_html("article", number, nudged) == page._values_html("article", number, same)
 
 
 def test_final_values_table_has_every_parameter(full_page):
@@ -222,10 +238,10 @@ def test_final_values_table_has_every_parameter(full_page):
 def test_page_layout_does_not_scroll_sideways(full_page):
     """What keeps the page inside 390 px: every table in a box of its own that scrolls, code that scrolls in its
     box instead of wrapping (no split names, no lost indentation), one column under 900 px.  Checked in headless
-    Chromium at 390 px when the page was last written (README, docs/side-by-side-390.png)."""
+    Chromium at 390 px when the page was last written (docs/teaching.md, docs/side-by-side-390.png)."""
     text = full_page[0]
     assert text.count("<table") == text.count('<div class="scroll"><table')
-    css = sidebyside.CSS
+    css = page.css()
     assert re.search(r"\.hl pre \{[^}]*white-space: pre;[^}]*overflow-x: auto;", css)
     screen_css = css.split("@media print", 1)[0]
     assert "text-indent" not in screen_css and "overflow-wrap: anywhere" not in css and "word-break" not in css
@@ -252,8 +268,8 @@ def test_no_text_is_called_a_seed_text():
                  ROOT / "README.md", *ROOT.glob("shared_fixtures/*.json"), *ROOT.glob("tests/*.py")]:
         if path.name != "test_sidebyside.py":
             assert "seed text" not in path.read_text(encoding="utf-8"), path
-    assert "Analytics Vidhya" in sidebyside.page(numbers=False)
-    assert 'href="https://www.analyticsvidhya.com/blog/2017/05/' in sidebyside.page(numbers=False)
+    assert "Analytics Vidhya" in page.page(numbers=False)
+    assert 'href="https://www.analyticsvidhya.com/blog/2017/05/' in page.page(numbers=False)
 
 
 def test_terminal_view_pipes_at_100_columns_without_colour(monkeypatch, capsys):
@@ -267,24 +283,24 @@ def test_terminal_view_pipes_at_100_columns_without_colour(monkeypatch, capsys):
 
 def test_terminal_view_takes_columns_and_colours_a_terminal_only(monkeypatch):
     monkeypatch.setenv("COLUMNS", "90")
-    assert sidebyside.terminal_width() == 90 and sidebyside.terminal_width(130) == 130
+    assert terminal.terminal_width() == 90 and terminal.terminal_width(130) == 130
 
     class Terminal:
         def isatty(self):
             return True
 
     monkeypatch.delenv("NO_COLOR", raising=False)
-    assert sidebyside.use_colour(Terminal()) and not sidebyside.use_colour(object())
+    assert terminal.use_colour(Terminal()) and not terminal.use_colour(object())
     monkeypatch.setenv("NO_COLOR", "1")
-    assert not sidebyside.use_colour(Terminal())
-    assert "\033[1;36mStep 2 · hidden layer input" in sidebyside.terminal("article", 100, colour=True)
+    assert not terminal.use_colour(Terminal())
+    assert "\033[1;36mStep 2 · hidden layer input" in terminal.terminal("article", 100, colour=True)
 
 
 def test_terminal_view_wraps_code_with_a_hanging_indent_never_inside_a_name():
     """At 124 columns every name of the walk-through fits in a column: lines wrap at spaces only (a name that
     does not fit after its indentation loses indentation, not letters)."""
     width = 124
-    lines = sidebyside.terminal("stepwise", width).splitlines()
+    lines = terminal.terminal("stepwise", width).splitlines()
     assert max(len(line) for line in lines) <= width
     left = [line.split(" | ", 1)[0] for line in lines if " | " in line]
     # a continuation of a line indented by 4 starts at column 8
@@ -297,9 +313,9 @@ def test_terminal_view_wraps_code_with_a_hanging_indent_never_inside_a_name():
 
 
 def test_each_porters_note_is_written_once_on_the_page_and_linked_after():
-    text = sidebyside.page(numbers=False)
+    text = page.page(numbers=False)
     for note in NOTES:
-        body = sidebyside._inline_code(note.text)
+        body = page._inline_code(note.text)
         assert text.count(body) == 1, note.topic
     assert 'Porter’s notes above that apply here too: <a href="#note-' in text
     matmul = next(note.text for note in NOTES if note.topic == "matmul")
@@ -318,3 +334,124 @@ def test_mathml_typesets_formulas_and_leaves_prose_as_text():
     html = mathml.line_html("derivatives_sigmoid(a) = a·(1 − a) takes the activation a = σ(x), not x.")
     assert html.startswith("<code>derivatives_sigmoid(a)</code>") and " takes the activation <math>" in html
     assert mathml.line_html("e_h = δ_o·w_oᵀ").count("<msup><msub><mi>w</mi><mi>o</mi></msub><mi>T</mi></msup>") == 1
+
+
+PAYLOADS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_text_from_a_fixture_is_escaped_on_the_page(payload):
+    """A fixture's name and description reach the page only escaped (the schema refuses such a name, so the
+    section is built from the fixture as if a reader had let it through)."""
+    fixture = fixtures.read_fixture(fixtures.example("article"))
+    numbers = {"fixture": {**fixture, "name": payload, "description": f"a description {payload}"},
+               "rows": [(f"wout{payload}", "wout[1, 1]", 0.5, 0.5)]}
+    text = page.numbers_html(numbers, page.HtmlFormatter(cssclass="hl"))
+    assert payload not in text and "<script" not in text and "<img" not in text
+    assert text.count("&lt;script&gt;" if "script" in payload else "&quot;&gt;&lt;img") >= 3
+
+
+def test_the_errata_page_escapes_its_markdown():
+    text = page.errata_page('# Errata <script>\n\nA [link](x"onmouseover=alert(1)) and <img src=x>.\n')
+    body = text.split("<body>", 1)[1]
+    assert "<script" not in body and "<img" not in body and '"onmouseover' not in body
+
+
+def test_page_numbers_come_from_the_packaged_fixture(tmp_path, monkeypatch):
+    """The numbers are the installed package's fixture whatever the current folder holds, and the page names
+    no path of this machine."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shared_fixtures").mkdir()
+    (tmp_path / "shared_fixtures" / "article.json").write_text("not a fixture", encoding="utf-8")
+    numbers = page.fixture_numbers()
+    assert numbers["fixture"]["name"] == "article" and len(numbers["rows"]) > 20
+    text = page.numbers_html(numbers, page.HtmlFormatter(cssclass="hl"))
+    assert 'fixtures.example(&quot;article&quot;)' in text or 'twinnet_example' in text
+    assert str(ROOT) not in text and str(resources.data_dir()) not in text
+
+
+def test_full_page_names_no_path_of_this_machine(full_page):
+    for text in full_page:
+        assert str(ROOT) not in text and str(resources.data_dir()) not in text and os.path.expanduser("~") not in text
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_steps_appear_in_order_and_step_1_shows_only_the_initialisation(variant):
+    text = page.page(numbers=False)
+    section = text.split(f'<section id="{variant}">', 1)[1].split("</section>", 1)[0]
+    shown = [int(number) for number in re.findall(r'<span class="n">Step (\d+)</span>', section)]
+    assert shown == sorted(shown) and shown[0] == 0 and shown[-1] >= 4
+    step_1 = section.split(f'id="{variant}-step-1"', 1)[1].split("</article>", 1)[0]
+    code = re.sub(r"<[^>]+>", "", step_1.split('<div class="pair">', 1)[1])
+    assert "for epoch" not in code and "for (epoch" not in code and ("params" in code or variant == "layered")
+    if variant != "layered":  # the Layer-class loop holds its steps; the others' loop follows Step 1
+        epoch = section.split(f'id="{variant}-epoch"', 1)[1].split("</article>", 1)[0]
+        assert section.index(f'id="{variant}-epoch"') < section.index(f'id="{variant}-step-2"')
+        assert "forward" in epoch and "for (epoch in seq_len(epochs))" in re.sub(r"<[^>]+>", "", epoch)
+
+
+def test_every_source_text_names_its_author_and_address_or_where_it_was_found():
+    text = page.page(numbers=False)
+    for info in steps.TWINS.values():
+        assert info.url or "unknown: found as" in info.text
+        assert page.html.escape(info.text) in text
+    assert "Sunil Ray" in text
+
+
+def test_code_and_matrices_stay_inside_a_phone_screen():
+    """At 390 px: code and matrices scroll inside their own boxes, maths lists wrap between items."""
+    css = page.css()
+    assert re.search(r"pre\.matrix \{[^}]*white-space: pre;", css)
+    assert re.search(r"\.maths \{[^}]*overflow-x: auto;", css)
+    from twinnet.reading import mathml
+    assert mathml.line_html("w_h (d×h), b_h (1×h), w_o (h×1)").count("<math>") == 3
+
+
+def write_fixture_link(directory, name):
+    """A copy of a fixture, and a symbolic link ``name`` to it, in ``directory``."""
+    fixture = directory / "fixture.json"
+    fixture.write_bytes(fixtures.example("xor").read_bytes())
+    (directory / name).symlink_to(fixture)
+    return fixture, fixture.read_bytes()
+
+
+def test_writing_the_page_at_a_link_to_a_fixture_is_refused(tmp_path):
+    fixture, before = write_fixture_link(tmp_path, "side-by-side.html")
+    with pytest.raises(fixtures.FixtureError) as error:
+        page.write_page(tmp_path / "side-by-side.html", numbers=False)
+    assert error.value.code == "E_OUTPUT" and fixture.read_bytes() == before
+
+
+def test_writing_the_errata_page_at_a_link_to_a_fixture_is_refused_and_nothing_is_written(tmp_path):
+    fixture, before = write_fixture_link(tmp_path, "errata.html")
+    with pytest.raises(fixtures.FixtureError) as error:
+        page.write_page(tmp_path / "side-by-side.html", numbers=False)
+    assert error.value.code == "E_OUTPUT" and fixture.read_bytes() == before
+    assert not (tmp_path / "side-by-side.html").exists()
+
+
+def test_the_terminal_view_shows_the_epoch_loop_after_step_1():
+    text = terminal.terminal("article", 120)
+    assert text.index("Step 1 · initialize") < text.index(terminal.EPOCH_HEADING) < text.index("Step 2 · hidden")
+    step_1 = text.split("Step 1 · initialize", 1)[1].split(terminal.EPOCH_HEADING, 1)[0]
+    assert "for epoch" not in step_1 and "for (epoch" not in step_1
+
+
+def test_writing_the_page_to_a_device_is_refused():
+    with pytest.raises(fixtures.FixtureError) as error:
+        page.write_page("/dev/full", numbers=False)
+    assert error.value.code == "E_OUTPUT"
+
+
+def test_an_interrupted_page_write_leaves_the_old_page_and_no_temporary_file(tmp_path, monkeypatch):
+    target = tmp_path / "side-by-side.html"
+    target.write_text("the old page", encoding="utf-8")
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("twinnet.results.os.fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        page.write_page(target, numbers=False)
+    assert target.read_text(encoding="utf-8") == "the old page"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["side-by-side.html"]

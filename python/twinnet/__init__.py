@@ -20,8 +20,9 @@ new inputs, and ``write_result`` writes a result that reads back bit-exactly.
 ``python -m twinnet --help`` lists the command line.
 """
 
-from .fixtures import FixtureError, example, read_fixture, train_fixture, train_variant, write_result
+from .fixtures import FixtureError, example, read_fixture, train_fixture, train_variant
 from .params import init_params, predict_variant
+from .results import write_result
 
 __version__ = "0.1.0"
 

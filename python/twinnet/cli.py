@@ -38,7 +38,7 @@ from typing import NoReturn
 
 import numpy as np
 
-from . import __version__, fixtures, parity, rbridge, resources
+from . import __version__, fixtures, parity, rbridge, resources, results
 from .maintain import generate
 
 
@@ -152,9 +152,9 @@ def train(path: str, language: str, epochs: int | None, max_memory: float, strea
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    fixtures.check_output_path(args.out)  # before training: a refused path costs nothing
+    results.check_output_path(args.out)  # before training: a refused path costs nothing
     result = train(args.fixture, args.lang, args.epochs, args.max_memory)
-    fixtures.write_result(result, args.out)  # checks the path again, at the rename
+    results.write_result(result, args.out)  # checks the path again, at the rename
     print(f"wrote {fixtures.escape(args.out)}: {fixtures.escape(result['fixture'])} trained in {args.lang} "
           f"for {len(result['loss'])} epochs")
     return 0
@@ -179,7 +179,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if args.lang == "both":
         sys.stdout.write(numbers.trace_both_text(*documents))
     else:
-        sys.stdout.write(fixtures.dumps(documents[0]) if args.format == "json" else numbers.trace_text(documents[0]))
+        sys.stdout.write(results.dumps(documents[0]) if args.format == "json" else numbers.trace_text(documents[0]))
     return 0
 
 
@@ -215,18 +215,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_side_by_side(args: argparse.Namespace) -> int:
     resources.checkout("side-by-side (it cuts the R twins' source files)")
-    from .reading import sidebyside
+    from .reading import terminal
 
-    sys.stdout.write(sidebyside.terminal(args.variant, args.width, colour=sidebyside.use_colour(sys.stdout)))
+    sys.stdout.write(terminal.terminal(args.variant, args.width, colour=terminal.use_colour(sys.stdout)))
     return 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
     resources.checkout("docs (it cuts the R twins' source files)")
     from .maintain import drift
-    from .reading import plots, sidebyside
+    from .reading import page, plots
 
-    print(f"wrote {sidebyside.write_page(args.out_dir / 'side-by-side.html')}")
+    print(f"wrote {page.write_page(args.out_dir / 'side-by-side.html')}")
     path = fixtures.example("article")
     loss = next(row for row in parity.run([path]) if row.quantity == "loss")
     print(f"wrote {plots.loss_curves(loss, 'article', args.out_dir)}")
@@ -267,7 +267,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_port(args: argparse.Namespace) -> int:
-    fixtures.write_result(fixtures.train_fixture(args.fixture), args.result)
+    results.write_result(fixtures.train_fixture(args.fixture), args.result)
     return 0
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import fixtures, parity
+from .. import fixtures, parity, results
 from ..params import init_params
 from ..types import Params, Trained
 from . import invalid
@@ -176,7 +176,7 @@ def build(case: Case) -> dict[str, Any]:
 def all_fixtures(root: str | Path) -> dict[str, str]:
     """Every shipped fixture, as {file name: JSON text}."""
     cases = [article_case(), xor_case(), iris_case(root), wide_case(), stepwise_case(), layered_xor_case()]
-    return {f"{case.name}.json": fixtures.dumps(build(case)) for case in cases}
+    return {f"{case.name}.json": results.dumps(build(case)) for case in cases}
 
 
 def settled(path: Path, fresh: str) -> str:

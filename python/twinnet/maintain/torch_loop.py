@@ -2,7 +2,7 @@
 
 Not part of twinnet and never a dependency: it runs in a throwaway virtual
 environment that has torch and numpy (``TWINNET_TORCH_PYTHON=/tmp/torchvenv/bin/python``,
-see the README's Benchmark section), as a script, with no twinnet import:
+see docs/benchmark.md), as a script, with no twinnet import:
 
     python torch_loop.py RESULT.json N [N ...]
 

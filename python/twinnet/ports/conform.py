@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import fixtures, parity, resources
+from .. import fixtures, parity, resources, results
 from . import steptrace
 
 DERIVED_EPOCHS = (0, 1, 2)
@@ -325,7 +325,7 @@ def derive(path: str | Path, epochs: int, directory: str | Path) -> Path:
     document["expected"] = {key: reference[key] for key in ("params", "loss", "output")}
     copy = Path(directory) / f"epochs-{epochs}" / Path(path).name
     copy.parent.mkdir(parents=True, exist_ok=True)
-    copy.write_text(fixtures.dumps(document), encoding="utf-8")
+    copy.write_text(results.dumps(document), encoding="utf-8")
     return copy
 
 

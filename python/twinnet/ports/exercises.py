@@ -30,7 +30,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import fixtures, resources
+from .. import fixtures, resources, results
 from . import conform, skeletons
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -429,11 +429,11 @@ def fixture_path(name: str, directory: Path) -> Path:
     document.pop("expected", None)
     path, draft = directory / "fixtures" / f"{name}.json", directory / "fixtures" / f"{name}.draft.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fixtures.write_result(document, draft)  # without expected, which the twin then computes
+    results.write_result(document, draft)  # without expected, which the twin then computes
     reference = fixtures.train_fixture(draft)
     draft.unlink()
-    fixtures.write_result({**document, "expected": {key: reference[key] for key in ("params", "loss", "output")}},
-                          path)
+    results.write_result({**document, "expected": {key: reference[key] for key in ("params", "loss", "output")}},
+                         path)
     return path
 
 
@@ -533,11 +533,13 @@ def stale(root: Path) -> list:
 
 
 def generate(root: Path) -> list:
+    from ..results import write_atomic
+
     directory = root / DIRECTORY
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in all_files().items():
-        (directory / name).write_text(text, encoding="utf-8")
+        write_atomic(directory / name, text)
         written.append(directory / name)
     return written
 

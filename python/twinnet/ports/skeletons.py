@@ -265,9 +265,11 @@ def stale(root: Path) -> list:
 
 
 def generate(root: Path) -> list:
+    from ..results import write_atomic
+
     (root / DIRECTORY).mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in all_files().items():
-        (root / DIRECTORY / name).write_text(text, encoding="utf-8")
+        write_atomic(root / DIRECTORY / name, text)
         written.append(root / DIRECTORY / name)
     return written

@@ -121,7 +121,7 @@ def plot(erratum: str, version: TextVersion, text_loss: np.ndarray, right_loss: 
     """Both loss curves, out_dir/errata-ID.png."""
     import matplotlib.pyplot as plt
 
-    from . import plots  # noqa: F401  (headless matplotlib, as for the other plots)
+    from . import plots  # headless matplotlib, as for the other plots
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -133,8 +133,10 @@ def plot(erratum: str, version: TextVersion, text_loss: np.ndarray, right_loss: 
     axes.legend()
     figure.tight_layout()
     target = out_dir / f"errata-{erratum}.png"
-    figure.savefig(target, dpi=100)
-    plt.close(figure)
+    try:
+        plots.write_png(figure, target, dpi=100)
+    finally:
+        plt.close(figure)
     return target
 
 

@@ -1,4 +1,5 @@
-"""The steps' maths as MathML: typeset by the browser, no scripts, no fonts to fetch.
+"""The steps' maths as MathML (the page: typeset by the browser, no scripts, no fonts to fetch) or as
+Markdown with inline LaTeX (the notebooks).
 
 The maths in :mod:`twinnet.reading.stepmaths` is plain text that also reads in
 a terminal: ``H_i = X·w_h + b_h   (n×h; b_h is added to every row)``.  This
@@ -12,7 +13,11 @@ leaves the prose around them as text:
 - English words (and code names such as ``derivatives_sigmoid(a)``, shown as
   ``<code>``) end a formula; single letters, numbers and brackets belong to
   the formula next to them; a bracket that holds prose is prose;
-- three or more spaces separate two formulas.
+- three or more spaces separate two formulas, and a formula that lists
+  several (``w_h (d×h), b_h (1×h)``) is split at its top-level commas, so a
+  narrow screen can wrap the list between its items.
+
+:func:`line_latex` reads a line the same way and writes each formula as ``$…$``.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ def line_html(line: str) -> str:
             run.append((kind, text))
             continue
         if run:
-            out.append(_math(run))
+            out.append(_maths(run))
             run = []
         if kind == "code":
             out.append(f"<code>{html.escape(text.strip('`'))}</code>")
@@ -57,8 +62,20 @@ def line_html(line: str) -> str:
         else:
             out.append(html.escape(text))
     if run:
-        out.append(_math(run))
+        out.append(_maths(run))
     return "".join(out)
+
+
+def _maths(run) -> str:
+    """A run of tokens as inline <math> elements, one per item of a top-level ", " list."""
+    pieces, depth, start = [], 0, 0
+    for index, (kind, text) in enumerate(run):
+        depth += (kind == "open") - (kind == "close")
+        if depth == 0 and text == "," and index + 1 < len(run) and run[index + 1][0] == "space":
+            pieces.append(run[start:index])
+            start = index + 2
+    pieces.append(run[start:])
+    return ", ".join(_math(piece) for piece in pieces if piece)
 
 
 def _kinds(tokens):
@@ -179,3 +196,72 @@ def _script(tokens, index):
         inner = _math(tokens[index + 1:end])[len("<math>"):-len("</math>")]
         return inner, end + 1
     return _math([tokens[index]])[len("<math><mrow>"):-len("</mrow></math>")], index + 1
+
+
+LATEX = {"σ": r"\sigma", "η": r"\eta", "α": r"\alpha", "δ": r"\delta", "ε": r"\varepsilon", "Σ": r"\sum",
+         "∂": r"\partial", "ℓ": r"\ell", "⊙": r"\odot", "·": r"\cdot", "×": r"\times", "←": r"\leftarrow",
+         "−": "-", "–": "-", "…": r"\ldots", "½": r"\tfrac{1}{2}", "ŷ": r"\hat{y}", "ᵢ": "_{i}", "ⱼ": "_{j}",
+         "{": r"\{", "}": r"\}", "%": r"\%", "#": r"\#", "&": r"\&", "$": r"\$"}
+LATEX_FUNCTIONS = {"log", "tanh", "exp", "max", "min"}
+
+
+def line_latex(line: str) -> str:
+    """One line of maths as Markdown: formulas as inline LaTeX (``$…$``), prose as it is, `code` kept."""
+    tokens = [(match.lastgroup, match.group()) for match in TOKEN.finditer(line)]
+    out, run = [], []
+    for (kind, text), role in zip(tokens, _kinds(tokens), strict=True):
+        if role == MATH and not (kind == "space" and len(text) >= 3):
+            run.append((kind, text))
+            continue
+        if run:
+            out.append(_latex(run))
+            run = []
+        if kind == "code":
+            out.append(f"`{text.strip('`')}`")
+        else:
+            out.append(" &emsp; " if kind == "space" and len(text) >= 3 else text)
+    if run:
+        out.append(_latex(run))
+    return "".join(out)
+
+
+def _latex(run) -> str:
+    """A run of tokens as one inline formula; spaces around it stay outside the dollars.  A run of
+    operators alone (the hyphen of "pre-activation", the × of "neurons×inputs") stays text."""
+    if not any(kind in ("name", "number", "sup") for kind, _ in run):
+        return "".join(text for _, text in run)
+    lead = " " if run[0][0] == "space" else ""
+    trail = " " if run[-1][0] == "space" and len(run) > 1 else ""
+    return f"{lead}${_latex_items(run)}${trail}"
+
+
+def _latex_items(tokens) -> str:
+    items: list[str] = []
+    index = 0
+    while index < len(tokens):
+        kind, text = tokens[index]
+        index += 1
+        if kind == "space":
+            continue
+        if kind == "op" and text in "_^" and items and index < len(tokens):
+            if tokens[index] == ("open", "("):  # x_(i−1): the bracket's content is the script
+                depth, end = 0, index
+                while end < len(tokens):
+                    depth += {"open": 1, "close": -1}.get(tokens[end][0], 0)
+                    if depth == 0:
+                        break
+                    end += 1
+                script, index = _latex_items(tokens[index + 1:end]), end + 1
+            else:
+                script, index = _latex_items(tokens[index:index + 1]), index + 1
+            items[-1] += f"{text}{{{script}}}"
+        elif kind == "sup" and items:
+            value = "".join(SUPERSCRIPTS.get(char, char) for char in text).replace("−", "-")
+            items[-1] += "'" if value == "′" else ("^{\\top}" if value == "T" else f"^{{{value}}}")
+        elif kind == "name" and len(text) > 1 and text.isascii():
+            items.append(f"\\{text}" if text in LATEX_FUNCTIONS else f"\\mathrm{{{text}}}")
+        elif kind == "code":
+            items.append(f"\\texttt{{{text.strip('`').replace('_', chr(92) + '_')}}}")
+        else:
+            items.append("".join(LATEX.get(char, char) for char in text))
+    return " ".join(items)

@@ -1,215 +1,168 @@
 """The notebooks: one per variant, docs/notebooks/{article,stepwise,layered}.ipynb.
 
-Each is generated from the twins' ``# Step N: title`` markers, like the
-side-by-side page: for every step a markdown cell with its number, title, maths
-(:mod:`stepmaths`) and both twins' code as cut by :mod:`steps`; a Python cell
-and an ``%%R`` cell (rpy2's IPython extension, in the same process) that compute
-the step on the same fixture; and a cell that compares the two.  They end with
-training in both languages, the loss curves and the parity check.
+Each is cut from the twins' ``# Step N: title`` markers by :mod:`steps`, as the
+side-by-side page is: for every step a markdown cell with its title and maths
+(:mod:`stepmaths`, in LaTeX through :func:`mathml.line_latex`), then the step's
+code as it stands in the Python twin and in the R twin, one cell each.  The
+code cells hold the twins' source itself, so they cannot drift from it; they
+run through the ``%%twin`` cell magic (:func:`load` registers it), which checks
+that the cell is still the twin's code and prints the step's values in epoch
+:data:`EPOCH` of the notebook's fixture: Python's from
+:func:`twinnet.fixtures.trace_fixture`, R's printed by R from the R package's
+``trace_fixture``.  Both traces run the twins' own functions and keep their
+local variables, so the values are what this very code computed.  The
+notebooks end with training in both languages, the loss curves and the trained
+parameters compared.
 
-``make notebooks`` (``python -m twinnet.reading.notebooks``) writes them and runs
-them in a fresh kernel (nbclient), so they are saved with their outputs;
+Every value is printed at :data:`DIGITS` significant digits (``%.6g``, the
+same in both languages), so last-ULP differences between CPUs never show; with
+no timings, fixed cell ids and fixed metadata, a notebook generated on another
+machine is the same file.  ``make notebooks`` (``python -m
+twinnet.reading.notebooks``) writes them and runs them in a fresh kernel
+(nbclient) in one process with R (rpy2), so they are saved with their outputs;
 ``--check`` only checks that the committed cells are a fresh generation.
-The computing cells are :data:`CELLS`; a step of a twin without an entry there,
-or an entry without a step, is an error, so the notebooks cannot drift from the
-twins' steps.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .. import parity, rbridge
-from . import stepmaths, steps
+from .. import fixtures, parity, rbridge, resources, results
+from . import mathml, stepmaths, steps
 
 DIRECTORY = "docs/notebooks"
 FIXTURE = {"article": "article", "stepwise": "stepwise", "layered": "layered-xor"}
+EPOCH = 1
+"""The epoch whose values each step shows."""
+DIGITS = 6
+"""Significant digits of every value shown (both languages print ``%.6g``)."""
 TIMEOUT = 600
 """Seconds one notebook cell may take when it is run."""
 
-# (python code, R code, names to compare) per (variant, step number, title).
-CELLS: dict[str, dict[tuple[int, str], Any]] = {
-    "article": {
-        (0, "read input and output"): (
-            'X, y = fixture["data"]["X"], fixture["data"]["y"]\n'
-            "from twinnet.article import derivatives_sigmoid, sigmoid",
-            "X <- fixture$data$X\ny <- fixture$data$y",
-            ("X", "y")),
-        (1, "initialize weights and biases"): (
-            'params = {name: np.array(fixture["init"][name]) for name in ("wh", "bh", "wout", "bout")}\n'
-            'lr = fixture["hyper"]["lr"]',
-            'params <- fixture$init[c("wh", "bh", "wout", "bout")]\nlr <- fixture$hyper$lr',
-            ()),
-        (2, "hidden layer input"): (
-            'hidden_layer_input = X @ params["wh"] + params["bh"]',
-            "hidden_layer_input <- sweep(X %*% params$wh, 2, params$bh, `+`)",
-            ("hidden_layer_input",)),
-        (3, "non-linear transformation of the hidden layer input"): (
-            "hiddenlayer_activations = H = sigmoid(hidden_layer_input)",
-            "hiddenlayer_activations <- H <- sigmoid(hidden_layer_input)",
-            ("hiddenlayer_activations",)),
-        (4, "linear and non-linear transformation at the output layer"): (
-            'output_layer_input = hiddenlayer_activations @ params["wout"] + params["bout"]\n'
-            "output = sigmoid(output_layer_input)",
-            "output_layer_input <- sweep(hiddenlayer_activations %*% params$wout, 2, params$bout, `+`)\n"
-            "output <- sigmoid(output_layer_input)",
-            ("output_layer_input", "output")),
-        (5, "error at the output layer"): ("E = y - output", "E <- y - output", ("E",)),
-        (6, "slopes at the output and hidden layers"): (
-            "slope_output_layer = derivatives_sigmoid(output)\nslope_hidden_layer = derivatives_sigmoid(H)",
-            "slope_output_layer <- derivatives_sigmoid(output)\nslope_hidden_layer <- derivatives_sigmoid(H)",
-            ("slope_output_layer", "slope_hidden_layer")),
-        (7, "delta at the output layer"): (
-            "d_output = E * slope_output_layer", "d_output <- E * slope_output_layer", ("d_output",)),
-        (8, "error at the hidden layer"): (
-            'error_at_hidden_layer = d_output @ params["wout"].T',
-            "error_at_hidden_layer <- tcrossprod(d_output, params$wout)",
-            ("error_at_hidden_layer",)),
-        (9, "delta at the hidden layer"): (
-            "d_hiddenlayer = error_at_hidden_layer * slope_hidden_layer",
-            "d_hiddenlayer <- error_at_hidden_layer * slope_hidden_layer",
-            ("d_hiddenlayer",)),
-        (10, "weight slopes"): (
-            "wout_slope = H.T @ d_output\nwh_slope = X.T @ d_hiddenlayer",
-            "wout_slope <- crossprod(H, d_output)\nwh_slope <- crossprod(X, d_hiddenlayer)",
-            ("wout_slope", "wh_slope")),
-        (11, "bias slopes"): (
-            "bout_slope = d_output.sum(axis=0, keepdims=True)\nbh_slope = d_hiddenlayer.sum(axis=0, keepdims=True)\n"
-            "# the update, θ ← θ + slope·lr (update_params)\n"
-            'after_one_epoch = {"wh": params["wh"] + wh_slope * lr, "bh": params["bh"] + bh_slope * lr,\n'
-            '                   "wout": params["wout"] + wout_slope * lr, "bout": params["bout"] + bout_slope * lr}',
-            "bout_slope <- t(colSums(d_output))\nbh_slope <- t(colSums(d_hiddenlayer))\n"
-            "# the update, theta <- theta + slope * lr (update_params)\n"
-            "after_one_epoch <- list(wh = params$wh + wh_slope * lr, bh = params$bh + bh_slope * lr,\n"
-            "                        wout = params$wout + wout_slope * lr, bout = params$bout + bout_slope * lr)",
-            ("bout_slope", "bh_slope")),
-    },
-    "stepwise": {
-        (0, "transpose the input and output"): (
-            'X, y = fixture["data"]["X"].T, fixture["data"]["y"].T\nfrom twinnet.article import sigmoid',
-            "X <- t(fixture$data$X)\ny <- t(fixture$data$y)",
-            ("X", "y")),
-        (1, "initialize the weights"): (
-            'params = {name: np.array(fixture["init"][name]) for name in ("weights_input_hidden", '
-            '"weights_hidden_output")}\nlr = fixture["hyper"]["lr"]',
-            'params <- fixture$init[c("weights_input_hidden", "weights_hidden_output")]\nlr <- fixture$hyper$lr',
-            ()),
-        (2, "hidden layer linear transform"): (
-            'hiddenLayer_linearTransform = params["weights_input_hidden"].T @ X',
-            "hiddenLayer_linearTransform <- crossprod(params$weights_input_hidden, X)",
-            ("hiddenLayer_linearTransform",)),
-        (3, "hidden layer activations"): (
-            "hiddenLayer_activations = H = sigmoid(hiddenLayer_linearTransform)",
-            "hiddenLayer_activations <- H <- sigmoid(hiddenLayer_linearTransform)",
-            ("hiddenLayer_activations",)),
-        (4, "output layer linear transform and output"): (
-            'outputLayer_linearTransform = params["weights_hidden_output"].T @ H\n'
-            "output = sigmoid(outputLayer_linearTransform)",
-            "outputLayer_linearTransform <- crossprod(params$weights_hidden_output, H)\n"
-            "output <- sigmoid(outputLayer_linearTransform)",
-            ("outputLayer_linearTransform", "output")),
-        (5, "rate of change of error w.r.t. output"): (
-            "error_wrt_output = -(y - output)", "error_wrt_output <- -(y - output)", ("error_wrt_output",)),
-        (6, "rate of change of output w.r.t. Z2"): (
-            "output_wrt_Z2 = output * (1 - output)", "output_wrt_Z2 <- output * (1 - output)", ("output_wrt_Z2",)),
-        (7, "rate of change of Z2 w.r.t. weights between hidden and output layer"): (
-            "Z2_wrt_who = H", "Z2_wrt_who <- H", ("Z2_wrt_who",)),
-        (8, "rate of change of error w.r.t. weights between hidden and output layer"): (
-            "error_wrt_who = Z2_wrt_who @ (error_wrt_output * output_wrt_Z2).T",
-            "error_wrt_who <- tcrossprod(Z2_wrt_who, error_wrt_output * output_wrt_Z2)",
-            ("error_wrt_who",)),
-        (9, "rates of change of Z2 w.r.t. H"): (
-            'Z2_wrt_H = params["weights_hidden_output"]\nH_wrt_Z1 = H * (1 - H)\nZ1_wrt_wih = X',
-            "Z2_wrt_H <- params$weights_hidden_output\nH_wrt_Z1 <- H * (1 - H)\nZ1_wrt_wih <- X",
-            ("Z2_wrt_H", "H_wrt_Z1")),
-        (10, "rate of change of error w.r.t. weights between input and hidden layer"): (
-            "error_wrt_wih = Z1_wrt_wih @ (H_wrt_Z1 * (Z2_wrt_H @ (output_wrt_Z2 * error_wrt_output))).T",
-            "error_wrt_wih <- tcrossprod(Z1_wrt_wih, H_wrt_Z1 * (Z2_wrt_H %*% (output_wrt_Z2 * error_wrt_output)))",
-            ("error_wrt_wih",)),
-        (11, "update the weights"): (
-            'who = params["weights_hidden_output"] - lr * error_wrt_who\n'
-            'wih = params["weights_input_hidden"] - lr * error_wrt_wih',
-            "who <- params$weights_hidden_output - lr * error_wrt_who\n"
-            "wih <- params$weights_input_hidden - lr * error_wrt_wih",
-            ("who", "wih")),
-    },
-    "layered": {
-        (0, "the network"): [(
-            "from twinnet.layered import ACTIVATION_FUNCTIONS, Layer, d_logloss, feedforward_all, logloss\n"
-            'z = np.linspace(-3, 3, 7).reshape(1, 7)\ntanh_slope = ACTIVATION_FUNCTIONS["tanh"][1](z)',
-            "z <- matrix(seq(-3, 3, length.out = 7), 1, 7)\ntanh_slope <- d_tanh(z)",
-            ("tanh_slope",)), (
-            'x, y = fixture["data"]["X"].T, fixture["data"]["y"].T\nm = x.shape[1]\nhyper = fixture["hyper"]\n'
-            'lyr = [Layer(fixture["init"][f"W{i}"], fixture["init"][f"b{i}"], activation, hyper["lr"])\n'
-            '       for i, activation in enumerate(hyper["activations"], start=1)]',
-            "x <- t(fixture$data$X)\ny <- t(fixture$data$y)\nm <- ncol(x)\nhyper <- fixture$hyper\n"
-            "lyr <- lapply(seq_along(hyper$activations), function(i) {\n"
-            '  Layer$new(W = fixture$init[[paste0("W", i)]], b = fixture$init[[paste0("b", i)]],\n'
-            "            activation = hyper$activations[[i]], learning_rate = hyper$lr)\n})",
-            ("x", "y"))],
-        (1, "feed forward through every layer"): (
-            "A = feedforward_all(lyr, x)\nZ1 = lyr[0].Z",
-            "A <- feedforward_all(lyr, x)\nZ1 <- lyr[[1]]$Z",
-            ("Z1", "A")),
-        (2, "cost"): ("cost = 1 / m * np.sum(logloss(y, A))", "cost <- 1 / m * sum(logloss(y, A))", ("cost",)),
-        (3, "backpropagation"): [(
-            "dA = d_logloss(y, A)", "dA <- d_logloss(y, A)", ("dA",)), (
-            "for layer in reversed(lyr):  # each layer's backprop: dZ, dW, db, dA1, then its update\n"
-            "    dA = layer.backprop(dA)\n"
-            "dW1, db1, W1 = lyr[0].dW, lyr[0].db, lyr[0].W",
-            "for (layer in rev(lyr)) dA <- layer$backprop(dA)  # each layer's backprop: dZ, dW, db, dA1, the update\n"
-            "dW1 <- lyr[[1]]$dW\ndb1 <- lyr[[1]]$db\nW1 <- lyr[[1]]$W",
-            ("dA", "dW1", "db1", "W1"))],
-        (4, "predictions of the trained network"): (
-            "output = feedforward_all(lyr, x).T", "output <- t(feedforward_all(lyr, x))", ("output",)),
-    },
-}
-
 TRAINING = {
-    "article": ("article.train(X, y, fixture['init'], fixture['hyper']['epochs'], fixture['hyper']['lr'])",
-                "train(X, y, fixture$init, fixture$hyper$epochs, fixture$hyper$lr)"),
-    "stepwise": ("stepwise.train_stepwise(fixture['data']['X'], fixture['data']['y'], fixture['init'], "
-                 "fixture['hyper']['epochs'], fixture['hyper']['lr'])",
-                 "train_stepwise(fixture$data$X, fixture$data$y, fixture$init, fixture$hyper$epochs, "
-                 "fixture$hyper$lr)"),
-    "layered": ("layered.train_layered(fixture['data']['X'], fixture['data']['y'], fixture['init'], "
-                "fixture['hyper']['activations'], fixture['hyper']['epochs'], fixture['hyper']['lr'])",
-                "train_layered(fixture$data$X, fixture$data$y, fixture$init, unlist(fixture$hyper$activations), "
-                "fixture$hyper$epochs, fixture$hyper$lr)"),
+    "article": ("article.train(X, y, fixture['init'], hyper['epochs'], hyper['lr'])",
+                "train(X, y, fixture$init, hyper$epochs, hyper$lr)"),
+    "stepwise": ("stepwise.train_stepwise(X, y, fixture['init'], hyper['epochs'], hyper['lr'])",
+                 "train_stepwise(X, y, fixture$init, hyper$epochs, hyper$lr)"),
+    "layered": ("layered.train_layered(X, y, fixture['init'], hyper['activations'], hyper['epochs'], hyper['lr'])",
+                "train_layered(X, y, fixture$init, unlist(hyper$activations), hyper$epochs, hyper$lr)"),
 }
 
+# What the R side of a notebook prints with: a matrix as R prints it, every value formatted as Python's.
+R_HELPERS = """
+show_matrix <- function(name, value) {
+  value <- as.matrix(value)
+  cat(sprintf("%s (%dx%d)\\n", name, nrow(value), ncol(value)))
+  old <- options(width = 10000)
+  on.exit(options(old))
+  print(noquote(formatC(value, digits = DIGITS, format = "g")), right = TRUE)
+}
+show_steps <- function(trace, numbers) {
+  for (entry in trace$quantities) if (entry$step %in% numbers) show_matrix(entry$name, entry$values)
+  invisible(NULL)
+}
+"""
 
-# --- helpers the notebooks call ------------------------------------------------
 
-def r_value(name: str) -> np.ndarray:
-    """A value of R's global environment (where ``%%R`` cells assign) as a numpy array."""
+# --- what the notebooks call -----------------------------------------------------
+
+def fixture_path(variant: str) -> Path:
+    """The packaged fixture a variant's notebook runs on."""
+    return resources.data_dir() / f"{FIXTURE[variant]}.json"
+
+
+def display(value: Any) -> str:
+    """A matrix as numpy prints it, every value at :data:`DIGITS` significant digits."""
+    value = np.atleast_2d(np.asarray(value, dtype=float))
+    width = max((len(f"{v:.{DIGITS}g}") for v in value.flat), default=1)
+    return np.array2string(value, max_line_width=10_000, separator=" ",
+                           formatter={"float_kind": lambda v: f"{v:.{DIGITS}g}".rjust(width)})
+
+
+def show_matrix(name: str, value: Any) -> None:
+    """Print ``name (rows x columns)`` and the matrix (:func:`display`)."""
+    value = np.atleast_2d(np.asarray(value, dtype=float))
+    print(f"{name} ({value.shape[0]}x{value.shape[1]})\n{display(value)}")
+
+
+def load(variant: str) -> dict[str, Any]:
+    """Set up a notebook: the embedded R with the twinnet R package (``TWINNET_R_LIBRARY``), both twins' traces
+    of epoch :data:`EPOCH` of the variant's fixture, the R helpers and the ``%%twin`` cell magic.  Returns the
+    fixture."""
+    from IPython import get_ipython
     from rpy2 import robjects
-    from rpy2.robjects import default_converter, numpy2ri
-    from rpy2.robjects.conversion import localconverter
 
-    with localconverter(default_converter + numpy2ri.converter):
-        value = robjects.conversion.get_conversion().rpy2py(robjects.globalenv[name])
-    return np.asarray(value, dtype=float)
+    start_r()
+    path = fixture_path(variant)
+    python_trace = fixtures.trace_fixture(path, EPOCH)["quantities"]
+    libraries = ", ".join(f'"{library}"' for library in r_library_paths())
+    robjects.r(f".libPaths(c({libraries}, .libPaths()))\n"
+               "suppressWarnings(suppressPackageStartupMessages(library(twinnet)))\n"
+               + R_HELPERS.replace("DIGITS", str(DIGITS)))
+    robjects.globalenv["FIXTURE"] = str(path)
+    robjects.r(f"twin_trace <- trace_fixture(FIXTURE, {EPOCH})")
+
+    def twin(line: str, cell: str) -> None:
+        """%%twin LANGUAGE [STEP …]: the cell is a twin's code; print the values of those steps."""
+        language, *numbers = line.split()
+        blocks = [pair[steps.LANGUAGES.index(language)] for pair in steps.paired_blocks(variant)]
+        if cell.rstrip("\n") not in [block.code for block in blocks]:
+            source = steps.TWINS[variant].source(language)
+            raise ValueError(f"this cell is no longer the code of a step of {source}: the values come from "
+                             "the twin, so change the twin (and run make notebooks), not the cell")
+        if language == "python":
+            for entry in python_trace:
+                if str(entry["step"]) in numbers:
+                    show_matrix(entry["name"], entry["values"])
+        elif numbers:
+            robjects.r(f"show_steps(twin_trace, c({', '.join(numbers)}))")
+
+    get_ipython().register_magic_function(twin, magic_kind="cell", magic_name="twin")
+    return fixtures.read_fixture(path)
 
 
-def compare(*names: str, namespace: dict) -> None:
-    """Print, for each name, its shape and the largest |Python − R| of the value of that name."""
-    for name in names:
-        python, r = np.asarray(namespace[name], dtype=float), r_value(name)
-        if r.size == python.size and r.ndim != python.ndim:  # R drops dimensions of 1 (a scalar is a vector)
-            r = r.reshape(python.shape)
-        if python.shape != r.shape:
-            raise AssertionError(f"{name}: Python has shape {python.shape}, R {r.shape}")
-        largest = float(np.max(np.abs(python - r), initial=0.0))
-        verdict = "agree" if largest <= parity.TOLERANCE else "DIFFER"
-        print(f"{name:<28} {'x'.join(map(str, python.shape)):>7}   max |Python − R| = {largest:.3g}   {verdict}")
+def compare_trained(params: dict, loss: Any, output: Any) -> None:
+    """Print, for every trained parameter, the loss history and the output: its shape and whether Python's and
+    R's (``fit`` in R) agree within the parity tolerance; raise if they do not."""
+    python = {**params, "loss": loss, "output": output}
+    print(f"{'':<24}{'shape':>7}   max |Python − R|")
+    for name, value in python.items():
+        r = r_value(f"fit${name}" if name in ("loss", "output") else f"fit$params${name}")
+        value = np.asarray(value, dtype=float)
+        largest = float(np.max(np.abs(value - r.reshape(value.shape)), initial=0.0))
+        verdict = f"≤ {parity.TOLERANCE:g}" if largest <= parity.TOLERANCE else f"{largest:.3g}: DIFFER"
+        print(f"{name:<24}{'x'.join(map(str, value.shape)):>7}   {verdict}")
         if largest > parity.TOLERANCE:
             raise AssertionError(f"{name}: Python and R differ by {largest:.3g}")
+
+
+def plot_loss(loss: Any, title: str) -> None:
+    """The loss per epoch in both languages (R's from ``fit$loss``), at the display precision."""
+    import matplotlib.pyplot as plt
+
+    def rounded(values: Any) -> list[float]:
+        return [float(f"{v:.{DIGITS}g}") for v in np.asarray(values, dtype=float)]
+
+    figure, axes = plt.subplots(figsize=(6, 3.5))
+    axes.plot(rounded(loss), label="Python", linewidth=3, alpha=0.5)
+    axes.plot(rounded(r_value("fit$loss")), label="R", linestyle="--")
+    axes.set(xlabel="epoch", ylabel="loss", yscale="log", title=title)
+    axes.legend()
+    plt.show()
+
+
+def r_value(expression: str) -> np.ndarray:
+    """An R expression, evaluated in R's global environment (where ``%%R`` cells assign), as a numpy array."""
+    from rpy2 import robjects
+
+    return np.array(robjects.r(expression), dtype=float)
 
 
 def start_r() -> None:
@@ -239,127 +192,138 @@ def r_library_paths() -> list:
 
 # --- generation ------------------------------------------------------------------
 
-def _markdown(text: str) -> dict:
-    import nbformat
+def sections(variant: str) -> list[list[tuple[steps.Block, steps.Block]]]:
+    """The twins' step blocks in step order, those of one step number together: [[(python, r), …], …].
+    (The Layer-class network's Step 3 continues in ``Layer.backprop``, defined after Step 4.)"""
+    pairs = sorted(steps.paired_blocks(variant), key=lambda pair: pair[0].markers[0].number)
+    grouped: list[list[tuple[steps.Block, steps.Block]]] = []
+    for pair in pairs:
+        if grouped and grouped[-1][-1][0].markers[0].number == pair[0].markers[0].number:
+            grouped[-1].append(pair)
+        else:
+            grouped.append([pair])
+    return grouped
 
-    return nbformat.v4.new_markdown_cell(text)
+
+def step_numbers(section: list) -> list[int]:
+    """The step numbers of a section's markers, in order, each once."""
+    return list(dict.fromkeys(marker.number for python, _ in section for marker in python.markers))
 
 
-def _code(text: str) -> dict:
-    import nbformat
-
-    return nbformat.v4.new_code_cell(text)
-
-
-def _maths_lines(variant: str, number: int, occurrence: int) -> list:
-    """The step's maths (one entry per marker where the step has several, else under the first)."""
-    entry: Any = stepmaths.MATHS.get((variant, number))
-    if isinstance(entry, tuple) and entry and isinstance(entry[0], stepmaths.Maths):
-        entry = entry[occurrence] if occurrence < len(entry) else None
-    elif occurrence > 0:
-        entry = None
-    if entry is None:
-        return []
-    lines = [f"    {line}" for line in entry.lines]
-    if entry.text_says:
-        errata = ", ".join(entry.errata)
-        lines += ["", f"The text says: {entry.text_says} (corrected; docs/errata.md {errata})."]
+def _maths(variant: str, number: int) -> list[str]:
+    """The maths of one step as Markdown lines (every entry, where a step number has several)."""
+    entry: Any = stepmaths.MATHS.get((variant, number), ())
+    lines = []
+    for maths in entry if entry and isinstance(entry[0], stepmaths.Maths) else [entry] if entry else []:
+        lines += [mathml.line_latex(line) + "  " for line in maths.lines]
+        if maths.text_says:
+            lines.append(f"*The text says* {mathml.line_latex(maths.text_says)} (corrected; "
+                         f"[errata](../errata.md) {', '.join(maths.errata)}).")
     return lines
 
 
-def step_cells(variant: str) -> list:
-    """(markers of one step block, python block, r block) for every block, and a check that
-    every marker has computing cells and every computing cell a marker."""
-    blocks = steps.paired_blocks(variant)
-    keys = [marker.key for python, _ in blocks for marker in python.markers]
-    counts = {key: len(spec) if isinstance(spec, list) else 1 for key, spec in CELLS[variant].items()}
-    if set(keys) != set(CELLS[variant]) or any(keys.count(key) != counts[key] for key in counts):
-        missing = sorted(set(keys) - set(CELLS[variant]))
-        extra = sorted(set(CELLS[variant]) - set(keys))
-        raise ValueError(f"{variant}: the notebook's cells and the twins' steps differ: "
-                         f"steps without cells {missing}, cells without steps {extra}")
-    return blocks
+def _markdown(variant: str, section: list) -> str:
+    """A section's markdown: each step's heading and maths, and where its code is in both twins."""
+    text = []
+    for number in step_numbers(section):
+        title = next(marker.title for python, _ in section for marker in python.markers if marker.number == number)
+        text += [f"## Step {number}: {title}", "", *_maths(variant, number), ""]
+    where = {language: " and ".join(f"in `{block.context}`" if block.context else "at the top level"
+                                    for block in (pair[index] for pair in section))
+             for index, language in enumerate(steps.LANGUAGES)}
+    info = steps.TWINS[variant]
+    text.append(f"The code below is the twins' own: `{info.python}`, {where['python']}, then `{info.r}`, "
+                f"{where['r']}. Each cell prints the step's values in epoch {EPOCH}.")
+    return "\n".join(text)
 
 
 def notebook(variant: str) -> Any:
     """The notebook of one variant, without outputs."""
     import nbformat
 
+    new_markdown, new_code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     info = steps.TWINS[variant]
     fixture = FIXTURE[variant]
-    cells = [_markdown(
+    cells = [new_markdown(
         f"# {info.heading}: Python and R, step by step\n\n"
-        f"{info.text}. The twins are `{info.python}` and `{info.r}`; this notebook computes each step "
-        f"on the fixture `shared_fixtures/{fixture}.json` in both languages, in one process (R through rpy2's "
-        "`%%R` cells), and compares the numbers.\n\n"
-        "*Generated from the twins' step markers by `make notebooks` (python/twinnet/reading/notebooks.py); "
-        "edit the generator, not this file.*"),
-        _code("import numpy as np\n"
-              "from twinnet import article, fixtures, layered, parity, resources, stepwise\n"
-              "from twinnet.reading import notebooks\n\n"
-              "notebooks.start_r()  # embedded R, without the notices of its start\n"
-              "%load_ext rpy2.ipython\n"
-              "%matplotlib inline\n"
-              f'FIXTURE = str(resources.data_dir() / "{fixture}.json")\n'
-              "R_LIBRARY = notebooks.r_library_paths()  # where the twinnet R package is (TWINNET_R_LIBRARY)\n"
-              "fixture = fixtures.read_fixture(FIXTURE)\n\n\n"
-              "def compare(*names):\n"
-              "    notebooks.compare(*names, namespace=globals())"),
-        _code("%%R -i FIXTURE,R_LIBRARY\n"
-              ".libPaths(c(unlist(R_LIBRARY), .libPaths()))\n"
-              "suppressWarnings(suppressPackageStartupMessages(library(twinnet)))\n"
-              "fixture <- read_fixture(FIXTURE)")]
-    seen: dict = {}
-    for python_block, r_block in step_cells(variant):
-        for index, marker in enumerate(python_block.markers):
-            occurrence = seen[marker.number] = seen.get(marker.number, -1) + 1
-            heading = [f"## Step {marker.number}: {marker.title}", ""]
-            maths = _maths_lines(variant, marker.number, occurrence)
-            code = ([] if index < len(python_block.markers) - 1 else
-                    ["", f"Python (`{python_block.location}`):", "", "```python", python_block.code, "```", "",
-                     f"R (`{r_block.location}`):", "", "```r", r_block.code, "```"])
-            cells.append(_markdown("\n".join(heading + maths + code)))
-            python_code, r_code, names = _spec(variant, marker.key, occurrence)
-            cells += [_code(python_code), _code("%%R\n" + r_code)]
-            if names:
-                cells.append(_code(f"compare({', '.join(repr(name) for name in names)})"))
+        f"{info.text}. The twins are `{info.python}` and `{info.r}`. For every step this notebook shows its maths, "
+        f"then its code as it stands in each twin, cut at the twins' `# Step N: title` markers, and under each "
+        f"cell the step's values in epoch {EPOCH} of the fixture `{fixture}` (`shared_fixtures/{fixture}.json`), "
+        f"as that twin computed them, at {DIGITS} significant digits (`twinnet trace {fixture} --lang python` or "
+        "`--lang r` prints every digit).\n\n"
+        "A code cell starting `%%twin python 2` is the Python twin's code of Step 2, and prints the values of "
+        "Step 2; the cell refuses to run if its code is no longer the twin's. R runs in the same process, through "
+        "rpy2. After the steps, both twins train for the fixture's epochs: the loss curves and the trained "
+        "parameters, compared.\n\n"
+        "Notation: $L$ the loss, $E = y - \\hat{y}$ the error at the output, $\\eta$ the learning rate, "
+        "$\\sigma$ the sigmoid, $\\odot$ the elementwise product, $\\cdot$ the matrix product. "
+        "Gradient descent adds the *descent* $-\\partial L/\\partial w$ (times $\\eta$) to each weight $w$; "
+        "$\\partial L/\\partial w$ is the gradient.\n\n"
+        "*Generated from the twins by `make notebooks` (python/twinnet/reading/notebooks.py); edit the twins or "
+        "the generator, not this file.*"),
+        new_code(f"from twinnet import {variant}\nfrom twinnet.reading import notebooks\n\n"
+                 f'fixture = notebooks.load("{variant}")  # R through rpy2, both twins\' traces, the %%twin cells\n'
+                 "%load_ext rpy2.ipython\n%matplotlib inline")]
+    for section in sections(variant):
+        cells.append(new_markdown(_markdown(variant, section)))
+        for position, pair in enumerate(section):
+            shown = " ".join(map(str, step_numbers(section))) if position == len(section) - 1 else ""
+            cells += [new_code(f"%%twin {language} {shown}".rstrip() + "\n" + pair[index].code)
+                      for index, language in enumerate(steps.LANGUAGES)]
     python_train, r_train = TRAINING[variant]
     cells += [
-        _markdown("## Training\n\nThe whole training loop of each twin, from the fixture's initial weights, "
-                  "for the fixture's `hyper.epochs` epochs; then the loss curves of both languages."),
-        _code(f"trained, loss, output = {python_train}\nprint(f'final loss: {{loss[-1]:.17g}}')"),
-        _code(f"%%R\nfit <- {r_train}\nloss <- fit$loss\noutput <- fit$output\n"
-              "cat(sprintf('final loss: %.17g\\n', loss[length(loss)]))"),
-        _code("compare('loss', 'output')"),
-        _code("import matplotlib.pyplot as plt\n"
-              "figure, axes = plt.subplots(figsize=(6, 3.5))\n"
-              "axes.plot(loss, label='Python', linewidth=3, alpha=0.5)\n"
-              "axes.plot(notebooks.r_value('loss'), label='R', linestyle='--')\n"
-              "axes.set(xlabel='epoch', ylabel='loss', yscale='log', title=fixture['name'])\n"
-              "axes.legend()\nplt.show()"),
-        _markdown("## Parity\n\nThe parity check of `make test`: every parameter, the loss history and the output, "
-                  "Python against R and both against the fixture's `expected`, within 1e-12."),
-        _code("rows = parity.run([FIXTURE])\nprint(parity.table(rows))\n"
-              "assert all(row.ok for row in rows), 'the twins differ'"),
+        new_markdown("## Training\n\nEach twin's whole training loop, from the fixture's initial weights for its "
+                     "`hyper.epochs` epochs; then the loss of each epoch in both languages, and the trained "
+                     "parameters, the loss history and the output compared."),
+        new_code('X, y, hyper = fixture["data"]["X"], fixture["data"]["y"], fixture["hyper"]\n'
+                 f"params, loss, output = {python_train}\n"
+                 "for name, value in params.items():\n    notebooks.show_matrix(name, value)\n"
+                 "notebooks.show_matrix('final loss', loss[-1])"),
+        new_code("%%R\nfixture <- read_fixture(FIXTURE)\nX <- fixture$data$X\ny <- fixture$data$y\n"
+                 f"hyper <- fixture$hyper\nfit <- {r_train}\n"
+                 "for (name in names(fit$params)) show_matrix(name, fit$params[[name]])\n"
+                 "show_matrix(\"final loss\", fit$loss[length(fit$loss)])"),
+        new_code("notebooks.plot_loss(loss, fixture['name'])"),
+        new_code("notebooks.compare_trained(params, loss, output)"),
     ]
-    document = nbformat.v4.new_notebook(cells=cells)
-    document.metadata.update({"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                              "language_info": {"name": "python"}})
+    document = nbformat.v4.new_notebook(cells=cells, metadata=METADATA)
+    for index, cell in enumerate(document.cells):
+        cell.id = f"{variant}-{index:02d}"
     return document
 
 
-def _spec(variant: str, key: tuple, occurrence: int) -> tuple:
-    """The computing cells of the ``occurrence``-th marker with this number (a list holds one per marker)."""
-    spec = CELLS[variant][key]
-    return spec[occurrence] if isinstance(spec, list) else spec
+METADATA = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"}}
+"""The notebooks' metadata, the same on every machine (the kernel's would name its Python version)."""
 
 
 def execute(document: Any, root: Path, timeout: int = TIMEOUT) -> Any:
-    """Run a notebook in a fresh kernel from the repository root; raises on any error."""
+    """Run a notebook in a fresh kernel from the repository root (raises on any error), then drop what differs
+    from one run or machine to the next: timings, the kernel's metadata, how output streams were split."""
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
-    NotebookClient(document, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(root)}}).execute()
+    with tempfile.TemporaryDirectory(prefix="twinnet-kernel-") as sockets:  # Unix sockets: no port listens
+        manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+        try:
+            NotebookClient(document, km=manager, timeout=timeout, record_timing=False,
+                           resources={"metadata": {"path": str(root)}}).execute()
+        finally:  # a kernel manager passed in is the caller's to stop
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
+    document.metadata = METADATA
+    for cell in document.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.metadata = {}
+        merged: list = []
+        for output in cell.outputs:
+            if (output.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                    and merged[-1].name == output.name):
+                merged[-1].text += output.text
+            else:
+                merged.append(output)
+        cell.outputs = merged
     return document
 
 
@@ -383,22 +347,22 @@ def stale(root: Path) -> list:
 def main(argv: list[str] | None = None) -> int:
     import nbformat
 
-    from .. import resources
-
     parser = argparse.ArgumentParser(prog="python -m twinnet.reading.notebooks",
-                                     description="write docs/notebooks/*.ipynb, run, with their outputs")
+                                     description="write docs/notebooks/*.ipynb, run, with their outputs",
+                                     epilog="example: python -m twinnet.reading.notebooks layered")
     parser.add_argument("--check", action="store_true", help="only check the committed cells are current")
     parser.add_argument("variants", nargs="*", choices=[[], *steps.TWINS], default=[])
     args = parser.parse_args(argv)
     root = resources.checkout("generating the notebooks")
     if args.check:
-        for path in stale(root):
+        found = stale(root)
+        for path in found:
             print(f"{path.relative_to(root)} differs from a fresh generation (make notebooks)", file=sys.stderr)
-        return 1 if stale(root) else 0
+        return 1 if found else 0
     (root / DIRECTORY).mkdir(parents=True, exist_ok=True)
     for variant in args.variants or steps.TWINS:
         path = root / DIRECTORY / f"{variant}.ipynb"
-        nbformat.write(execute(notebook(variant), root), path)
+        results.write_atomic(path, nbformat.writes(execute(notebook(variant), root)) + "\n")
         print(f"wrote {path.relative_to(root)}")
     return 0
 

@@ -3,6 +3,7 @@ parity drift between them, and (for 2-feature fixtures) the decision surface."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +41,17 @@ def save_figure(figure: Figure, target: str | Path) -> Path:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
-    figure.savefig(target, dpi=110)
-    return target
+    return write_png(figure, target)
+
+
+def write_png(figure: Any, target: str | Path, dpi: int = 110) -> Path:
+    """Render a figure to PNG bytes in memory and write them with :func:`twinnet.results.write_atomic` (a
+    symbolic link to a fixture, a device or a FIFO is refused, E_OUTPUT; nothing is half-written)."""
+    from .. import results
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return results.write_atomic(target, buffer.getvalue())
 
 
 ZERO_FLOOR = 1e-18  # where a drift of exactly 0 (bit-identical parameters) is drawn on the log axis

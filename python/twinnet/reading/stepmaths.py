@@ -1,4 +1,4 @@
-"""What the side-by-side page says about each step: its maths, and porter notes.
+"""What the side-by-side views say about each step: its maths, porter notes, and the steps in reading order.
 
 ``MATHS`` is keyed by (variant, step number).  Each entry is the step's maths
 as twinnet computes it, corrected where the source text is wrong; ``text_says``
@@ -11,12 +11,19 @@ walk-through, L… the Layer-class text).  A step number that has two markers
 step of a variant whose Python code matches its ``python`` pattern and whose R
 code matches its ``r`` pattern (comment lines ignored), so a note stands where
 the difference first appears in the code, and moves with it.
+
+:func:`sections` joins a variant's steps, cut by :mod:`twinnet.reading.steps`,
+with their maths and notes, in step order; the page
+(:mod:`twinnet.reading.page`) and the terminal view
+(:mod:`twinnet.reading.terminal`) both show what it returns.
 """
 
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from . import steps
 
 
 class Maths(NamedTuple):
@@ -98,19 +105,20 @@ MATHS: dict[tuple[str, int], Maths | tuple[Maths, ...]] = {
     ("stepwise", 4): Maths(("Z2 = W_hoᵀ·H   (1×n)", "o = σ(Z2)   (1×n)"),
                            "Z1 and Z2 only in figures it does not include", ("W7",)),
     ("stepwise", 5): Maths(
-        ("∂E/∂o = −(y − o)   (1×n), for E = Σ ½(y − o)², a sum over samples",),
+        ("∂L/∂o = −(y − o)   (1×n), for L = Σ ½(y − o)², a sum over samples",),
         "the derivative without saying of what", ("W3",)),
     ("stepwise", 6): Maths(("∂o/∂Z2 = o ⊙ (1 − o)   (1×n)",)),
     ("stepwise", 7): Maths(
         ("∂Z2/∂W_ho = H   (h×n)",),
         "its shape (3, 3), which with h = n = 3 does not say which is which", ("W6",)),
-    ("stepwise", 8): Maths(("∂E/∂W_ho = H·(∂E/∂o ⊙ ∂o/∂Z2)ᵀ   (h×1)",)),
+    ("stepwise", 8): Maths(("∂L/∂W_ho = H·(∂L/∂o ⊙ ∂o/∂Z2)ᵀ   (h×1)",)),
     ("stepwise", 9): Maths(
         ("∂Z2/∂H = W_ho (h×1),   ∂H/∂Z1 = H ⊙ (1 − H) (h×n),   ∂Z1/∂W_ih = X (d×n)",
          "The text stops at Step 8; Steps 9–11 continue its chain rule in its names."),
         "", ("W2",)),
-    ("stepwise", 10): Maths(("∂E/∂W_ih = X·(∂H/∂Z1 ⊙ (W_ho·(∂o/∂Z2 ⊙ ∂E/∂o)))ᵀ   (d×h)",)),
-    ("stepwise", 11): Maths(("W_ho ← W_ho − η·∂E/∂W_ho,   W_ih ← W_ih − η·∂E/∂W_ih",)),
+    ("stepwise", 10): Maths(("∂L/∂W_ih = X·(∂H/∂Z1 ⊙ (W_ho·(∂o/∂Z2 ⊙ ∂L/∂o)))ᵀ   (d×h)",)),
+    ("stepwise", 11): Maths(("W_ho ← W_ho − η·∂L/∂W_ho,   W_ih ← W_ih − η·∂L/∂W_ih",
+                             "∂L/∂W is the gradient; the update adds the descent −η·∂L/∂W.")),
     # The Layer-class network: samples are columns.  x d×m, y 1×m; layer ℓ: W neurons×inputs, b neurons×1.
     ("layered", 0): (
         Maths(("tanh′(z) = 1 − tanh²(z),   σ′(z) = σ(z)·(1 − σ(z))   (of the pre-activation z)",
@@ -121,7 +129,7 @@ MATHS: dict[tuple[str, int], Maths | tuple[Maths, ...]] = {
               ("L1", "L2", "L3", "L6")),
         Maths(("x = Xᵀ (d×m), y ← yᵀ (1×m): samples become columns.",
                "Layer ℓ has W_ℓ (neurons×inputs, randn with a seed) and b_ℓ = 0 (neurons×1), read from the "
-               "fixture; α = lr from the fixture."),
+               "fixture; η = lr from the fixture."),
               "np.random.randn without a seed, and a class-level learning_rate = 0.1", ("L7", "L8"))),
     ("layered", 1): Maths(
         ("A_0 = x;   Z_ℓ = W_ℓ·A_(ℓ−1) + b_ℓ,   A_ℓ = g_ℓ(Z_ℓ)   (b_ℓ added to every column)",),
@@ -132,7 +140,7 @@ MATHS: dict[tuple[str, int], Maths | tuple[Maths, ...]] = {
         ("dA = ∂L/∂A of the last layer; then for each layer from the last:",
          "dZ = g′(Z) ⊙ dA,  dW = (1/m)·dZ·A_(ℓ−1)ᵀ,  db = (1/m)·Σⱼ dZ[·, j],  dA_(ℓ−1) = Wᵀ·dZ (W before "
          "its update),",
-         "W ← W − α·dW,  b ← b − α·db   (in Layer.backprop, below)"),
+         "W ← W − η·dW,  b ← b − η·db   (in Layer.backprop, below)"),
         "“this derivative value is the update”", ("L5",)),
     ("layered", 4): Maths(("ŷ = A_L of one more forward pass with the trained weights",)),
 }
@@ -188,3 +196,63 @@ NOTES = (
 def _code_only(code):
     """The code without its comment lines."""
     return "\n".join(line for line in code.splitlines() if not line.lstrip().startswith("#"))
+
+
+def sections(variant: str) -> list[dict[str, Any]]:
+    """The variant's steps for display: one dict per block of code, in step order (a step continued elsewhere,
+    the Layer-class Step 3 in ``Layer.backprop``, comes before the next step), with "headings" [(number,
+    text)], "maths" [(number, Maths)], both languages' code ("python", "r") and the "notes" that apply.  A
+    step that goes on into the training loop ends before it; the loop follows as a section with no headings
+    and ``"loop": True`` (:func:`twinnet.reading.steps.split_loop`)."""
+    pairs = sorted(steps.paired_blocks(variant), key=lambda pair: pair[0].markers[0].number)
+    seen: list[int] = []
+    shown_notes: set[str] = set()
+    result: list[dict[str, Any]] = []
+    for python_block, r_block in pairs:
+        (python, python_loop), (r, r_loop) = (steps.split_loop(python_block, "python"),
+                                              steps.split_loop(r_block, "r"))
+        headings, maths = [], []
+        for python_marker, r_marker in zip(python.markers, r.markers, strict=True):
+            number = python_marker.number
+            text = python_marker.text if python_marker.text == r_marker.text else python_marker.title
+            headings.append((number, text))
+            maths.append((number, maths_of(variant, number, seen.count(number))))
+            seen.append(number)
+        result.append({"headings": headings, "maths": maths, "python": python, "r": r, "loop": False,
+                       "notes": _new_notes(python.code, r.code, shown_notes)})
+        if python_loop is not None and r_loop is not None:
+            result.append({"headings": [], "maths": [], "python": python_loop, "r": r_loop, "loop": True,
+                           "notes": _new_notes(python_loop.code, r_loop.code, shown_notes)})
+    return result
+
+
+def maths_of(variant: str, number: int, occurrence: int = 0) -> Maths:
+    """The Maths of a step: the entry for its number, or the entry for this occurrence when a number has
+    several markers."""
+    entry = MATHS[(variant, number)]
+    return entry if isinstance(entry, Maths) else entry[occurrence]
+
+
+def helper_sections(variant: str, shown_notes: set[str] | None = None) -> list[dict[str, Any]]:
+    """The definitions outside the steps, paired by name, with their notes (those not in ``shown_notes``)."""
+    shown_notes = set() if shown_notes is None else shown_notes
+    result = []
+    for python, r in steps.paired_definitions(variant):
+        name = next(side.name for side in (python, r) if side is not None)
+        notes = _new_notes(python.code, r.code, shown_notes) if python and r else []
+        result.append({"name": name, "python": python, "r": r, "notes": notes})
+    return result
+
+
+def variant_view(variant: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The steps and the helpers of a variant, each porter's note under the first place it applies."""
+    step_list = sections(variant)
+    shown = {note.topic for section in step_list for note in section["notes"]}
+    return step_list, helper_sections(variant, shown)
+
+
+def _new_notes(python_code, r_code, shown):
+    """The notes that apply to this code and were not shown earlier in the variant."""
+    notes = [note for note in NOTES if note.topic not in shown and note.applies(python_code, r_code)]
+    shown.update(note.topic for note in notes)
+    return notes

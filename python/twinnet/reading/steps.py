@@ -6,6 +6,10 @@ that the two twins of a variant have the same ones in the same order, and cuts
 each twin into the code of its steps, so that the side-by-side page is made
 from the real source files and cannot drift from them.
 
+The module is over 400 lines because the rule below is one piece for two
+languages (the page prints it from this docstring); split, it would be one
+rule in two files.
+
 The rule, the same for both languages:
 
 - **Title.** The title of a marker is its text after ``Step N:`` up to the
@@ -25,6 +29,10 @@ The rule, the same for both languages:
   last of them (the article's Steps 10 and 11 are one ``return``).
 - **Documentation left out.** Python docstrings and R's roxygen (``#'``) lines
   and Reference Class method docstrings are not shown; comments are.
+- **The epoch loop.** Where a step's code goes on into the loop over the
+  epochs (``for epoch``, at the step's own indentation, its body in the same
+  block: the training loop after Step 1, which calls the later steps), the
+  step ends before the loop, and the loop is shown on its own after it.
 - **Definitions outside the steps.** Top-level definitions that no step covers
   (``loss``, ``update_params``, the ``Layer`` class, …) are paired by name,
   case-insensitively, in file order.  A step inside such a definition (the
@@ -55,12 +63,13 @@ SIGNATURE = {
     "r": re.compile(r"^\s*[\w.]+\s*(?:<-|=)\s*function\s*\("),
 }
 R_TOP_LEVEL_NAME = re.compile(r"^(?P<name>[\w.]+)\s*<-")
+EPOCH_LOOP = re.compile(r"^\s*for\s*\(?\s*epoch\b")  # Python's `for epoch in`, R's `for (epoch in`
 
 
 @dataclass(frozen=True)
 class Variant:
-    """One network variant: its twins, the text it follows (title, author, date where known) and that text's URL
-    ("" when none is known)."""
+    """One network variant: its twins, the text it follows (title, author and date, or where the copy twinnet
+    was written from was found when they are unknown) and that text's URL ("" when none is known)."""
 
     name: str
     heading: str
@@ -75,7 +84,7 @@ class Variant:
         return self.python if language == "python" else self.r
 
 
-# The twin pair of each of fixtures.VARIANTS, in that order (test_sidebyside checks it).
+# The twin pair of each of fixtures.VARIANTS, in that order (tests/test_sidebyside.py checks it).
 TWINS = {
     "article": Variant(
         "article", "The article network",
@@ -87,12 +96,14 @@ TWINS = {
     "stepwise": Variant(
         "stepwise", "The bias-free walk-through",
         "“Understanding the implementation of Neural Networks from scratch in detail”, the step-by-step follow-up "
-        "to that article (author and URL not known)",
+        "to that article (author and address unknown: found as an unsigned copy of its Jupyter notebook, "
+        "000_cb55fe310ead068b.txt among the source texts twinnet was written from)",
         "python/twinnet/stepwise.py", "r/R/stepwise.R", "", "stepwise.json"),
     "layered": Variant(
         "layered", "The Layer-class network",
-        "“Writing Python Code for Neural Networks from Scratch”, a blog post of 24 April 2020 (author and URL not "
-        "known)",
+        "“Writing Python Code for Neural Networks from Scratch”, a blog post of 24 April 2020 (“5 min read”; author "
+        "and address unknown: found as an unsigned copy, 001_42decb0bf9dedccf.txt among the source texts twinnet "
+        "was written from)",
         "python/twinnet/layered.py", "r/R/layered.R", "", "layered-xor.json"),
 }
 
@@ -235,6 +246,23 @@ def paired_blocks(variant: str) -> list[tuple[Block, Block]]:
     if groups != [[m.key for m in block.markers] for block in r]:
         raise ValueError(f"{variant}: the twins share code between different steps")
     return list(zip(python, r, strict=True))
+
+
+def split_loop(block: Block, language: str) -> tuple[Block, Block | None]:
+    """A step block cut before the epoch loop at its last marker's indentation (the training loop after
+    Step 1): the step's own lines, and the loop to the block's end (a Block with no markers), or None when
+    the block holds no such loop with its body."""
+    lines = read_lines(block.path)
+    marker = block.markers[-1]
+    start = next((number for number in range(marker.line + 1, block.last)
+                  if EPOCH_LOOP.match(lines[number - 1]) and _line_indent(lines[number - 1]) == marker.indent), None)
+    if start is None:
+        return block, None
+    hidden = documentation_lines(lines, language)
+    last = _trim(lines, block.first, start - 1, hidden)
+    head = Block(block.markers, block.path, block.first, last, _code(lines, block.first, last, hidden),
+                 block.context)
+    return head, Block([], block.path, start, block.last, _code(lines, start, block.last, hidden), block.context)
 
 
 def definitions_outside_steps(variant: str, language: str) -> list[Definition]:

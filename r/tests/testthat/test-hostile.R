@@ -111,7 +111,7 @@ test_that("a day of epochs is E_BUDGET up front", {
                                                          "computing; the limit is 1e+13; lower the epochs"))
 })
 
-test_that("the cost estimate is the formula the README gives", {
+test_that("the cost estimate is the formula docs/errors.md gives", {
   fixture <- read_fixture(fixture_path("xor")) # n 4, d 2, hidden 4: 17 parameters, 5 units
   expect_identical(estimate_cost("article", 4, 2, fixture$hyper, 10),
                    c(8 * (2 * 4 * 2 + 2 * 4 + 3 * 17 + 8 * 4 * 5 + 10), 3 * 10 * 4 * 17))

@@ -92,7 +92,7 @@ test_that("predict_variant takes samples as rows, from a data frame too", {
   expect_identical(predict_variant("stepwise", as.matrix(X), network, list(hidden = 2)), output)
 })
 
-test_that("the iris example of README.md tells the first two species apart", {
+test_that("the iris example of docs/usage.md tells the first two species apart", {
   X <- apply(as.matrix(datasets::iris[1:100, 1:4]), 2, function(x) (x - min(x)) / (max(x) - min(x)))
   y <- matrix(as.numeric(datasets::iris$Species[1:100] == "versicolor"))
   hyper <- list(hidden = 3, lr = 0.1)

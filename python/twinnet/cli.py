@@ -34,7 +34,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 import numpy as np
 
@@ -112,7 +112,7 @@ PROGRESS_WORK = 5e7
 PROGRESS_CHUNKS = 100
 
 
-def train(path: str, language: str, epochs: int | None, max_memory: float, stream=None) -> dict:
+def train(path: str, language: str, epochs: int | None, max_memory: float, stream: TextIO | None = None) -> dict:
     """``parity.TRAINERS[language](path, epochs, max_memory)``; on a terminal (``stream``, default stderr,
     a tty) a long run trains in chunks of epochs with a progress bar there, to the same numbers bit for bit:
     the language's own reading and checks first (a run of 0 epochs), then its ``train_variant`` chunk by

@@ -45,4 +45,4 @@ def test_errata_a7_prints_how_far_apart_they_end_and_writes_the_plot(tmp_path):
     assert lines[-1] == f"wrote {tmp_path / 'errata-A7.png'}"
     assert (tmp_path / "errata-A7.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     run = run_cli("errata", "A99")
-    assert run.code == 2 and "invalid choice: 'A99'" in run.err
+    assert run.code == 2 and run.err.startswith("twinnet: E_USAGE: argument ID: 'A99' does not run: ")

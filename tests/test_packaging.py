@@ -156,13 +156,15 @@ def test_a_path_wins_over_a_packaged_name(tmp_path):
     run = run_cli("train", "xor", "--lang", "python", "--out", "out.json", "--epochs", 1, cwd=tmp_path)
     assert run.code == 0, run.err
     assert json.loads((tmp_path / "out.json").read_text())["fixture"] == "my-own-xor"
-    assert cli.fixture_argument("no-such-fixture") == "no-such-fixture"
+    assert cli.fixture_argument("no/such-fixture.json") == "no/such-fixture.json"
+    with pytest.raises(cli.UnknownFixture, match="no-such-fixture: no such file or packaged fixture"):
+        cli.fixture_argument("no-such-fixture")
 
 
 def test_a_name_that_is_neither_a_file_nor_a_fixture_is_e_io(tmp_path):
     run = run_cli("train", "artcle", "--lang", "python", "--out", "out.json", cwd=tmp_path)
     assert run.code == 2 and run.err.count("\n") == 1
-    assert run.err.startswith("twinnet: E_IO: artcle: cannot read")
+    assert run.err.startswith("twinnet: E_IO: artcle: no such file or packaged fixture; did you mean 'article'?")
     assert not (tmp_path / "out.json").exists()
 
 

@@ -6,7 +6,7 @@ that read the source tree (generate, side-by-side, docs) say so when run
 outside a clone of the repository.
 
     train FIXTURE --lang python|r --out RESULT.json [--epochs N] [--max-memory GIB]
-    trace FIXTURE --lang python|r [--epoch K] [--format text|json]   every quantity of one epoch, by step
+    trace FIXTURE --lang python|r|both [--epoch K] [--step N] [--format text|json]   one epoch's quantities, by step
     parity [FIXTURE ...]           exit 1 on any mismatch
     demo [FIXTURE ...] [--out-dir out]
     generate [--check]             write (or check) shared_fixtures/*.json
@@ -16,33 +16,90 @@ outside a clone of the repository.
     docs [--out-dir docs]          write side-by-side.html and the article fixture's plots
     doctor                         versions, BLAS, exp probe: why Python and R differ in the last bits
     bench [--quick] [--out-dir out] [--page PAGE]    time every variant's training loop in both languages
-    exercise N [--port FILE]       conform on exercise N of docs/exercises/, or on a fixed copy of it
+    exercise [N] [--hint [2]] [--check FILE] [--answer]   find-the-bug and fill-in exercises: ask, hint, check
     gradcheck FIXTURE --lang python|r   backprop against finite-difference gradients, side by side
-    errata ID [--out-dir out]      the text's version of an erratum (docs/errata.md) trained beside the corrected one
+    errata [ID] [--out-dir out]    the errata, or one text's mistake (docs/errata.md) trained beside the correction
 
-Bad input exits 2 with one line on stderr; a missing R exits 3 with what to install.
+Bad input, a usage error included, exits 2 with one line on stderr (``twinnet: E_…: …``); a missing R
+exits 3 with what to install; Ctrl-C exits 130 with one line, and nothing half-written.  --lang takes
+any case (``R``, ``Python``, ``py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn, TextIO
+
+import numpy as np
 
 from . import __version__, fixtures, parity, rbridge, resources, results, safejson, training
 from .maintain import generate
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with twinnet's refusals: a usage error is one line, ``twinnet: E_USAGE: …``, and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("twinnet").strip()
+        where = f" (twinnet {command} --help)" if command else " (twinnet --help)"
+        self.exit(2, f"twinnet: E_USAGE: {safejson.escape(message)}{where}\n")
+
+
+class UnknownFixture(Exception):
+    """A FIXTURE that is neither a file nor a packaged fixture's name; the message names the close ones."""
+
+
 def fixture_argument(text: str) -> str:
     """A FIXTURE argument: an existing path, else a packaged fixture's name,
-    else the path as given (which then fails to read with E_IO).  A string, not
-    a Path: Path("xor.json/") would drop the slash that makes it refused."""
-    if os.path.lexists(text) or text not in fixtures.example():
+    else a path with a folder in it as given (which then fails to read with
+    E_IO); a bare word that names nothing is refused with the names close to it.
+    A string, not a Path: Path("xor.json/") would drop the slash that makes it refused."""
+    names = fixtures.example()
+    if os.path.lexists(text):
         return text
-    return str(fixtures.example(text))
+    if text in names:
+        return str(fixtures.example(text))
+    if os.sep in text or (os.altsep and os.altsep in text):
+        return text
+    word = text.removesuffix(".json")
+    close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+    if word in names:
+        close = [word]
+    guess = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    raise UnknownFixture(f"{safejson.escape(text)}: no such file or packaged fixture; {guess}"
+                         f"(packaged: {', '.join(names)})")
+
+
+LANGUAGES = {"python": "python", "py": "python", "r": "r"}
+
+
+def language_argument(text: str) -> str:
+    """--lang in any case: python (or py), r."""
+    language = LANGUAGES.get(text.strip().lower())
+    if language is None:
+        raise argparse.ArgumentTypeError(f"expected python or r (any case), got {text!r}")
+    return language
+
+
+def erratum_argument(text: str) -> str:
+    """An erratum that runs, in any case: A7 or a7."""
+    from .reading.errata import TEXT_VERSIONS
+
+    if text.upper() in TEXT_VERSIONS:
+        return text.upper()
+    raise argparse.ArgumentTypeError(f"{text!r} does not run: the errata that run are {', '.join(TEXT_VERSIONS)}; "
+                                     "'twinnet errata' lists them all")
+
+
+def trace_language(text: str) -> str:
+    """trace's --lang: python, r or both, in any case."""
+    return "both" if text.strip().lower() == "both" else language_argument(text)
 
 
 def default_fixtures() -> list[Path]:
@@ -50,9 +107,53 @@ def default_fixtures() -> list[Path]:
     return fixtures.fixture_paths(resources.data_dir())
 
 
+PROGRESS_WORK = 5e7
+"""Multiply-adds (training.estimate_cost) past which a run on a terminal shows a progress bar: a second or more."""
+PROGRESS_CHUNKS = 100
+
+
+def train(path: str, language: str, epochs: int | None, max_memory: float, stream: TextIO | None = None) -> dict:
+    """``parity.TRAINERS[language](path, epochs, max_memory)``; on a terminal (``stream``, default stderr,
+    a tty) a long run trains in chunks of epochs with a progress bar there, to the same numbers bit for bit:
+    the language's own reading and checks first (a run of 0 epochs), then its ``train_variant`` chunk by
+    chunk, each chunk starting from the parameters the last one ended with, and the same convergence rule."""
+    stream = sys.stderr if stream is None else stream
+    trainer = parity.TRAINERS[language]
+    if not stream.isatty():
+        return trainer(path, epochs, max_memory)
+    untrained = trainer(path, 0, max_memory)  # the language's own reading and checks of the fixture
+    fixture = fixtures.read_fixture(path)
+    hyper, X, y = fixture["hyper"], fixture["data"]["X"], fixture["data"]["y"]
+    epochs = int(hyper["epochs"]) if epochs is None else epochs
+    n, d = X.shape
+    _, work = training.estimate_cost(fixture["variant"], n, d, hyper, epochs)
+    if work < PROGRESS_WORK or not 0 <= epochs <= fixtures.MAX_EPOCHS:  # short, or refused as without a bar
+        return trainer(path, epochs, max_memory)
+    training.check_budget(fixture["variant"], n, d, hyper, epochs, max_memory)
+    train_variant = rbridge.train_variant if language == "r" else training.train_variant
+    params, losses, output, done = untrained["params"], [], untrained["output"], 0
+    size = max(1, -(-epochs // PROGRESS_CHUNKS))
+    try:
+        while done < epochs:
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
+                params, loss, output = train_variant(fixture["variant"], X, y, params, hyper, min(size, epochs - done))
+            losses.append(loss)
+            done += len(loss)
+            filled = 30 * done // epochs
+            stream.write(f"\r{fixture['name']} in {language} [{'#' * filled}{'.' * (30 - filled)}] "
+                         f"epoch {done}/{epochs}")
+            stream.flush()
+    finally:
+        stream.write("\r\033[K")  # the bar erased: what stays on the terminal is the result's line
+        stream.flush()
+    loss = np.concatenate(losses) if losses else np.empty(0)
+    training._check_converging(loss, params)  # the one rule, the same in R (fixtures.R check_converging)
+    return {**untrained, "params": params, "loss": loss, "output": output}
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     results.check_output_path(args.out)  # before training: a refused path costs nothing
-    result = parity.TRAINERS[args.lang](args.fixture, args.epochs, args.max_memory)
+    result = train(args.fixture, args.lang, args.epochs, args.max_memory)
     results.write_result(result, args.out)  # checks the path again, at the rename
     print(f"wrote {safejson.escape(args.out)}: {safejson.escape(result['fixture'])} trained in {args.lang} "
           f"for {len(result['loss'])} epochs")
@@ -62,8 +163,23 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_trace(args: argparse.Namespace) -> int:
     from .reading import numbers
 
-    document = parity.TRACERS[args.lang](args.fixture, args.epoch)
-    sys.stdout.write(results.dumps(document) if args.format == "json" else numbers.trace_text(document))
+    if args.lang == "both" and args.format == "json":
+        print("twinnet: E_USAGE: --format json writes one language's trace: --lang python or --lang r "
+              "(twinnet trace --help)", file=sys.stderr)
+        return 2
+    languages = ("python", "r") if args.lang == "both" else (args.lang,)
+    documents = [parity.TRACERS[language](args.fixture, args.epoch) for language in languages]
+    if args.step is not None:
+        steps = [step for step, _ in numbers.steps_of(documents[0])]
+        if args.step not in steps:
+            print(f"twinnet: E_USAGE: --step {args.step}: the {documents[0]['variant']} network's traced steps are "
+                  f"{', '.join(map(str, steps))} (twinnet trace --help)", file=sys.stderr)
+            return 2
+        documents = [{**document, "quantities": list(numbers.by_step(document, args.step))} for document in documents]
+    if args.lang == "both":
+        sys.stdout.write(numbers.trace_both_text(*documents))
+    else:
+        sys.stdout.write(results.dumps(documents[0]) if args.format == "json" else numbers.trace_text(documents[0]))
     return 0
 
 
@@ -169,7 +285,11 @@ def cmd_conform(args: argparse.Namespace) -> int:
 def cmd_exercise(args: argparse.Namespace) -> int:
     from .ports import exercises
 
-    return exercises.run(args.number, args.port)
+    if args.number is None and (args.check or args.hint or args.answer or args.run_it):
+        print("twinnet: E_USAGE: --check, --hint, --answer and --run need an exercise's number N "
+              "(twinnet exercise --help)", file=sys.stderr)
+        return 2
+    return exercises.run(args.number, args.check, args.hint, args.answer, args.run_it)
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
@@ -183,12 +303,16 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 def cmd_errata(args: argparse.Namespace) -> int:
     from .reading import errata
 
+    if args.id is None:
+        root = resources.find_checkout()
+        print("\n".join(errata.listing(root / "docs" / "errata.md" if root else None)))
+        return 0
     print("\n".join(errata.compare(args.id, out_dir=args.out_dir)))
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="twinnet", description="The article network in Python and R, in parity.")
+    top = Parser(prog="twinnet", description="The article network in Python and R, in parity.")
     top.add_argument("--version", action="version", version=f"twinnet {__version__}")
     commands = top.add_subparsers(dest="command", required=True)
 
@@ -196,8 +320,8 @@ def parser() -> argparse.ArgumentParser:
                                 epilog="example: twinnet train article --lang r --out r.json --epochs 100")
     train.add_argument("fixture", type=fixture_argument,
                        help="a fixture file, or a packaged fixture's name, e.g. article")
-    train.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True,
-                       help="which twin trains it, e.g. --lang python")
+    train.add_argument("--lang", type=language_argument, choices=sorted(parity.TRAINERS), required=True,
+                       help="which twin trains it: python (py) or r, any case, e.g. --lang R")
     train.add_argument("--out", type=str, required=True,  # not Path: Path("r.json/") would drop the slash
                        help="where the twinnet-result/1 JSON goes, e.g. --out r.json")
     train.add_argument("--epochs", type=int, help="override hyper.epochs, e.g. --epochs 0 for the untrained output")
@@ -213,11 +337,15 @@ def parser() -> argparse.ArgumentParser:
                     "docs/side-by-side.html, with its shape and its values at full precision (17 significant "
                     "digits). --format json writes a twinnet-trace/1 document (shared_fixtures/trace.schema.json) "
                     "to diff against another language or a port.",
-        epilog="example: python -m twinnet trace shared_fixtures/article.json --lang r --epoch 2 --format json")
+        epilog="example: twinnet trace article --lang both --step 7   (or: twinnet trace xor --lang r --epoch 2 "
+               "--format json)")
     trace.add_argument("fixture", type=fixture_argument,
-                       help="a fixture file, or a packaged fixture's name, e.g. shared_fixtures/stepwise.json")
-    trace.add_argument("--lang", choices=sorted(parity.TRACERS), required=True,
-                       help="which twin computes the trace, e.g. --lang python")
+                       help="a fixture file, or a packaged fixture's name, e.g. stepwise")
+    trace.add_argument("--lang", type=trace_language, choices=[*sorted(parity.TRACERS), "both"], required=True,
+                       help="which twin computes the trace (any case), or both side by side with their "
+                            "agreement, e.g. --lang both")
+    trace.add_argument("--step", type=int, metavar="N",
+                       help="only the quantities of step N (as numbered on docs/side-by-side.html), e.g. --step 7")
     trace.add_argument("--epoch", type=int, default=1, metavar="K",
                        help="the epoch to trace, from 1 (default 1, the untrained network), e.g. --epoch 100")
     trace.add_argument("--format", choices=("text", "json"), default="text",
@@ -301,28 +429,41 @@ def parser() -> argparse.ArgumentParser:
                             "<!-- bench:table:end --> is rewritten, e.g. --page docs/benchmark.md")
     bench.set_defaults(run=cmd_bench)
 
-    from .ports.exercises import EXERCISES
-    exercise = commands.add_parser("exercise", help="run conform on an exercise of docs/exercises/ (or your fix)",
-                                   epilog="example: twinnet exercise 3 --port mine.R")
-    exercise.add_argument("number", type=int, choices=[item.number for item in EXERCISES], metavar="N",
-                          help="the exercise's number on docs/exercises/README.md, e.g. 3")
-    exercise.add_argument("--port", type=Path, metavar="FILE",
-                          help="your fixed copy of the exercise (.py or .R), e.g. --port mine.R")
+    from .ports.exercises import EXERCISES, WHAT_IFS
+    exercise = commands.add_parser(
+        "exercise", help="the exercises of docs/exercises/: the list, a question, hints, a check of your copy",
+        description="Without N: the list. With N: exercise N's question (find the mistake in a port, or fill in "
+                    "a skeleton), and nothing of the answer. --hint names the step, --hint 2 gives the checker's "
+                    "diagnosis, --answer the answer; --check FILE checks your copy on every fixture of the "
+                    "exercise (at least two, with other learning rates, shapes and sample counts). Exercises 14 "
+                    "to 16 are what-ifs: predict, then --run trains the network as given and as changed.",
+        epilog="example: twinnet exercise 3, then twinnet exercise 3 --check mine.py")
+    numbers = [*(item.number for item in EXERCISES), *(item.number for item in WHAT_IFS)]
+    exercise.add_argument("number", nargs="?", type=int, choices=numbers, metavar="N",
+                          help="the exercise's number on docs/exercises/README.md (none: the list), e.g. 3")
+    action = exercise.add_mutually_exclusive_group()
+    action.add_argument("--check", type=Path, metavar="FILE",
+                        help="your copy of the exercise (.py or .R), checked on every fixture, e.g. --check mine.R")
+    action.add_argument("--hint", nargs="?", type=int, const=1, choices=(1, 2), metavar="K",
+                        help="hint 1 (the default: the step) or 2 (the checker's diagnosis), e.g. --hint 2")
+    action.add_argument("--answer", action="store_true", help="give the answer away, e.g. --answer")
+    action.add_argument("--run", dest="run_it", action="store_true",
+                        help="a what-if exercise (14 to 16): train the network as given and as changed, e.g. --run")
     exercise.set_defaults(run=cmd_exercise)
 
     gradcheck = commands.add_parser("gradcheck", help="backprop against finite-difference gradients, side by side",
                                     epilog="example: twinnet gradcheck xor --lang r")
     gradcheck.add_argument("fixture", type=fixture_argument,
                            help="a fixture file, or a packaged fixture's name, e.g. xor")
-    gradcheck.add_argument("--lang", choices=sorted(parity.TRAINERS), required=True,
+    gradcheck.add_argument("--lang", type=language_argument, choices=sorted(parity.TRAINERS), required=True,
                            help="whose backprop is checked, e.g. --lang r")
     gradcheck.set_defaults(run=cmd_gradcheck)
 
-    from .reading.errata import TEXT_VERSIONS
-    errata = commands.add_parser("errata", help="train a text's mistake (docs/errata.md) beside the corrected loop",
-                                 epilog="example: twinnet errata A7")
-    errata.add_argument("id", choices=list(TEXT_VERSIONS), metavar="ID",
-                        help=f"one of {', '.join(TEXT_VERSIONS)}, e.g. A7")
+    errata = commands.add_parser("errata", help="list the errata, or train a text's mistake (docs/errata.md) beside "
+                                                "the corrected loop",
+                                 epilog="example: twinnet errata   (the list), twinnet errata A7")
+    errata.add_argument("id", nargs="?", type=erratum_argument, metavar="ID",
+                        help="an erratum that runs (twinnet errata lists them; any case), e.g. A7")
     errata.add_argument("--out-dir", type=Path, default=Path("out"),
                         help="where errata-ID.png goes (default out/), e.g. --out-dir /tmp")
     errata.set_defaults(run=cmd_errata)
@@ -334,7 +475,22 @@ EXTRAS = {"matplotlib": "plots", "pygments": "docs"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C: the writers' temporary files are gone by now; nothing is half-written
+        sys.stdout.flush()
+        print("\ntwinnet: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a usage error already printed as one line
+        return stop.code if isinstance(stop.code, int) else 0
+    except UnknownFixture as error:
+        print(f"twinnet: E_IO: {error}", file=sys.stderr)
+        return 2
     # SIGTERM unwinds like Ctrl-C, so a half-written result's temporary file is removed.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:

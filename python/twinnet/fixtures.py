@@ -34,7 +34,7 @@ MAX_NEURONS = 4096  # hidden units in any layer
 MAX_LAYERS = 16  # layered variant
 MAX_MEMORY_GIB = 2  # default memory budget of one training run
 MAX_WORK = 1e13  # multiply-adds of one training run: hours of computing
-MAX_MAGNITUDE = 1e150  # a parameter past this has diverged
+MAX_MAGNITUDE = 1e150  # a parameter past this has diverged; data past it is refused
 TOP_LEVEL_KEYS = ("schema", "name", "description", "variant", "generator", "data", "hyper", "init", "expected")
 
 # Every refusal has one of these codes; the R twin uses the same ones.
@@ -114,6 +114,10 @@ def check_fixture(fixture: Any) -> dict[str, Any]:
     data = _object(fixture, "data")
     _check_no_extra(data, "data", ("X", "y"), variant)
     X = _as_matrix(data, "X", "data.X")
+    big = np.argwhere(np.abs(X) > MAX_MAGNITUDE)  # X·W would overflow or not as the BLAS fuses: refused in both
+    if len(big):
+        raise FixtureError("E_VALUE", f"data.X[{big[0][0]}][{big[0][1]}]: expected a magnitude of at most "
+                                      f"{MAX_MAGNITUDE:g}")
     n, d = X.shape
     y = _as_matrix(data, "y", "data.y", (n, 1))
     outside = np.argwhere((y < 0) | (y > 1))

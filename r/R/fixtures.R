@@ -27,7 +27,7 @@ max_neurons <- 4096 # hidden units in any layer
 max_layers <- 16 # layered variant
 max_memory_gib <- 2 # default memory budget of one training run
 max_work <- 1e13 # multiply-adds of one training run: hours of computing
-max_magnitude <- 1e150 # a parameter past this has diverged
+max_magnitude <- 1e150 # a parameter past this has diverged; data past it is refused
 top_level_keys <- c("schema", "name", "description", "variant", "generator", "data", "hyper", "init", "expected")
 
 # Every refusal has one of these codes; the Python twin uses the same ones.
@@ -135,6 +135,11 @@ check_fixture <- function(fixture) {
   data <- object(fixture, "data")
   check_no_extra(data, "data", c("X", "y"), variant)
   X <- as_matrix(data, "X", "data.X")
+  big <- which(t(abs(X) > max_magnitude))[1] # t(): row by row, as Python; X %*% W would overflow or not by BLAS
+  if (!is.na(big)) {
+    fixture_error("E_VALUE", "data.X[", (big - 1) %/% ncol(X), "][", (big - 1) %% ncol(X),
+                  "]: expected a magnitude of at most ", sprintf("%g", max_magnitude))
+  }
   y <- as_matrix(data, "y", "data.y", c(nrow(X), 1))
   outside <- which(y < 0 | y > 1)
   if (length(outside) > 0) {

@@ -51,28 +51,33 @@ class Entry:
 
 @dataclass
 class StepDivergence:
-    """The first traced quantity whose value differs from the reference's."""
+    """The first traced quantity whose value differs from the reference's; when its
+    shape differs, ``port`` is None and both shapes are named."""
 
     step: int
     title: str
     name: str
     index: tuple
-    port: float
+    port: float | None
     reference: float
     port_shape: tuple = ()
     reference_shape: tuple = ()
 
+    @property
+    def shapes_differ(self) -> bool:
+        return self.port_shape != self.reference_shape
+
     def __str__(self) -> str:
-        if self.port_shape != self.reference_shape:
-            return (f"Step {self.step}, {self.title}: {self.name} is {shape_words(self.port_shape)}, "
-                    f"the reference's is {shape_words(self.reference_shape)}")
+        if self.shapes_differ:
+            return (f"Step {self.step}, {self.title}: {self.name}: expected {shape_words(self.reference_shape)}, "
+                    f"got {shape_words(self.port_shape)}")
         index = ", ".join(map(str, self.index))
         return (f"Step {self.step}, {self.title}: {self.name}[{index}] port={self.port!r}, "
                 f"reference={self.reference!r}")
 
     def as_json(self) -> dict:
         return {"step": self.step, "title": self.title, "name": self.name, "index": list(self.index),
-                "port": None if np.isnan(self.port) else self.port, "reference": self.reference,
+                "port": self.port, "reference": self.reference,
                 "port_shape": list(self.port_shape), "reference_shape": list(self.reference_shape)}
 
 
@@ -153,7 +158,7 @@ def first_divergence(port: list, reference: list, variant: str) -> StepDivergenc
         index = _first_difference(got, entry.value, 0.0 if exact else parity.TOLERANCE)
         if index is not None:
             return StepDivergence(entry.step, entry.title, entry.name, index,
-                                  float(got[index]) if got.shape == entry.value.shape else float("nan"),
+                                  float(got[index]) if got.shape == entry.value.shape else None,
                                   float(entry.value[index]), got.shape, entry.value.shape)
     return None
 

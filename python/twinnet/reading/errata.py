@@ -11,6 +11,7 @@ text's version here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,3 +91,28 @@ def plot(erratum: str, version: TextVersion, text_loss: np.ndarray, right_loss: 
     finally:
         plt.close(figure)
     return target
+
+
+ERRATUM_HEADING = re.compile(r"^\*\*(?P<id>[AWL]\d+)\. (?P<title>.+?)\*\*(?: \*(?P<note>[^*]+)\*)?")
+
+
+def listing(errata_md: Path | None = None) -> list:
+    """One line per erratum: its id, whether ``twinnet errata ID`` runs it, its title and whether it
+    changes results.  Every erratum of ``docs/errata.md`` when the checkout has it, else the runnable ones."""
+    found = []
+    if errata_md is not None and errata_md.is_file():
+        for line in errata_md.read_text(encoding="utf-8").splitlines():
+            match = ERRATUM_HEADING.match(line)
+            if match:
+                title = match["title"].replace("`", "").rstrip(".")
+                found.append((match["id"], title, (match["note"] or "").rstrip(".")))
+    if not found:
+        found = [(key, version.title, "Changes results") for key, version in TEXT_VERSIONS.items()]
+    width = max(len(key) for key, _, _ in found)
+    lines = []
+    for key, title, note in found:
+        run = "runs" if key in TEXT_VERSIONS else "    "
+        lines.append(f"{key:<{width}}  {run}  {title}" + (f"; {note[0].lower()}{note[1:]}" if note else ""))
+    lines.append(f"'runs': twinnet errata ID trains the text's version beside the corrected one "
+                 f"({', '.join(TEXT_VERSIONS)}); the others are explained in docs/errata.md.")
+    return lines

@@ -75,3 +75,45 @@ def agrees(row: dict) -> bool:
     from .. import parity
 
     return row["max_abs"] <= parity.TOLERANCE * row["scale"]
+
+
+def shape_text(shape: Iterable[int]) -> str:
+    """A shape as a reader writes it: 2×3."""
+    return "×".join(map(str, shape))
+
+
+def trace_both_text(python: dict, r: dict) -> str:
+    """Two traces of the same fixture and epoch, the Python twin's values left and the R twin's right, row by
+    row, each quantity with its largest |Δ|, in ULPs too, and whether it agrees within the parity tolerance
+    (scaled by the values' magnitude); a quantity whose shapes differ names both shapes."""
+    from .. import parity
+
+    lines = [f"{python['fixture']}: epoch {python['epoch']} of the {python['variant']} network, the Python twin "
+             "(left) beside the R twin (right); every named quantity in step order, values at full precision"]
+    theirs = {(entry["step"], entry["name"]): entry for entry in r["quantities"]}
+    current, agree, total = None, 0, 0
+    for entry in python["quantities"]:
+        if (entry["step"], entry["title"]) != current:
+            current = (entry["step"], entry["title"])
+            lines += ["", f"Step {entry['step']}: {entry['title']}"]
+        total += 1
+        other = theirs.get((entry["step"], entry["name"]))
+        if other is None:
+            lines.append(f"  {entry['name']}: not in the R twin's trace")
+            continue
+        x, y = np.asarray(entry["values"], float), np.asarray(other["values"], float)
+        if x.shape != y.shape:
+            lines.append(f"  {entry['name']}: shapes differ: Python {shape_text(x.shape)}, R {shape_text(y.shape)}")
+            continue
+        row = {"max_abs": float(np.max(np.abs(x - y), initial=0.0)),
+               "scale": float(max(1.0, np.max(np.abs(x), initial=0.0), np.max(np.abs(y), initial=0.0)))}
+        ulps = int(parity.ulp_distance(x, y).max(initial=0))
+        agree += agrees(row)
+        verdict = "agree" if agrees(row) else "DIFFER"
+        lines.append(f"  {entry['name']}  {shape_text(x.shape)}  max |Python − R| = {row['max_abs']:.3g} "
+                     f"({ulps} ULPs): {verdict}")
+        left, right = ([f"[{', '.join(map(full, values))}]" for values in side] for side in (x, y))
+        width = max(map(len, left))
+        lines += [f"    {a:<{width}}   {b}" for a, b in zip(left, right, strict=True)]
+    lines += ["", f"{agree} of {total} quantities agree within the parity tolerance"]
+    return "\n".join(lines) + "\n"

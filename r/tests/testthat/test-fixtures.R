@@ -88,6 +88,16 @@ test_that("read_fixture refuses ragged or empty data.X", {
   expect_fixture_error(fixture, "E_SHAPE", "data.X: expected a non-empty list of rows, got a list")
 })
 
+test_that("read_fixture refuses data past 1e150 in magnitude, naming the first row by row as Python does", {
+  # X %*% W would overflow or not as the BLAS fuses its multiply-adds: refused in both languages
+  fixture <- fixture_json()
+  fixture$data$X[[2]][[4]] <- 1e308
+  fixture$data$X[[3]][[1]] <- -1e151
+  expect_fixture_error(fixture, "E_VALUE", "data.X[1][3]: expected a magnitude of at most 1e+150")
+  fixture$data$X[[2]][[4]] <- 1e150
+  expect_fixture_error(fixture, "E_VALUE", "data.X[2][0]: expected a magnitude of at most 1e+150")
+})
+
 test_that("read_fixture refuses non-numeric values", {
   fixture <- fixture_json()
   fixture$data$X[[2]][[3]] <- "1"

@@ -163,7 +163,7 @@ def test_python_m_twinnet_exit_status_2():
     bad = process("train", "no-such-fixture.json", "--lang", "python", "--out", "/nonexistent/x.json")
     assert bad.returncode == 2 and bad.stderr.startswith("twinnet: E_") and bad.stderr.count("\n") == 1
     usage = process("train")
-    assert usage.returncode == 2 and "usage: " in usage.stderr
+    assert usage.returncode == 2 and usage.stderr.startswith("twinnet: E_USAGE: ") and usage.stderr.count("\n") == 1
 
 
 def subcommands():

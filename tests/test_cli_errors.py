@@ -74,6 +74,7 @@ def overflowing(tmp_path, name, rows):
     return path
 
 
+@pytest.mark.needs_r
 @pytest.mark.parametrize("name", ["article", "layered-xor", "stepwise"])
 @pytest.mark.parametrize("epochs", [[], ["--epochs", "0"], ["--epochs", "1"]], ids=["full", "0", "1"])
 def test_data_that_overflows_is_refused_alike_in_both_languages(name, epochs, tmp_path, capsys):
@@ -88,6 +89,7 @@ def test_data_that_overflows_is_refused_alike_in_both_languages(name, epochs, tm
         assert not out.exists()
 
 
+@pytest.mark.needs_r
 def test_the_overflow_refusal_names_the_first_value_row_by_row_in_both_languages(tmp_path):
     document = json.loads((FIXTURE_DIR / "xor.json").read_text())
     document["data"]["X"][2] = [0.0, 2e150]
@@ -136,6 +138,7 @@ def test_a_short_run_on_a_terminal_and_any_run_elsewhere_show_nothing(tmp_path, 
     assert capsys.readouterr().err == ""  # pytest's stderr is not a terminal
 
 
+@pytest.mark.needs_r
 def test_a_run_that_diverges_on_a_terminal_is_refused_as_without_one(tmp_path, monkeypatch):
     layered = json.loads((FIXTURE_DIR / "layered-xor.json").read_text())
     layered["hyper"]["lr"] = 1e300

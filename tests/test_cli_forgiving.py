@@ -26,6 +26,7 @@ def test_a_misspelt_fixture_name_suggests_the_close_ones_in_one_line(typed, gues
                                        f"did you mean {guess}? (packaged: {NAMES})\n")
 
 
+@pytest.mark.needs_r
 def test_a_name_like_nothing_lists_the_names_and_a_missing_path_is_still_e_io(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["train", "zzzz", "--lang", "r", "--out", "out.json"]) == 2
@@ -66,6 +67,7 @@ def test_errata_alone_lists_every_erratum_one_line_each(capsys):
     assert lines[-1].startswith("'runs': twinnet errata ID trains the text's version")
 
 
+@pytest.mark.needs_r
 def test_trace_one_step_of_both_languages_side_by_side(capsys):
     path = str(FIXTURE_DIR / "article.json")
     assert cli.main(["trace", "article", "--step", "7", "--lang", "both"]) == 0
@@ -85,6 +87,7 @@ def test_trace_one_step_of_both_languages_side_by_side(capsys):
             assert [float(value) for value in shown[1].strip(" [").split(", ")] == right
 
 
+@pytest.mark.needs_r
 def test_trace_step_in_one_language_and_a_step_that_does_not_exist(capsys):
     assert cli.main(["trace", "layered-xor", "--lang", "Python", "--step", "2"]) == 0
     out = capsys.readouterr().out

@@ -126,7 +126,7 @@ def test_a_wrongly_shaped_traced_value_is_named_at_its_step():
             for entry in reference]
     found = trace.first_divergence(port, reference, "article")
     assert (found.step, found.title, found.name, found.index) == (5, "error at the output layer", "E", (0, 0))
-    assert str(found) == "Step 5, error at the output layer: E is 1×4, the reference's is 4×1"
+    assert str(found) == "Step 5, error at the output layer: E: expected 4×1, got 1×4"
 
 
 def test_the_trace_use_counts_matches_and_names_each_unknown_name_with_a_suggestion():

@@ -465,3 +465,11 @@ def test_an_interrupted_page_write_leaves_the_old_page_and_no_temporary_file(tmp
         page.write_page(target, numbers=False)
     assert target.read_text(encoding="utf-8") == "the old page"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["side-by-side.html"]
+
+
+@pytest.mark.needs_r
+def test_the_committed_page_is_what_make_docs_writes(full_page):
+    """The page rounds for display and says agreement in words, so make docs writes the same file on every
+    CPU, and the committed one stays current."""
+    assert full_page[0] == (ROOT / "docs" / "side-by-side.html").read_text(encoding="utf-8"), "run make docs"
+    assert full_page[1] == (ROOT / "docs" / "errata.html").read_text(encoding="utf-8"), "run make docs"

@@ -186,8 +186,8 @@ def test_a_bad_twinnet_threads_stops_the_cli_with_one_line_and_status_2(monkeypa
 
     monkeypatch.setenv("TWINNET_THREADS", "two")
     assert cli.main(["bench", "--quick", "--out-dir", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
-    assert err == f"twinnet: {THREADS_MESSAGE.format('two')}\n"
+    captured = capsys.readouterr()
+    assert captured.err == f"twinnet: {THREADS_MESSAGE.format('two')}\n" and captured.out == ""
     assert list(tmp_path.iterdir()) == []
 
 

@@ -241,8 +241,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from . import fast
     from .maintain import bench
 
+    fast.threads_setting()  # a bad TWINNET_THREADS is the one line printed
     print("Timing the training loops (reference and fast path, Python and R); "
           + ("a few seconds." if args.quick else "this takes a few minutes."))
     document = bench.run(args.out_dir, quick=args.quick, log=lambda line: print(line, flush=True), page=args.page)

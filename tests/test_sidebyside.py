@@ -473,3 +473,12 @@ def test_the_committed_page_is_what_make_docs_writes(full_page):
     CPU, and the committed one stays current."""
     assert full_page[0] == (ROOT / "docs" / "side-by-side.html").read_text(encoding="utf-8"), "run make docs"
     assert full_page[1] == (ROOT / "docs" / "errata.html").read_text(encoding="utf-8"), "run make docs"
+
+
+def test_the_why_box_derives_the_hidden_delta_from_the_chain_rule():
+    """Beside the article's Step 9, four lines of the chain rule and the sentence on descent and gradient."""
+    text = page.page(numbers=False)
+    box = text.split('id="article-why-9"', 1)[1].split("</details>", 1)[0]
+    assert box.count("<li>") == 4 and "δₕ = (δₒ·wₒᵀ) ⊙ σ′(H)" in box
+    assert "the descent −∂L/∂(·)" in box and "the gradient ∂L/∂(·) is its negative" in box
+    assert text.index('id="article-step-9"') < text.index('id="article-why-9"') < text.index('id="article-step-10"')

@@ -6,6 +6,7 @@ scripts, no network, printable.  Values traced and trained from packaged fixture
 rounded to 6 significant digits and said to agree within the parity tolerance, so the page is the same on
 every CPU (``twinnet trace`` prints full precision).  Text from a fixture or a file is escaped; both pages
 are written with :func:`twinnet.results.write_atomic`.  The terminal view is :mod:`twinnet.reading.terminal`.
+A little over 400 lines: the step page and the errata page share their HTML and escaping helpers.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer, SLexer
 
 from .. import fixtures, parity, rbridge, resources, results, trace, training
-from . import mathml, numbers, steps
+from . import mathml, numbers, stepmaths, steps
 from .stepmaths import variant_view
 
 LANGUAGE_NAMES = {"python": "Python (numpy)", "r": "R (base R)"}
@@ -143,7 +144,8 @@ def _variant_html(variant: str, formatter: HtmlFormatter, first: bool = False, v
         shown = "".join(_values_html(variant, number, values) for number in numbers_here
                         if values is not None and last_block[number] == index)
         seen += numbers_here
-        notes = _notes_html(section["notes"], shown_notes)
+        notes = _notes_html(section["notes"], shown_notes) + "".join(_why_html(variant, number)
+                                                                    for number in numbers_here)
         short = max(section["python"].code.count("\n"), section["r"].code.count("\n")) < SHORT_STEP
         parts.append(f'<article class="step{" short" if short else ""}" id="{html.escape(anchor)}">{heads}{maths}'
                      f'{_pair_html(section["python"], section["r"], formatter)}{notes}{shown}</article>')
@@ -157,6 +159,16 @@ def _variant_html(variant: str, formatter: HtmlFormatter, first: bool = False, v
                      f'{_notes_html(helper["notes"], shown_notes)}</article>')
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _why_html(variant: str, number: int) -> str:
+    """The "Why" box of a step, or ""."""
+    if (variant, number) not in stepmaths.WHY:
+        return ""
+    title, lines, note = stepmaths.WHY[variant, number]
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return (f'<details class="why" id="{variant}-why-{number}" open><summary>{html.escape(title)}</summary>'
+            f"<ol>{items}</ol><p>{html.escape(note)}</p></details>")
 
 
 def _values_html(variant, number, rows):

@@ -256,3 +256,16 @@ def _new_notes(python_code, r_code, shown):
     notes = [note for note in NOTES if note.topic not in shown and note.applies(python_code, r_code)]
     shown.update(note.topic for note in notes)
     return notes
+
+
+WHY = {("article", 9): (
+    "Why δₕ = (δₒ·wₒᵀ) ⊙ σ′(H)? The chain rule, one layer back",
+    ["The loss is L = Σ ½(y − ŷ)² with ŷ = σ(O), O = H·wₒ + bₒ, H = σ(Z), Z = X·wₕ + bₕ.",
+     "At the output, the descent is δₒ = −∂L/∂O = (y − ŷ) ⊙ σ′(O) = (y − ŷ) ⊙ ŷ ⊙ (1 − ŷ) (Steps 5 to 7).",
+     "Back through O = H·wₒ: −∂L/∂H = δₒ·wₒᵀ, each hidden unit getting the output's delta times the weight "
+     "it feeds it through (Step 8).",
+     "Back through H = σ(Z): δₕ = −∂L/∂Z = (δₒ·wₒᵀ) ⊙ σ′(Z) = (δₒ·wₒᵀ) ⊙ H ⊙ (1 − H) (Step 9); then "
+     "−∂L/∂wₕ = Xᵀ·δₕ (Step 10)."],
+    "δ here is the descent −∂L/∂(·), which the article adds, times lr; the gradient ∂L/∂(·) is its negative, "
+    "which the walk-through and the Layer-class text subtract.")}
+"""Derivations shown beside a step, by (variant, step number): a title, numbered lines and a closing note."""

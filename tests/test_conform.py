@@ -387,7 +387,8 @@ def test_a_port_that_fails_or_cannot_start_is_a_failure_line(tmp_path):
 def test_no_matching_fixture_exits_2(tmp_path):
     run = run_conform("--fixtures", "shared_fixtures/nothing*.json", "--", "true", report=tmp_path / "report.json")
     assert (run.code, run.out) == (2, "")
-    assert run.err == "twinnet: --fixtures shared_fixtures/nothing*.json: no fixture file matches\n"
+    assert run.err == ("twinnet: E_USAGE: --fixtures shared_fixtures/nothing*.json: no fixture file matches "
+                       "(packaged: article, iris, layered-xor, stepwise, wide, xor)\n")
     assert not (tmp_path / "report.json").exists()
 
 
@@ -575,3 +576,10 @@ def test_conform_report_refuses_a_device(tmp_path):
                          str(PORTS / "article_port.py"), report="/dev/full")
     assert result.code == 2 and "E_OUTPUT" in result.err
     assert "/dev/full: refusing to replace something that is not a regular file" in result.err
+
+
+def test_fixtures_may_be_named_as_elsewhere(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no file called xor here: the packaged fixture is meant
+    run = run_cli("conform", "--fixtures", "xor", "--", sys.executable, str(PORTS / "article_port.py"))
+    assert run.code == 0 and run.out.splitlines() == ["pass  xor: after 0, 1, 2, 3000 epochs within 1e-12",
+                                                      "1 of 1 fixtures conform"]

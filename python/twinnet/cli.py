@@ -276,9 +276,14 @@ def cmd_port(args: argparse.Namespace) -> int:
 def cmd_conform(args: argparse.Namespace) -> int:
     from .ports import conform, run
 
-    paths = conform.expand_fixture_globs(args.fixtures) if args.fixtures else default_fixtures()
+    names = fixtures.example()
+    patterns = [str(fixtures.example(pattern.removesuffix(".json")))  # a packaged fixture's name, as elsewhere
+                if pattern.removesuffix(".json") in names and not os.path.lexists(pattern) else pattern
+                for pattern in args.fixtures or ()]
+    paths = conform.expand_fixture_globs(patterns) if patterns else default_fixtures()
     if not paths:
-        print(f"twinnet: --fixtures {' '.join(args.fixtures)}: no fixture file matches", file=sys.stderr)
+        print(f"twinnet: E_USAGE: --fixtures {safejson.escape(' '.join(args.fixtures))}: no fixture file matches "
+              f"(packaged: {', '.join(names)})", file=sys.stderr)
         return 2
     return conform.check_port(paths, args.port_command, args.report, args.work_dir,
                               args.timeout or run.TIMEOUT, args.jobs, args.strict_trace)

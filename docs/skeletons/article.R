@@ -20,9 +20,9 @@ TODO <- function(step) stop("TODO ", step, ": fill in this step", call. = FALSE)
 #   X    n x d      wh    d x h      bh    1 x h
 #   y    n x 1      wout  h x 1      bout  1 x 1
 #
-# Each epoch is one step of gradient descent on E = sum(1/2 (y - output)^2), a
+# Each epoch is one step of gradient descent on L = sum(1/2 (y - output)^2), a
 # sum over samples and not a mean. backward() returns the descent direction
-# -dE/dtheta, which is what the article adds to each parameter (times lr).
+# -dL/dtheta, which is what the article adds to each parameter (times lr).
 #
 # Unlike the article's published R code, this is the same model as the Python:
 # uniform weights read from the fixture, bh a 1 x h row, and biases updated by
@@ -120,7 +120,7 @@ forward <- function(X, params) {
 #'   list shaped like `params`.
 #' @export
 backward <- function(X, y, params, H, output) {
-  # Step 5: error at the output layer, n x 1 (this E is y - output, minus dE/doutput)
+  # Step 5: error at the output layer, n x 1 (this E is y - output, minus dL/doutput)
   E <- y - output
   # Step 6: slopes at the output and hidden layers
   slope_output_layer <- TODO("Step 6, slopes at the output and hidden layers")

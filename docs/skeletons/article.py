@@ -26,8 +26,8 @@ Shapes (samples are rows):
     X    n×d      wh    d×h      bh    1×h
     y    n×1      wout  h×1      bout  1×1
 
-Each epoch is one step of gradient descent on E = Σ ½(y − output)², a sum over
-samples and not a mean.  ``backward`` returns the *descent direction* −∂E/∂θ,
+Each epoch is one step of gradient descent on L = Σ ½(y − output)², a sum over
+samples and not a mean.  ``backward`` returns the *descent direction* −∂L/∂θ,
 which is what the article adds to each parameter (times lr).
 """
 
@@ -91,8 +91,8 @@ def forward(X: np.ndarray, params: Params) -> tuple[np.ndarray, np.ndarray]:
 
 
 def backward(X: np.ndarray, y: np.ndarray, params: Params, H: np.ndarray, output: np.ndarray) -> Params:
-    """Backpropagation: the descent direction −∂E/∂θ for every parameter."""
-    # Step 5: error at the output layer, n×1 (this E is y − output, minus ∂E/∂output)
+    """Backpropagation: the descent direction −∂L/∂θ for every parameter."""
+    # Step 5: error at the output layer, n×1 (this E is y − output, minus ∂L/∂output)
     E = y - output
     # Step 6: slopes at the output and hidden layers
     slope_output_layer = TODO("Step 6, slopes at the output and hidden layers")

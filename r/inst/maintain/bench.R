@@ -71,4 +71,5 @@ result <- list(
   workers = workers,
   r_version = R.version.string, blas = extSoftVersion()[["BLAS"]], lapack = La_library()
 )
-writeLines(jsonlite::toJSON(result, auto_unbox = TRUE, digits = NA), args[[2]])
+# through the package's one checked writer; timings need no more than 15 digits
+twinnet:::write_atomic(args[[2]], jsonlite::toJSON(result, auto_unbox = TRUE, digits = NA))

@@ -133,22 +133,48 @@ def test_hints_come_in_order_and_the_answer_on_request(capsys):
     assert capsys.readouterr().out == f"Hint 2: {exercises.find(12).hints[1]}\n"
 
 
-ACCIDENTAL = ROOT / "tests" / "exercises" / "accidental"
+# Copies that cure the symptom on the exercise's first fixture without fixing the mistake, each written as
+# edits of the committed exercise (the line as given, the line fixed by accident).
+ACCIDENTAL_FIXES = {
+    "exercise-01.py": [("    d_output = E * slope_output_layer * lr\n",  # a learning rate times a constant
+                        "    d_output = E * slope_output_layer * lr * 10\n")],
+    "exercise-02.R": [("  descent_bh <- t(rowSums(d_hiddenlayer))\n",  # a hard-coded shape
+                       "  descent_bh <- matrix(colSums(d_hiddenlayer), nrow = 1, ncol = 3)\n")],
+    "exercise-07.R": [("    dW <- dZ %*% t(pass$A[[k]])\n",  # a hard-coded 1/m
+                       "    dW <- 0.25 * (dZ %*% t(pass$A[[k]]))\n"),
+                      ("    db <- as.matrix(rowSums(dZ))\n", "    db <- 0.25 * as.matrix(rowSums(dZ))\n")],
+    "exercise-09.R": [("  bout <- params$bout\n  bout + descent_bout * lr\n",  # a hard-coded learning rate
+                       "  bout <- params$bout + descent_bout * 0.5\n"),
+                      ("  bh <- params$bh\n  bh + descent_bh * lr\n", "  bh <- params$bh + descent_bh * 0.5\n")],
+}
 
 
-@pytest.mark.parametrize("path", sorted(ACCIDENTAL.iterdir()), ids=lambda path: path.name)
-def test_a_copy_fixed_by_accident_passes_one_fixture_and_fails_the_check(path, tmp_path):
-    """Held-out copies that cure the symptom on the exercise's first fixture without fixing the mistake:
-    a learning rate times a constant, a hard-coded shape, a hard-coded 1/m or learning rate."""
-    exercise = exercises.find(int(path.stem.split("-")[1]))
-    verdicts = exercises.check_all(exercise, path, tmp_path)
+def accidental_copy(name, directory):
+    """The committed exercise ``name`` with its ACCIDENTAL_FIXES edits, written into ``directory``."""
+    text = (DIRECTORY / name).read_text(encoding="utf-8")
+    for given, fixed in ACCIDENTAL_FIXES[name]:
+        assert text.count(given) == 1, f"{name}: {given!r}"
+        text = text.replace(given, fixed)
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=[pytest.mark.needs_r] if name.endswith(".R") else [])
+                                  for name in ACCIDENTAL_FIXES])
+def test_a_copy_fixed_by_accident_passes_one_fixture_and_fails_the_check(name, tmp_path):
+    """A learning rate times a constant, a hard-coded shape, a hard-coded 1/m or learning rate: each passes
+    the exercise's first fixture and fails the check."""
+    path = accidental_copy(name, tmp_path)
+    exercise = exercises.find(int(name.split("-")[1].split(".")[0]))
+    verdicts = exercises.check_all(exercise, path, tmp_path / "work")
     assert [verdict.ok for verdict in verdicts] == [True, False], [verdict.line() for verdict in verdicts]
     lines, ok = exercises.check_lines(exercise, path)
     assert not ok and "a fix must be right on every fixture" in lines[-1]
 
 
 def test_every_exercise_a_copy_could_be_fixed_by_accident_in_has_one():
-    held_out = {int(path.stem.split("-")[1]) for path in ACCIDENTAL.iterdir()}
+    held_out = {int(name.split("-")[1].split(".")[0]) for name in ACCIDENTAL_FIXES}
     assert {1, 2, 7, 9} <= held_out
 
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import run_cli
 
 from twinnet import fixtures
-from twinnet.maintain import bench
+from twinnet.maintain import bench, bench_machine, bench_page
 
 
 @pytest.mark.needs_r
@@ -70,7 +70,7 @@ def test_targets_say_which_are_met_and_by_how_much_the_others_miss():
     details = [{"case": "synthetic-1e5/fast", "fast_arrays_mb": 100.0, "python_baseline_mb": 30.0,
                 "r_baseline_mb": 50.0}]
     pytorch = {"rows": [{"n": 1_000, "us_per_epoch": 250.0}, {"n": 10_000, "us_per_epoch": 3_500.0}]}
-    checks = {check["target"]: check for check in bench.targets(rows, details, pytorch)}
+    checks = {check["target"]: check for check in bench_page.targets(rows, details, pytorch)}
     assert checks["article fixture: Python µs/epoch ≤ 15"]["met"]
     assert checks["article: R/Python ≤ 1.5"]["miss"] == "1.33x the limit"
     assert checks["synthetic-1e3: R/Python ≤ 1.5"]["met"] and checks["synthetic-1e5: R/Python ≤ 1.5"]["met"]
@@ -90,7 +90,7 @@ def test_the_floor_counts_the_flops_the_data_and_the_exps():
     rates = {"gemm_gflops": 100.0, "copy_gb_s": 40.0, "exp_ns": 2.0}
     n, d, h = 1_000, 32, 64
     expected = (4 * n * d * h + 6 * n * h) / 100e9 + 2 * 8 * n * d / 40e9 + n * h * 2e-9
-    assert bench.floor_seconds(n, d, h, rates) == pytest.approx(expected)
+    assert bench_machine.floor_seconds(n, d, h, rates) == pytest.approx(expected)
 
 
 def test_synthetic_layered_case_is_a_two_layer_network():
@@ -104,11 +104,11 @@ def test_the_fast_path_is_compared_with_the_plain_numpy_loop():
     rows = [{**row("synthetic-1e3/reference", 1_000, 500.0, 900.0), "fast_over_plain": None},
             {**row("synthetic-1e3/fast", 1_000, 400.0, 600.0), "fast_over_plain": 0.8},
             {**row("synthetic-1e4/fast", 10_000, 4_000.0, 6_000.0), "fast_over_plain": 0.95}]
-    checks = {check["target"]: check for check in bench.targets(rows, [])}
+    checks = {check["target"]: check for check in bench_page.targets(rows, [])}
     assert checks["synthetic-1e3: Python fast / plain numpy loop ≤ 0.9"]["met"]
     assert checks["synthetic-1e4: Python fast / plain numpy loop ≤ 0.9"]["miss"] == "1.06x the limit"
-    assert "| Python fast/plain |" in bench.table(rows).splitlines()[0]
-    assert bench.table(rows).splitlines()[3].endswith("| 0.80 |")
+    assert "| Python fast/plain |" in bench_page.table(rows).splitlines()[0]
+    assert bench_page.table(rows).splitlines()[3].endswith("| 0.80 |")
 
 
 def document():
@@ -116,21 +116,21 @@ def document():
                "memory_gib": 8.0, "os": "Debian", "python": "3.11", "numpy": "2.0", "numpy_blas": "openblas",
                "numpy_blas_threads": 2, "r": "R 4.2.2", "r_blas": "libblas (openblas)", "r_blas_runtime": None}
     rows = [{**row("synthetic-1e3/fast", 1_000, 400.0, 600.0), "fast_over_plain": 0.8}]
-    return {"machine": machine, "rows": rows, "targets": bench.targets(rows, [])}
+    return {"machine": machine, "rows": rows, "targets": bench_page.targets(rows, [])}
 
 
 def test_the_page_region_is_rewritten_and_nothing_else(tmp_path):
     page = tmp_path / "benchmark.md"
-    start, end = bench.bench_page.PAGE_START, bench.bench_page.PAGE_END
+    start, end = bench_page.PAGE_START, bench_page.PAGE_END
     page.write_text(f"# Benchmark\n\nintro\n\n{start}\nold\n{end}\n\noutro\n")
-    bench.write_page(document(), page)
+    bench_page.write_page(document(), page)
     text = page.read_text()
     assert text.startswith("# Benchmark\n\nintro\n\n<!-- bench:table:start -->\n") and text.endswith(
         "<!-- bench:table:end -->\n\noutro\n")
     assert "old" not in text and "AMD EPYC" in text and "no AVX-512" in text and "| synthetic-1e3/fast |" in text
     assert [path.name for path in tmp_path.iterdir()] == ["benchmark.md"]  # no temporary file left
     missing = tmp_path / "new.md"
-    bench.write_page(document(), missing)
+    bench_page.write_page(document(), missing)
     assert missing.read_text().startswith("# Benchmark\n\n<!-- bench:table:start -->\nMeasured by `make bench`")
 
 

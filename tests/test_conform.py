@@ -526,34 +526,31 @@ def test_a_port_killed_by_a_signal_is_named_by_the_signal(signum, words, tmp_pat
     assert run.exit_words(-200) == "the port was killed by signal 200"
 
 
-def conform_in_process(tmp_path, monkeypatch, capsys, *argv):
+def conform_in_process(tmp_path, *argv):
     """``twinnet conform ARGV...`` in process, in an empty current folder; returns (status, stdout lines)."""
-    from twinnet import cli
-
     folder = tmp_path / "cwd"
     folder.mkdir(exist_ok=True)
-    monkeypatch.chdir(folder)
-    status = cli.main(["conform", *map(str, argv)])
+    run = run_cli("conform", *argv, cwd=folder)
     assert list(folder.iterdir()) == [], "conform wrote into the current folder"
-    return status, capsys.readouterr().out.splitlines()
+    return run.code, run.out.splitlines()
 
 
-def test_conform_writes_no_report_unless_asked(tmp_path, monkeypatch, capsys):
-    status, lines = conform_in_process(tmp_path, monkeypatch, capsys, "--fixtures", FIXTURE_DIR / "xor.json", "--",
+def test_conform_writes_no_report_unless_asked(tmp_path):
+    status, lines = conform_in_process(tmp_path, "--fixtures", FIXTURE_DIR / "xor.json", "--",
                                        sys.executable, PORTS / "article_port.py")
     assert status == 0 and lines == ["pass  xor: after 0, 1, 2, 3000 epochs within 1e-12", "1 of 1 fixtures conform"]
 
 
-def test_conform_counts_the_trace_it_used_and_suggests_names(tmp_path, monkeypatch, capsys):
+def test_conform_counts_the_trace_it_used_and_suggests_names(tmp_path):
     port = tmp_path / "port.py"
     template = exercises.template("article", "python")
     assert template.count('"d_output", d_output)') == 1
     port.write_text(template.replace('"d_output", d_output)', '"d_out", d_output)'), encoding="utf-8")
     args = ("--fixtures", FIXTURE_DIR / "xor.json", "--", sys.executable, port)
-    status, lines = conform_in_process(tmp_path, monkeypatch, capsys, *args)
+    status, lines = conform_in_process(tmp_path, *args)
     trace_line = "      trace: 24 of 25 quantities matched; unknown: `d_out` (Step 7; did you mean `d_output`?)"
     assert status == 0 and lines[1:] == [trace_line, "1 of 1 fixtures conform"]
-    status, lines = conform_in_process(tmp_path, monkeypatch, capsys, "--strict-trace", *args)
+    status, lines = conform_in_process(tmp_path, "--strict-trace", *args)
     assert status == 1 and lines[1:] == [trace_line, "FAIL  xor: --strict-trace: the trace has unknown names",
                                          "0 of 1 fixtures conform"]
 

@@ -242,13 +242,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import fast
-    from .maintain import bench
+    from .maintain import bench, bench_page
 
     fast.threads_setting()  # a bad TWINNET_THREADS is the one line printed
     print("Timing the training loops (reference and fast path, Python and R); "
           + ("a few seconds." if args.quick else "this takes a few minutes."))
     document = bench.run(args.out_dir, quick=args.quick, log=lambda line: print(line, flush=True), page=args.page)
-    print("\n".join(["", *bench.report(document), "", f"wrote {args.out_dir / 'bench.json'}",
+    print("\n".join(["", *bench_page.report(document), "", f"wrote {args.out_dir / 'bench.json'}",
                      f"wrote {args.out_dir / 'bench.png'}", *([f"wrote {args.page}"] if args.page else [])]))
     return 0
 

@@ -47,13 +47,8 @@ from typing import Any
 import numpy as np
 
 from .. import fixtures, rbridge, resources, results, safejson, training
-from . import bench_page
-from .bench_machine import FLOOR_MODEL, floor_seconds, machine, machine_rates, pytorch_rows, startup_seconds
-from .bench_page import SYNTHETIC_D, SYNTHETIC_H, _figure, plot, report, table, targets, write_page
-
-# the machine and the page live in bench_machine and bench_page; these names are bench's too
-__all__ = ["FLOOR_MODEL", "bench_page", "floor_seconds", "machine", "machine_rates", "pytorch_rows", "report",
-           "startup_seconds", "table", "targets", "write_page"]
+from .bench_machine import floor_seconds, machine, machine_rates, pytorch_rows, startup_seconds
+from .bench_page import SYNTHETIC_D, SYNTHETIC_H, _figure, plot, targets, write_page
 
 ROW_KEYS = ("case", "variant", "n", "d", "h", "epochs", "python_us_per_epoch", "r_us_per_epoch", "r_over_python",
             "python_ns_per_sample_epoch", "r_ns_per_sample_epoch", "python_peak_mb", "r_peak_mb",

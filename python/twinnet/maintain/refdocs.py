@@ -79,7 +79,7 @@ def replace_between(text: str, markers: tuple[str, str], body: str) -> str:
 
 def generated(root: Path) -> dict[str, str]:
     """{path relative to root: its generated text} for the trace reference and the errors page."""
-    manifest = json.loads((root / "shared_fixtures" / "invalid" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((resources.data_dir() / "invalid" / "manifest.json").read_text(encoding="utf-8"))
     errors = (root / ERRORS_PAGE).read_text(encoding="utf-8")
     return {TRACE_PAGE: trace_reference() + "\n",
             ERRORS_PAGE: replace_between(errors, INVALID_MARKERS, invalid_table(manifest))}

@@ -23,6 +23,9 @@ outside a clone of the repository.
 Bad input, a usage error included, exits 2 with one line on stderr (``twinnet: E_…: …``); a missing R
 exits 3 with what to install; Ctrl-C exits 130 with one line, and nothing half-written.  --lang takes
 any case (``R``, ``Python``, ``py``).
+
+Over 400 lines: one parser with a help text and an example for every subcommand, and each subcommand's
+few lines of wiring; the work is done in the modules they call.
 """
 
 from __future__ import annotations

@@ -23,6 +23,10 @@ prints the answer.
 
 The ports write their trace when ``TWINNET_TRACE`` is set, so conform names the
 step where they first differ from the reference.
+
+Over 400 lines: half of it is the exercises themselves, as data (each mistake's
+text edits in both languages, each question with its symptoms, hints and
+answer, the what-ifs), which the sheet, the answers and the command all read.
 """
 
 from __future__ import annotations

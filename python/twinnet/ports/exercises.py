@@ -37,7 +37,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import fixtures, resources, results, training
+from .. import fixtures, resources, results, safejson, training
 from . import conform, skeletons, verdicts
 from .run import command_port
 
@@ -412,9 +412,7 @@ def find(number: int) -> Exercise:
 
 
 def conform_error(message: str) -> Exception:
-    from ..safejson import FixtureError
-
-    return FixtureError("E_IO", message)
+    return safejson.FixtureError("E_IO", message)
 
 
 def port_command(path: Path) -> list:
@@ -544,13 +542,11 @@ def stale(root: Path) -> list:
 
 
 def generate(root: Path) -> list:
-    from ..results import write_atomic
-
     directory = root / DIRECTORY
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in all_files().items():
-        write_atomic(directory / name, text)
+        results.write_atomic(directory / name, text)
         written.append(directory / name)
     return written
 

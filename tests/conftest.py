@@ -8,9 +8,10 @@ without it that reaches R fails), so ``pytest -m "not needs_r"`` runs the rest
 where R is absent.  If R cannot be loaded, every selected ``needs_r`` test
 fails loudly: a parity test that skips is a failed parity test.
 
-The CLI is tested in process (:func:`run_cli`); tests marked ``process`` start
-a real ``python -m twinnet``, ``Rscript`` or port process because the process
-itself is what they test.
+The CLI is tested in process (:func:`run_cli`), and so are the ports conform
+runs (tests/inprocess.py); tests marked ``process`` start a real
+``python -m twinnet``, ``Rscript`` or port process because the process itself
+is what they test.
 """
 
 import contextlib
@@ -26,6 +27,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import inprocess
 import pytest
 
 from twinnet import fixtures, parity, rbridge
@@ -85,6 +87,19 @@ def _r_only_where_marked(request, monkeypatch):
         pytest.fail(f"{request.node.nodeid} calls R but is not marked needs_r", pytrace=False)
 
     monkeypatch.setattr(rbridge, "r_package", unmarked)
+
+
+@pytest.fixture(autouse=True)
+def _ports_in_process(request, monkeypatch):
+    """conform's ports run in this worker (tests/inprocess.py) unless the test is
+    marked ``process``: the port's numbers are what most tests check, and a
+    process per port run is most of their time."""
+    if request.node.get_closest_marker("process"):
+        return
+    from twinnet.ports import exercises, run
+
+    monkeypatch.setattr(run, "command_port", inprocess.command_port)
+    monkeypatch.setattr(exercises, "command_port", inprocess.command_port)
 
 
 @dataclasses.dataclass(frozen=True)

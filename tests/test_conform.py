@@ -70,6 +70,19 @@ def test_twin_port_conforms_on_every_fixture(language, tmp_path):
             assert largest <= TOLERANCE, verdict["fixture"]
 
 
+@pytest.mark.process
+@pytest.mark.needs_r
+def test_the_r_twins_port_runs_as_a_command(tmp_path):
+    """The other tests run port.R in this worker's R; here it is the Rscript process a porter runs."""
+    report = tmp_path / "report.json"
+    run = run_conform("--fixtures", FIXTURE_DIR / "layered-xor.json", "--", *TWIN_PORTS["r"], report=report)
+    assert run.code == 0, run.out + run.err
+    assert run.out.splitlines()[0] == "pass  layered-xor: after 0, 1, 2, 1500 epochs within 1e-12"
+    runs = json.loads(report.read_text())["fixtures"][0]["runs"]
+    assert [run["epochs"] for run in runs] == [0, 1, 2, 1500] and all(run["status"] == "pass" for run in runs)
+
+
+@pytest.mark.process
 def test_paths_with_spaces_and_quotes_reach_the_port_whole(tmp_path):
     """A fixture under a directory named with a space and quotes; the derived
     copies are kept with --work-dir, also a path with a space."""
@@ -93,6 +106,7 @@ def test_paths_with_spaces_and_quotes_reach_the_port_whole(tmp_path):
     assert json.loads(report.read_text())["fixtures"][0]["path"] == str(directory / "stepwise.json")
 
 
+@pytest.mark.process
 def test_a_port_written_from_the_docs_alone_conforms(tmp_path):
     run = run_conform("--fixtures", "shared_fixtures/xor.json", "--", sys.executable, PORTS / "article_port.py",
                       report=tmp_path / "report.json")
@@ -136,6 +150,7 @@ def epoch_one_deltas(fixture):
 
 
 @pytest.mark.needs_r
+@pytest.mark.process
 def test_rowsums_bias_update_of_the_published_r_code(tmp_path):
     line, verdict = broken("rowsums_bias.R", "xor", tmp_path)
     assert line.startswith("FAIL  xor: epoch 1, bh[0, 0]: port=")
@@ -367,6 +382,7 @@ def test_a_bad_result_is_one_clear_line(case, tmp_path):
 FAILING_PORT = "import sys, pathlib; sys.exit('boom: cannot train ' + pathlib.Path(sys.argv[1]).name)"
 
 
+@pytest.mark.process
 def test_a_port_that_fails_or_cannot_start_is_a_failure_line(tmp_path):
     report = tmp_path / "report.json"
     run = run_conform("--fixtures", "shared_fixtures/xor.json", "--fixtures", "shared_fixtures/stepwise.json",
@@ -403,6 +419,7 @@ sys.exit(1)
 """
 
 
+@pytest.mark.process
 def test_the_ports_own_error_line_is_shown_and_its_output_kept(tmp_path):
     report, work = tmp_path / "report.json", tmp_path / "work"
     run = run_conform("--fixtures", "shared_fixtures/xor.json", "--work-dir", work, "--",
@@ -470,6 +487,7 @@ def test_a_signal_stops_the_ports_and_removes_the_temporary_directory(signum, tm
     assert list(temp.iterdir()) == [] and not (tmp_path / "r.json").exists()
 
 
+@pytest.mark.process
 def test_a_timeout_kills_the_ports_whole_process_group(tmp_path):
     marks = tmp_path / "marks"
     marks.mkdir()
@@ -520,6 +538,7 @@ def test_a_factor_on_one_layer_or_on_the_biases_is_named_and_confirmed_by_replay
 @pytest.mark.parametrize("signum, words", [(signal.SIGSEGV, "SIGSEGV (segmentation fault)"),
                                            (signal.SIGABRT, "SIGABRT (abort)"),
                                            (signal.SIGKILL, "SIGKILL (out of memory?)")])
+@pytest.mark.process
 def test_a_port_killed_by_a_signal_is_named_by_the_signal(signum, words, tmp_path):
     port = run.command_port([sys.executable, "-c", f"import os; os.kill(os.getpid(), {int(signum)})"])
     assert port(FIXTURE_DIR / "xor.json", tmp_path / "result.json") == f"the port was killed by {words}"

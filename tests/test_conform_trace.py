@@ -5,17 +5,14 @@ the exact step, the quantity and both values; a port without a trace, or with
 an unusable one, keeps the inferred diagnosis."""
 
 import json
-import os
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, ROOT, run_cli
 
-from twinnet.ports import conform, exercises
+from twinnet.ports import conform, exercises, run
 from twinnet.ports import steptrace as trace
-from twinnet.ports.run import command_port
 
 LANGUAGES = ("python", "r")
 FIXTURE_OF = {"article": "xor", "layered": "layered-xor"}
@@ -40,8 +37,9 @@ def port_file(tmp_path, text, language):
 def write_trace(port, fixture_name, tmp_path):
     """Run a port on a fixture with TWINNET_TRACE set; returns the trace's entries."""
     target = tmp_path / "trace.json"
-    subprocess.run([*exercises.port_command(port), str(FIXTURE_DIR / f"{fixture_name}.json"), str(tmp_path / "r.json")],
-                   env={**os.environ, trace.ENVIRONMENT: str(target)}, check=True, capture_output=True)
+    failure = run.command_port(exercises.port_command(port))(FIXTURE_DIR / f"{fixture_name}.json",
+                                                             tmp_path / "r.json", target)
+    assert failure is None
     return trace.read_trace(target)
 
 
@@ -83,7 +81,7 @@ def test_conform_names_the_step_of_each_mistake_from_the_trace(mistake, language
 
 def test_a_port_without_a_trace_keeps_the_inferred_diagnosis(tmp_path):
     verdict = conform.run_port_on_fixture(FIXTURE_DIR / "xor.json",
-                                    command_port([sys.executable, str(ROOT / "tests/ports/missing_lr.py")]),
+                                    run.command_port([sys.executable, str(ROOT / "tests/ports/missing_lr.py")]),
                                     tmp_path)
     assert verdict.step is None
     assert verdict.diagnosis.startswith("every parameter is off by the same factor")

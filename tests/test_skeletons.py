@@ -11,8 +11,7 @@ import sys
 import pytest
 from conftest import FIXTURE_DIR, ROOT
 
-from twinnet.ports import conform, skeletons, steptrace
-from twinnet.ports.run import command_port
+from twinnet.ports import conform, run, skeletons, steptrace
 
 LANGUAGES = ("python", "r")
 
@@ -39,7 +38,7 @@ def test_outside_the_todo_lines_the_skeleton_is_the_twin(language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_skeleton_with_todos_left_fails_naming_the_todo_step(language, tmp_path):
     path = ROOT / skeletons.DIRECTORY / f"article{skeletons.EXTENSIONS[language]}"
-    verdict = conform.run_port_on_fixture(FIXTURE_DIR / "xor.json", command_port(command(path)), tmp_path)
+    verdict = conform.run_port_on_fixture(FIXTURE_DIR / "xor.json", run.command_port(command(path)), tmp_path)
     assert [run.status for run in verdict.runs] == ["pass", "error"]
     assert verdict.runs[-1].error.endswith("TODO Step 6, slopes at the output and hidden layers: fill in this step")
 
@@ -48,7 +47,7 @@ def test_a_skeleton_with_todos_left_fails_naming_the_todo_step(language, tmp_pat
 def test_the_skeleton_filled_in_conforms_and_writes_a_complete_trace(language, tmp_path):
     path = tmp_path / f"mine{skeletons.EXTENSIONS[language]}"
     path.write_text(skeletons.skeleton(language, solved=True), encoding="utf-8")
-    verdict = conform.run_port_on_fixture(FIXTURE_DIR / "xor.json", command_port(command(path)), tmp_path / "w")
+    verdict = conform.run_port_on_fixture(FIXTURE_DIR / "xor.json", run.command_port(command(path)), tmp_path / "w")
     assert verdict.ok, verdict.line()
     trace = tmp_path / "trace.json"
     subprocess.run([*command(path), str(FIXTURE_DIR / "article.json"), str(tmp_path / "result.json")],
@@ -68,5 +67,5 @@ def test_a_mistake_filled_in_is_named_at_its_step(language, tmp_path):
     assert text.count(right) == 1
     path = tmp_path / f"mine{skeletons.EXTENSIONS[language]}"
     path.write_text(text.replace(right, right.replace(" * slope_output_layer", "")), encoding="utf-8")
-    verdict = conform.run_port_on_fixture(FIXTURE_DIR / "xor.json", command_port(command(path)), tmp_path / "w")
+    verdict = conform.run_port_on_fixture(FIXTURE_DIR / "xor.json", run.command_port(command(path)), tmp_path / "w")
     assert (verdict.step.step, verdict.step.title, verdict.step.name) == (7, "delta at the output layer", "d_output")

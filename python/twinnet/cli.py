@@ -35,6 +35,7 @@ import difflib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -502,7 +503,9 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"twinnet: E_IO: {error}", file=sys.stderr)
         return 2
     # SIGTERM unwinds like Ctrl-C, so a half-written result's temporary file is removed.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    # Only the main thread may set a handler; main() called from another thread leaves it be.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         return args.run(args)
     except safejson.FixtureError as error:

@@ -21,12 +21,15 @@ report only when asked to (``--report PATH``).
 from __future__ import annotations
 
 import contextlib
+import copy
 import glob
+import hashlib
 import json
 import os
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -57,12 +60,38 @@ def derive(path: str | Path, epochs: int, directory: str | Path) -> Path:
     return copy
 
 
+# The Python twin's results, by the SHA-256 of the fixture file they are for.
+_REFERENCES: dict[str, dict[str, Any]] = {}
+_REFERENCES_LOCK = threading.Lock()
+REFERENCES_KEPT = 64
+"""Results kept in a process; the oldest goes first."""
+
+
+def reference(fixture_path: Path) -> dict[str, Any]:
+    """The Python twin's result for the fixture file, trained once per distinct
+    file content in this process: a fixture checked again (another port, an
+    exercise's copy, the traced rerun of a failing run) is not retrained.  The
+    caller gets its own copy."""
+    text = Path(fixture_path).read_bytes()
+    key = hashlib.sha256(text).hexdigest()
+    with _REFERENCES_LOCK:
+        known = _REFERENCES.get(key)
+    if known is None:
+        known = training.train_fixture(fixture_path)
+        if hashlib.sha256(Path(fixture_path).read_bytes()).hexdigest() == key:  # unchanged while it trained
+            with _REFERENCES_LOCK:
+                _REFERENCES[key] = known
+                while len(_REFERENCES) > REFERENCES_KEPT:
+                    del _REFERENCES[next(iter(_REFERENCES))]
+    return copy.deepcopy(known)
+
+
 def run_port(port: run.Port, label: str, fixture_path: Path, result_path: Path,
              trace_path: Path | None = None) -> verdicts.Run:
     """Run the port on one fixture file and compare its result with the Python twin's;
     with ``trace_path``, ask the port for its trace there."""
-    reference = training.train_fixture(fixture_path)
-    ran = verdicts.Run(label, len(reference["loss"]), Path(fixture_path), reference)
+    reference_result = reference(fixture_path)
+    ran = verdicts.Run(label, len(reference_result["loss"]), Path(fixture_path), reference_result)
     result_path.parent.mkdir(parents=True, exist_ok=True)
     result_path.unlink(missing_ok=True)
     if trace_path is None or not isinstance(port, run.CommandPort):  # an in-process port writes no trace
@@ -74,11 +103,11 @@ def run_port(port: run.Port, label: str, fixture_path: Path, result_path: Path,
     ran.stdout, ran.stderr = run.read_output(result_path)
     if ran.error is None:
         try:
-            ran.port = verdicts.read_result(result_path, reference)
+            ran.port = verdicts.read_result(result_path, reference_result)
         except verdicts.ResultError as error:
             ran.error = str(error)
     if ran.port is not None:
-        ran.divergences = verdicts.divergences(ran.port, reference, exact_params=ran.epochs == 0)
+        ran.divergences = verdicts.divergences(ran.port, reference_result, exact_params=ran.epochs == 0)
     return ran
 
 

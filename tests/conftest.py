@@ -197,7 +197,7 @@ def fixture_name(request):
 @pytest.fixture(scope="session")
 def layered_xor_learners(tmp_path_factory):
     """``generate.layered_xor_learners()``: the seed scan behind the layered-xor
-    fixture (100 seeds x 1500 epochs, ~17 s), run once per test run.  Under
+    fixture (100 seeds x 1500 epochs on the fast path), run once per test run.  Under
     pytest-xdist the first worker to ask runs it and the others read its
     result from the run's shared temporary directory, under a lock; a run
     without xdist calls it directly.  A new run always scans afresh."""

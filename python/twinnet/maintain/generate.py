@@ -125,12 +125,31 @@ def stepwise_case() -> Case:
 LAYERED_XOR_HYPER = {"neurons": [3, 1], "activations": ["tanh", "sigmoid"], "epochs": 1500, "lr": 0.1}
 
 
+SCAN_MARGIN = 1e-3
+"""How far from ½ every output of a seed's fast-path run must end for its
+rounding to stand for the reference's; nearer, the reference decides."""
+
+
 @functools.cache
 def layered_xor_learners() -> tuple[int, ...]:
-    """The seeds in 0..99 whose layered network learns XOR (every rounded output equals y)."""
+    """The seeds in 0..99 whose layered network learns XOR (every rounded output equals y).
+
+    Each seed trains on the fast path (``fast.py``, a few times quicker), which
+    agrees with the reference to about 1e-14 here; a seed is decided by its
+    rounded outputs, so only an output within SCAN_MARGIN of ½ could round the
+    other way in the reference, and such a seed is trained again by the
+    reference, which decides it."""
     X, y = np.asarray(XOR_X, dtype=float), np.asarray(XOR_Y, dtype=float)
-    return tuple(seed for seed in range(100) if np.array_equal(np.round(train(
-        "layered", X, y, draw_init("layered", seed, 2, LAYERED_XOR_HYPER), LAYERED_XOR_HYPER)[2]), y))
+
+    def learns(seed: int) -> bool:
+        init = draw_init("layered", seed, 2, LAYERED_XOR_HYPER)
+        output = training.train_variant("layered", X, y, init, LAYERED_XOR_HYPER, LAYERED_XOR_HYPER["epochs"],
+                                        fast=True)[2]
+        if np.min(np.abs(output - 0.5)) < SCAN_MARGIN:
+            output = train("layered", X, y, init, LAYERED_XOR_HYPER)[2]
+        return bool(np.array_equal(np.round(output), y))
+
+    return tuple(seed for seed in range(100) if learns(seed))
 
 
 def layered_xor_case() -> Case:

@@ -111,6 +111,7 @@ def test_side_by_side_names_both_shapes_of_a_quantity_that_differs():
                          "the parity tolerance\n")
 
 
+@pytest.mark.needs_r  # an R port
 def test_a_port_that_traces_a_quantity_of_the_wrong_shape_hears_both_shapes(tmp_path):
     """descent_bh summed over everything is 1×1, not 1×3: the checker says so, with no made-up value."""
     exercise = exercises.find(2)

@@ -43,9 +43,10 @@ _LOCK = threading.Lock()
 R_RUNNER = r"""
 function(path, args) {
   out <- character(); err <- character()
+  saved_options <- options()  # a port's options() stay its own
   sink_to <- textConnection("out", "w", local = TRUE)
   sink(sink_to)
-  on.exit({ sink(); close(sink_to) })
+  on.exit({ sink(); close(sink_to); options(saved_options) })
   env <- new.env(parent = globalenv())
   env$commandArgs <- function(trailingOnly = FALSE) {
     if (trailingOnly) args else c("R", "--no-echo", "--no-restore", paste0("--file=", path), "--args", args)
@@ -70,7 +71,7 @@ function(path, args) {
               "Execution halted")
     1L
   })
-  sink(); close(sink_to); on.exit()
+  sink(); close(sink_to); options(saved_options); on.exit()
   list(status = status, stdout = paste(c(out, ""), collapse = "\n"), stderr = paste(c(err, ""), collapse = "\n"))
 }
 """

@@ -81,9 +81,10 @@ docs-r: system-deps ## regenerate r/NAMESPACE and r/man/ from the roxygen commen
 	@sh .ci/system-deps docs
 	Rscript -e 'roxygen2::roxygenise("r")'
 
-soak: setup ## property-based parity on 1000 random fixtures (out/property-parity.json); hostile input at full size
+soak: setup ## property-based parity on 1000 random fixtures (out/property-parity.json); hostile input at full size, pytest and testthat
 	TWINNET_PROPERTY_EXAMPLES=1000 TWINNET_SOAK=1 $(PY) -m pytest tests/test_property.py tests/test_hostile.py -q -s \
 		-p no:cacheprovider --durations=10
+	TWINNET_SOAK=1 R_LIBS=$(R_LIBRARY) Rscript r/tests/run-testthat.R "safejson|training"
 
 .PHONY: conform
 conform: setup ## check the Python and R twins as ports (docs/porting.md); reports in out/conform-*.json

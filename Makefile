@@ -9,6 +9,8 @@ R_LIBRARY  := $(VENV)/R-library
 R_SOURCES  := $(shell find r -type f -not -name "*.tar.gz")
 VENV_STAMP := $(VENV)/.twinnet-python
 R_STAMP    := $(R_LIBRARY)/twinnet/DESCRIPTION
+LINT_R_STAMP := $(VENV)/.twinnet-lintr
+LINTR      := $(wildcard /usr/lib/R/site-library/lintr/DESCRIPTION /usr/local/lib/R/site-library/lintr/DESCRIPTION)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps test test-python test-r test-packages check lint demo parity fixtures fixtures-check iris-source docs-r soak bench clean
@@ -50,11 +52,17 @@ test-python: setup ## pytest: parity via rpy2, fixtures, gradient checks, CLI (2
 test-r: setup ## testthat (3rd edition) tests of the R package
 	R_LIBS=$(R_LIBRARY) Rscript r/tests/run-testthat.R
 
-# lintr's object_usage_linter looks functions up in the installed package, hence R_LIBS.
-lint: setup ## run ruff, mypy and lintr; fails on any finding (python/pyproject.toml, r/.lintr)
+# ruff and mypy keep their caches in .ruff_cache/ and .mypy_cache/ (each ignored by a .gitignore of its own).
+lint: setup $(LINT_R_STAMP) ## run ruff, mypy and lintr; fails on any finding (python/pyproject.toml, r/.lintr)
 	$(PY) -m ruff check --config python/pyproject.toml python tests
 	$(PY) -m mypy --config-file python/pyproject.toml python/twinnet
-	R_LIBS=$(R_LIBRARY) Rscript -e 'lints <- lintr::lint_package("r"); print(lints); quit(status = as.integer(length(lints) > 0))'
+
+# lintr runs again only when something under r/, the installed package or lintr changed since its last
+# clean run; .ci/lint-r.R keeps lintr's cache under .venv/. object_usage_linter looks functions up in the
+# installed package, hence R_LIBS.
+$(LINT_R_STAMP): $(R_SOURCES) $(R_STAMP) .ci/lint-r.R $(LINTR) | setup
+	R_LIBS=$(R_LIBRARY) Rscript .ci/lint-r.R
+	@touch $@
 
 demo: setup ## set up, train every fixture in both languages, print the parity table; plots and the page to out/
 	$(PY) -m twinnet demo --out-dir out
@@ -81,9 +89,10 @@ docs-r: system-deps ## regenerate r/NAMESPACE and r/man/ from the roxygen commen
 	@sh .ci/system-deps docs
 	Rscript -e 'roxygen2::roxygenise("r")'
 
-soak: setup ## property-based parity on 1000 random fixtures (out/property-parity.json); hostile input at full size
+soak: setup ## property-based parity on 1000 random fixtures (out/property-parity.json); hostile input at full size, pytest and testthat
 	TWINNET_PROPERTY_EXAMPLES=1000 TWINNET_SOAK=1 $(PY) -m pytest tests/test_property.py tests/test_hostile.py -q -s \
 		-p no:cacheprovider --durations=10
+	TWINNET_SOAK=1 R_LIBS=$(R_LIBRARY) Rscript r/tests/run-testthat.R "safejson|training"
 
 .PHONY: conform
 conform: setup ## check the Python and R twins as ports (docs/porting.md); reports in out/conform-*.json

@@ -5,6 +5,12 @@
 # writes), so they run the same from a checkout, from R CMD check's
 # twinnet.Rcheck/ and from an installed package.
 
+# `make test` uses the smallest hostile inputs that show each refusal; `make
+# soak` (TWINNET_SOAK=1, as for tests/test_hostile.py) the full sizes: a
+# million keys, a million levels, 48.8 GiB. The same tests run either way,
+# only their sizes change, so nothing is skipped.
+soak <- identical(Sys.getenv("TWINNET_SOAK"), "1")
+
 # The installed fixtures' folder: fixtures, schemas and the invalid corpus.
 fixtures_dir <- function() system.file("extdata", package = "twinnet", mustWork = TRUE)
 

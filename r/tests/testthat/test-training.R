@@ -77,13 +77,27 @@ test_that("train_fixture refuses epochs that are not whole numbers from 0 to 100
 # count past R's integers, an absurd lr. Each is refused with its code and one
 # line before or instead of training.
 
-test_that("arrays that would need 6 GiB are E_BUDGET before training, with the limit named", {
-  path <- local_fixture_file(wide_fixture(200000, 4096, 10))
+# 16,384 rows of 4,096 hidden units (200,000 rows in a soak run): 4.0 GiB
+# (48.8 GiB), refused by train_fixture() after reading the fixture and before
+# training; the 48.8 GiB line itself is check_budget()'s, which train_fixture()
+# calls, at any size.
+test_that("arrays that would need 4 GiB or more are E_BUDGET before training, with the limit named", {
+  rows <- if (soak) 200000 else 16384
+  gib <- if (soak) "48.8" else "4.0"
+  path <- local_fixture_file(wide_fixture(rows, 4096, 10))
+  folder <- list.files(dirname(path), all.files = TRUE, no.. = TRUE)
   expect_refusal(train_fixture(path), "E_BUDGET",
-                 "training needs about 48.8 GiB; the limit is 2 GiB; raise it with --max-memory")
+                 paste0("training needs about ", gib, " GiB; the limit is 2 GiB; raise it with --max-memory"))
   expect_refusal(train_fixture(path, max_memory = 0.5), "E_BUDGET",
-                 "training needs about 48.8 GiB; the limit is 0.5 GiB; raise it with --max-memory")
+                 paste0("training needs about ", gib, " GiB; the limit is 0.5 GiB; raise it with --max-memory"))
   expect_refusal(train_fixture(path, max_memory = -1), "E_HYPER", "max_memory: expected a finite number of GiB > 0")
+  expect_identical(list.files(dirname(path), all.files = TRUE, no.. = TRUE), folder, label = "files after the refusals")
+  hyper <- read_fixture(fixture_path("xor"))$hyper
+  hyper$hidden <- 4096
+  expect_refusal(check_budget("article", 200000, 1, hyper, 10), "E_BUDGET",
+                 "training needs about 48.8 GiB; the limit is 2 GiB; raise it with --max-memory")
+  expect_refusal(check_budget("article", 200000, 1, hyper, 10, max_memory = 0.5), "E_BUDGET",
+                 "training needs about 48.8 GiB; the limit is 0.5 GiB; raise it with --max-memory")
 })
 
 test_that("a day of epochs is E_BUDGET up front", {

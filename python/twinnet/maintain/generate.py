@@ -140,13 +140,13 @@ def layered_xor_learners() -> tuple[int, ...]:
     other way in the reference, and such a seed is trained again by the
     reference, which decides it."""
     X, y = np.asarray(XOR_X, dtype=float), np.asarray(XOR_Y, dtype=float)
+    hyper: dict[str, Any] = LAYERED_XOR_HYPER
 
     def learns(seed: int) -> bool:
-        init = draw_init("layered", seed, 2, LAYERED_XOR_HYPER)
-        output = training.train_variant("layered", X, y, init, LAYERED_XOR_HYPER, LAYERED_XOR_HYPER["epochs"],
-                                        fast=True)[2]
+        init = draw_init("layered", seed, 2, hyper)
+        output = training.train_variant("layered", X, y, init, hyper, hyper["epochs"], fast=True)[2]
         if np.min(np.abs(output - 0.5)) < SCAN_MARGIN:
-            output = train("layered", X, y, init, LAYERED_XOR_HYPER)[2]
+            output = train("layered", X, y, init, hyper)[2]
         return bool(np.array_equal(np.round(output), y))
 
     return tuple(seed for seed in range(100) if learns(seed))

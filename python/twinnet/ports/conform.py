@@ -21,7 +21,6 @@ report only when asked to (``--report PATH``).
 from __future__ import annotations
 
 import contextlib
-import copy
 import glob
 import hashlib
 import json
@@ -32,6 +31,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,7 @@ def reference(fixture_path: Path) -> dict[str, Any]:
                 _REFERENCES[key] = known
                 while len(_REFERENCES) > REFERENCES_KEPT:
                     del _REFERENCES[next(iter(_REFERENCES))]
-    return copy.deepcopy(known)
+    return deepcopy(known)
 
 
 def run_port(port: run.Port, label: str, fixture_path: Path, result_path: Path,

@@ -5,14 +5,13 @@ mistake alike; the two files are twins (mistakes, markers, messages); and each
 exercise's broken port trains as the module with the exercise's mistake."""
 
 import json
-import subprocess
 
 import numpy as np
 import pytest
 from conftest import FIXTURE_DIR
 
 from twinnet import fixtures, mistakes, parity, rbridge, resources, training
-from twinnet.ports import conform, exercises
+from twinnet.ports import conform, exercises, run
 from twinnet.reading import steps
 
 EPOCHS = 3
@@ -185,8 +184,7 @@ def test_each_exercises_broken_port_trains_as_the_module_with_its_mistake(key, l
     port = tmp_path / f"port{exercises.EXTENSIONS[language]}"
     port.write_text(exercises.broken_source(key, language), encoding="utf-8")
     derived = conform.derive(FIXTURE_DIR / f"{name}.json", 1, tmp_path)
-    subprocess.run([*exercises.port_command(port), str(derived), str(tmp_path / "result.json")], check=True,
-                   capture_output=True)
+    assert run.command_port(exercises.port_command(port))(derived, tmp_path / "result.json") is None  # in process
     written = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
     data = fixture["data"]
     replayed = mistakes.train_variant_with(fixture["variant"], data["X"], data["y"], fixture["init"],

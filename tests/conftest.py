@@ -177,7 +177,7 @@ def run_cli(*argv, stdin=None, env=None, cwd=None):
 @functools.cache
 def trained(name, language):
     """Train a shipped fixture once per session in one language."""
-    return parity.TRAINERS[language](FIXTURE_DIR / f"{name}.json")
+    return parity.trained(FIXTURE_DIR / f"{name}.json", language)
 
 
 def assert_within_tolerance(where, name_a, a, name_b, b, tolerance=parity.TOLERANCE):

@@ -204,6 +204,41 @@ def test_the_one_block_loop_and_the_blocked_loop_agree(n):
     assert_close(tiny, training.train_variant("article", X, y, params, {"lr": 0.1}, 20), f"n = {n}, reference")
 
 
+@pytest.mark.parametrize("shape", [(1, 1, 1), (3, 4, 3), (4, 2, 4), (2, 7, 4), (16, 1, 2)])
+def test_the_scalar_loop_and_the_numpy_one_block_loop_agree(shape, monkeypatch):
+    """Up to SCALAR_MAX_PRODUCTS products an epoch is straight-line float
+    arithmetic: the one-block numpy loop's sums, within the tolerance, 0 epochs included."""
+    n, d, h = shape
+    assert n * h * (d + 1) <= fast.SCALAR_MAX_PRODUCTS
+    random = np.random.RandomState(n * 100 + d * 10 + h)
+    X, y = random.standard_normal((n, d)), random.uniform(size=(n, 1))
+    params = random_article(random, n, d, h)
+    for epochs in (0, 1, 30):
+        numpy_loop = fast._train_tiny(X, y, params, epochs, 0.1)
+        with monkeypatch.context() as patched:  # train_fast must not need the numpy loop here
+            patched.setattr(fast, "_train_tiny", None)
+            scalar = fast.train_fast(X, y, params, epochs, 0.1)
+        assert_close(scalar, numpy_loop, f"{shape}, {epochs} epochs")
+        assert_close(scalar, training.train_variant("article", X, y, params, {"lr": 0.1}, epochs),
+                     f"{shape}, {epochs} epochs, reference")
+
+
+def test_a_diverging_scalar_run_is_trained_by_the_numpy_loop_instead():
+    """math.exp raises OverflowError where numpy's exp gives inf: the scalar
+    loop then gives way to the numpy one, whose result (1/(1 + inf) = 0, the
+    sigmoid's limit) is returned whole."""
+    X, y = np.array([[1.0, 2.0], [-1.0, 0.5]]), np.array([[1.0], [0.0]])
+    params = {"wh": np.full((2, 2), -800.0), "bh": np.zeros((1, 2)), "wout": np.ones((2, 1)), "bout": np.zeros((1, 1))}
+    with np.errstate(over="ignore"):
+        result, numpy_loop = fast.train_fast(X, y, params, 3, 0.1), fast._train_tiny(X, y, params, 3, 0.1)
+    for got, expected in zip(result, numpy_loop, strict=True):
+        if isinstance(got, dict):
+            assert all(np.array_equal(got[name], expected[name], equal_nan=True) for name in expected)
+        else:
+            assert np.array_equal(got, expected, equal_nan=True)
+    assert result[0]["wh"][0, 0] == -800.0 and np.all(np.isfinite(result[1]))
+
+
 @pytest.mark.needs_r
 @pytest.mark.parametrize("name", ["article", "stepwise", "wide", "layered-xor"])
 def test_r_fast_path_agrees_with_python_within_the_tolerance(name):

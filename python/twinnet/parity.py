@@ -10,7 +10,10 @@ differently from glibc's ``exp`` and the BLAS R is linked to.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Iterable, Sequence
+from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,30 @@ TOLERANCE = 1e-12
 # Each language's way to train a fixture (and to trace one pass of a stepwise fixture), by language name.
 TRAINERS = {"python": training.train_fixture, "r": rbridge.train_fixture}
 TRACERS = {"python": trace.trace_fixture, "r": rbridge.trace_fixture}
+
+_TRAINED: dict[tuple[str, str], dict[str, Any]] = {}
+_TRAINED_LOCK = threading.Lock()
+TRAINED_KEPT = 64
+"""Results :func:`trained` keeps in a process; the oldest goes first."""
+
+
+def trained(path: str | Path, language: str) -> dict[str, Any]:
+    """``TRAINERS[language](path)``, trained once per distinct file content and
+    language in this process: the parity table, the page's numbers, the plots
+    and ``conform`` ask for the same fixtures, and each training is the same
+    pure function of the file's bytes.  The caller gets its own copy; an error
+    is raised every time, never kept."""
+    key = (language, hashlib.sha256(Path(path).read_bytes()).hexdigest())
+    with _TRAINED_LOCK:
+        known = _TRAINED.get(key)
+    if known is None:
+        known = TRAINERS[language](path)
+        if hashlib.sha256(Path(path).read_bytes()).hexdigest() == key[1]:  # unchanged while it trained
+            with _TRAINED_LOCK:
+                _TRAINED[key] = known
+                while len(_TRAINED) > TRAINED_KEPT:
+                    del _TRAINED[next(iter(_TRAINED))]
+    return deepcopy(known)
 
 
 def ulp_distance(a: ArrayLike, b: ArrayLike) -> np.ndarray:
@@ -137,7 +164,7 @@ def run(paths: Iterable[str | Path]) -> list[Comparison]:
     rows = []
     for path in paths:
         fixture = fixtures.read_fixture(path)
-        rows += compare(fixture, TRAINERS["python"](path), TRAINERS["r"](path))
+        rows += compare(fixture, trained(path, "python"), trained(path, "r"))
     return rows
 
 

@@ -10,8 +10,9 @@ and reported apart from the training, as is each language's start-up.
 
 A worker times the variant's training function (the epochs, then one forward
 pass for the output) with the language's own clock: ``time.perf_counter`` in
-Python, ``proc.time()`` inside R.  It calibrates the number of epochs so one
-run lasts at least ``min_seconds``, runs once more to warm up, then
+Python, ``proc.time()`` inside R.  It calibrates the number of epochs (at
+least ``min_epochs``, 5, so that the one forward pass stays under a tenth of
+a run) so one run lasts at least ``min_seconds``, runs once more to warm up, then
 ``repeats`` times; the row reports the median.  Both languages of a row train
 the same number of epochs.
 
@@ -69,6 +70,9 @@ class Settings:
     def __init__(self, quick: bool = False) -> None:
         self.quick = quick
         self.min_seconds = 0.01 if quick else 0.3
+        # a run is the epochs, then one forward pass for the output (up to half an epoch's time at n = 1e5,
+        # where exp is most of both); from 5 epochs on that pass is under a tenth of a run
+        self.min_epochs = 1 if quick else 5
         self.repeats = 1 if quick else 3
         # rounds of (Python, R): the machine's speed drifts over minutes (seen here: 2x within ten), and
         # alternating the languages makes both see the same drift
@@ -272,7 +276,8 @@ def measure(case: dict[str, Any], implementation: str, directory: str | Path,
             settings: Settings, rates: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Time one case with one implementation in both languages, with the same
     number of epochs; returns (row, details, the R worker's result)."""
-    py = run_worker("python", write_spec(case, implementation, directory, 1, settings.min_seconds, settings.repeats))
+    py = run_worker("python", write_spec(case, implementation, directory, settings.min_epochs, settings.min_seconds,
+                                         settings.repeats))
     r = run_worker("r", write_spec(case, implementation, directory, py["epochs"], settings.min_seconds,
                                    settings.repeats))
     if r["epochs"] != py["epochs"]:  # R needed more epochs to last min_seconds: time Python on as many
@@ -351,7 +356,8 @@ def run(out_dir: str | Path = Path("out"), quick: bool = False, fixture_dir: str
     fast_rows = [(row["case"], item) for row, item in zip(rows, details, strict=True) if row["case"].endswith("/fast")]
     document = {"machine": machine(r_info, threads), "rows": rows, "startup": startup_seconds(settings),
                 "floor": rates, "pytorch": pytorch, "targets": targets(rows, details, pytorch), "details": details,
-                "settings": {"quick": quick, "min_seconds": settings.min_seconds, "repeats": settings.repeats,
+                "settings": {"quick": quick, "min_seconds": settings.min_seconds,
+                             "min_epochs": settings.min_epochs, "repeats": settings.repeats,
                              "block_rows": details[-1]["block_rows"],
                              "python_fast_threads": {case: item["python_fast_threads"] for case, item in fast_rows},
                              "r_fast_workers": {case: item["r_fast_workers"] for case, item in fast_rows}}}

@@ -22,16 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import hashlib
 import json
 import os
 import signal
 import sys
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -61,29 +58,12 @@ def derive(path: str | Path, epochs: int, directory: str | Path) -> Path:
 
 
 # The Python twin's results, by the SHA-256 of the fixture file they are for.
-_REFERENCES: dict[str, dict[str, Any]] = {}
-_REFERENCES_LOCK = threading.Lock()
-REFERENCES_KEPT = 64
-"""Results kept in a process; the oldest goes first."""
-
-
 def reference(fixture_path: Path) -> dict[str, Any]:
-    """The Python twin's result for the fixture file, trained once per distinct
-    file content in this process: a fixture checked again (another port, an
-    exercise's copy, the traced rerun of a failing run) is not retrained.  The
-    caller gets its own copy."""
-    text = Path(fixture_path).read_bytes()
-    key = hashlib.sha256(text).hexdigest()
-    with _REFERENCES_LOCK:
-        known = _REFERENCES.get(key)
-    if known is None:
-        known = training.train_fixture(fixture_path)
-        if hashlib.sha256(Path(fixture_path).read_bytes()).hexdigest() == key:  # unchanged while it trained
-            with _REFERENCES_LOCK:
-                _REFERENCES[key] = known
-                while len(_REFERENCES) > REFERENCES_KEPT:
-                    del _REFERENCES[next(iter(_REFERENCES))]
-    return deepcopy(known)
+    """The Python twin's result for the fixture file (:func:`parity.trained`:
+    once per distinct file content in this process, so a fixture checked again,
+    by another port, an exercise's copy or the traced rerun of a failing run,
+    is not retrained).  The caller gets its own copy."""
+    return parity.trained(fixture_path, "python")
 
 
 def run_port(port: run.Port, label: str, fixture_path: Path, result_path: Path,

@@ -23,7 +23,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer, SLexer
 
-from .. import fixtures, parity, rbridge, resources, results, trace, training
+from .. import fixtures, parity, rbridge, resources, results, trace
 from . import mathml, numbers, stepmaths, steps
 from .stepmaths import variant_view
 
@@ -292,7 +292,7 @@ def fixture_numbers(name: str = NUMBERS_FIXTURE) -> dict[str, Any]:
     r_name, python_value, r_value)."""
     path = fixtures.example(name)
     fixture = fixtures.read_fixture(path)
-    python, r = training.train_fixture(path), rbridge.train_fixture(path)
+    python, r = parity.trained(path, "python"), parity.trained(path, "r")
     rows = []
     matrices = [(key, python["params"][key], r["params"][key]) for key in python["params"]]
     for key, left, right in [*matrices, ("output", python["output"], r["output"])]:

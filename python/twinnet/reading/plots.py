@@ -97,7 +97,7 @@ def decision_surface(path: str | Path, out_dir: str | Path, steps: int = 201, ma
     the PNG path."""
     from matplotlib.lines import Line2D
 
-    from .. import fixtures, rbridge, training
+    from .. import fixtures, parity
 
     fixture = fixtures.read_fixture(path)
     X, y = fixture["data"]["X"], fixture["data"]["y"]
@@ -105,8 +105,8 @@ def decision_surface(path: str | Path, out_dir: str | Path, steps: int = 201, ma
     u, v = np.meshgrid(np.linspace(low[0], high[0], steps), np.linspace(low[1], high[1], steps))
     grid = np.column_stack([u.ravel(), v.ravel()])
     surfaces = {}
-    for language, train in (("python", training.train_fixture), ("r", rbridge.train_fixture)):
-        params = train(path)["params"]
+    for language in ("python", "r"):
+        params = parity.trained(path, language)["params"]
         surfaces[language] = surface_output(language, fixture, params, grid).reshape(u.shape)
     figure = Figure(figsize=(6.4, 5.2))
     axes = figure.subplots()

@@ -204,12 +204,12 @@ def test_the_one_block_loop_and_the_blocked_loop_agree(n):
     assert_close(tiny, training.train_variant("article", X, y, params, {"lr": 0.1}, 20), f"n = {n}, reference")
 
 
-@pytest.mark.parametrize("shape", [(1, 1, 1), (3, 4, 3), (4, 2, 4), (2, 7, 4), (16, 1, 2)])
+@pytest.mark.parametrize("shape", [(1, 1, 1), (3, 4, 3), (4, 2, 4), (2, 7, 4), (12, 1, 2)])
 def test_the_scalar_loop_and_the_numpy_one_block_loop_agree(shape, monkeypatch):
     """Up to SCALAR_MAX_PRODUCTS products an epoch is straight-line float
     arithmetic: the one-block numpy loop's sums, within the tolerance, 0 epochs included."""
     n, d, h = shape
-    assert n * h * (d + 1) <= fast.SCALAR_MAX_PRODUCTS
+    assert n * (h * (d + 1) + h + 1) <= fast.SCALAR_MAX_PRODUCTS
     random = np.random.RandomState(n * 100 + d * 10 + h)
     X, y = random.standard_normal((n, d)), random.uniform(size=(n, 1))
     params = random_article(random, n, d, h)
@@ -221,6 +221,27 @@ def test_the_scalar_loop_and_the_numpy_one_block_loop_agree(shape, monkeypatch):
         assert_close(scalar, numpy_loop, f"{shape}, {epochs} epochs")
         assert_close(scalar, training.train_variant("article", X, y, params, {"lr": 0.1}, epochs),
                      f"{shape}, {epochs} epochs, reference")
+
+
+@pytest.mark.parametrize(("n", "d", "neurons", "activations"), [
+    (1, 1, [1], ["sigmoid"]), (4, 2, [3, 1], ["tanh", "sigmoid"]), (3, 2, [2, 3, 1], ["sigmoid", "tanh", "sigmoid"]),
+    (2, 5, [4, 1], ["sigmoid", "sigmoid"]), (6, 1, [2, 1], ["tanh", "tanh"])])
+def test_the_layered_scalar_loop_and_the_blocked_loop_agree(n, d, neurons, activations, monkeypatch):
+    """Up to SCALAR_MAX_PRODUCTS products the Layer-class fast path is
+    straight-line float arithmetic: the blocked loop's sums, within the tolerance."""
+    random = np.random.RandomState(n * 10 + d)
+    X, y = random.standard_normal((n, d)), (random.uniform(size=(n, 1)) > 0.5).astype(float)
+    params = random_layered(random, d, neurons)
+    inputs = [d, *neurons[:-1]]
+    assert n * sum(size * (fan_in + 1) for size, fan_in in zip(neurons, inputs)) <= fast.SCALAR_MAX_PRODUCTS
+    for epochs in (0, 1, 30):
+        blocked = fast.train_layered_fast(X, y, params, activations, epochs, 0.5, block_rows=max(1, n - 1))
+        with monkeypatch.context() as patched:  # train_layered_fast must not need the blocked loop here
+            patched.setattr(fast, "_train_layered_blocked", None)
+            scalar = fast.train_layered_fast(X, y, params, activations, epochs, 0.5)
+        assert_close(scalar, blocked, f"{neurons}, {epochs} epochs")
+        reference = training.train_variant("layered", X, y, params, {"lr": 0.5, "activations": activations}, epochs)
+        assert_close(scalar, reference, f"{neurons}, {epochs} epochs, reference")
 
 
 def test_a_diverging_scalar_run_is_trained_by_the_numpy_loop_instead():
@@ -237,6 +258,15 @@ def test_a_diverging_scalar_run_is_trained_by_the_numpy_loop_instead():
         else:
             assert np.array_equal(got, expected, equal_nan=True)
     assert result[0]["wh"][0, 0] == -800.0 and np.all(np.isfinite(result[1]))
+    layers = {"W1": np.full((2, 2), -800.0), "b1": np.zeros((2, 1)), "W2": np.ones((1, 2)), "b2": np.zeros((1, 1))}
+    with np.errstate(over="ignore"):
+        result = fast.train_layered_fast(X, y, layers, ["sigmoid", "sigmoid"], 3, 0.1)
+        blocked = fast.train_layered_fast(X, y, layers, ["sigmoid", "sigmoid"], 3, 0.1, block_rows=1)
+    for got, expected in zip(result, blocked, strict=True):
+        if isinstance(got, dict):
+            assert all(np.array_equal(got[name], expected[name], equal_nan=True) for name in expected)
+        else:
+            assert np.array_equal(got, expected, equal_nan=True)
 
 
 @pytest.mark.needs_r

@@ -92,15 +92,17 @@ THREAD_MIN_ELEMENTS = 1 << 15
 """Below this many hidden elements (n·h) per epoch even an asked-for pool is
 not used: its hand-off costs tens of µs per epoch."""
 
-SCALAR_MAX_PRODUCTS = 64
-"""Up to this many products x·w per epoch's hidden layer input (n·h·(d+1):
-the article's fixture has 45, xor 48) an epoch is straight-line Python float
-arithmetic (:func:`_train_scalar`), not numpy calls, whose ~1 µs each is the
+SCALAR_MAX_PRODUCTS = 96
+"""Up to this many products per forward pass (n·Σ neurons·(inputs + 1) over
+the layers: the article's fixture has 57, xor 68, layered-xor 52) an epoch
+is straight-line Python float arithmetic (:func:`_train_scalar`,
+:func:`_train_layered_scalar`), not numpy calls, whose ~1 µs each is the
 whole cost of a problem this small.  Measured on an AMD EPYC (family/model
-23/1, no AVX-512): 12 µs an epoch against 48 µs for the one-block numpy loop
-at 45 products, 34 µs against 40 µs at 160, 129 µs against 43 µs at 640.  A
-fixed bound with a 3× margin, not a timing at first use: the same problem
-takes the same path, so gives the same bits, on every run."""
+23/1, no AVX-512), the article network: 12 µs an epoch against 48 µs for the
+one-block numpy loop at 57 products, 20 µs against 37 µs at 100, 34 µs
+against 40 µs at 200, 129 µs against 43 µs at 776.  A fixed bound with a 2×
+margin, not a timing at first use: the same problem takes the same path, so
+gives the same bits, on every run."""
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
@@ -121,7 +123,7 @@ def train_fast(X: np.ndarray, y: np.ndarray, params: dict, epochs: int, lr: floa
     n, d = X.shape
     h = np.shape(params["wh"])[1]
     if 0 < n <= block_rows and wanted != 0:  # one block: the one-block loop, no blocks, no workers
-        if n * h * (d + 1) <= SCALAR_MAX_PRODUCTS:
+        if n * (h * (d + 1) + h + 1) <= SCALAR_MAX_PRODUCTS:
             return _train_scalar(X, y, params, epochs, lr)
         return _train_tiny(X, y, params, epochs, lr)
     # Step 1: initialize weights and biases, as views into one flat vector: [wh; bh] is (d+1)×h, [wout; bout] (h+1)×1
@@ -452,6 +454,16 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
     scales the first layer's sums once per epoch."""
     threads_setting()  # checked on every call, so a wrong value is refused before anything runs
     n = X.shape[0]
+    shapes = [np.shape(params[f"W{layer}"]) for layer in range(1, len(activations) + 1)]
+    if 0 < n <= block_rows and n * sum(size * (fan_in + 1) for size, fan_in in shapes) <= SCALAR_MAX_PRODUCTS:
+        return _train_layered_scalar(X, y, params, activations, epochs, lr)
+    return _train_layered_blocked(X, y, params, activations, epochs, lr, block_rows, threads)
+
+
+def _train_layered_blocked(X: np.ndarray, y: np.ndarray, params: dict, activations: Sequence[str], epochs: int,
+                           lr: float, block_rows: int, threads: int | None) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The blocked loop of :func:`train_layered_fast`."""
+    n = X.shape[0]
     names = [name for layer in range(1, len(activations) + 1) for name in (f"W{layer}", f"b{layer}")]
     # Step 0: the layers, as views into one flat vector, and which use tanh
     theta, views = _flat_views(params, names)
@@ -543,6 +555,99 @@ def train_layered_fast(X: np.ndarray, y: np.ndarray, params: dict, activations: 
         _share_out(count, lambda index: share(index, backward=False))
     trained = {name: value.copy() for name, value in zip(names, views, strict=True)}
     return trained, costs, output
+
+
+def _train_layered_scalar(X: np.ndarray, y: np.ndarray, params: dict, activations: Sequence[str], epochs: int,
+                          lr: float) -> tuple[dict, np.ndarray, np.ndarray]:
+    """``train_layered_fast`` for the smallest problems, as :func:`_train_scalar`
+    is for the article's: the epoch written out as Python float arithmetic
+    (:func:`_layered_scalar_epochs`); on OverflowError (``math.exp`` of a
+    diverging sigmoid) the blocked numpy loop trains from the start instead."""
+    n, d = X.shape
+    names = [name for layer in range(1, len(activations) + 1) for name in (f"W{layer}", f"b{layer}")]
+    theta, views = _flat_views(params, names)
+    neurons = tuple(view.shape[0] for view in views[0::2])
+    loss_history = np.empty(epochs)
+    try:
+        state, output = _layered_scalar_epochs(n, d, neurons, tuple(activations))(
+            theta.tolist(), X.ravel().tolist(), y.ravel().tolist(), epochs, float(lr), loss_history, math.exp,
+            math.tanh, math.log)
+    except OverflowError:
+        return _train_layered_blocked(X, y, params, activations, epochs, lr, BLOCK_ROWS, None)
+    theta[:] = state
+    trained, start = {}, 0
+    for name, view in zip(names, views, strict=True):
+        trained[name] = theta[start:start + view.size].reshape(view.shape).copy()
+        start += view.size
+    return trained, loss_history, np.array(output).reshape(n, 1)
+
+
+@functools.cache
+def _layered_scalar_epochs(n: int, d: int, neurons: tuple[int, ...], activations: tuple[str, ...]) -> Callable:
+    """The Layer-class network's epoch for n samples, d features and these
+    layers (the last of one neuron), written out term by term and compiled
+    once per shape: ``run(theta, X, y, epochs, lr, loss, exp, tanh, log) ->
+    (theta, output)``, ``theta`` the flat [W1; b1; W2; b2; …] (each W row-major,
+    neurons×inputs) and ``loss[epoch]`` the mean log-loss.  Per layer l,
+    neuron r and sample i: ``Z{l}_{i}_{r}``, ``A{l}_{i}_{r}`` (``A0`` is X),
+    ``dZ{l}_{i}_{r}``, and ``dA{l}_{i}_{r}`` with W before its update, as in
+    the reference's backprop."""
+    samples, inputs = range(n), (d, *neurons[:-1])
+    theta = [name for layer, (size, fan_in) in enumerate(zip(neurons, inputs, strict=True), start=1)
+             for name in (*(f"W{layer}_{r}_{c}" for r in range(size) for c in range(fan_in)),
+                          *(f"b{layer}_{r}" for r in range(size)))]
+    last, body = len(neurons), "        "
+
+    def forward(indent: str) -> list[str]:
+        lines = []
+        for i in samples:
+            for layer, (size, fan_in) in enumerate(zip(neurons, inputs, strict=True), start=1):
+                for r in range(size):
+                    z = f"Z{layer}_{i}_{r}"
+                    terms = " + ".join(f"W{layer}_{r}_{c} * A{layer - 1}_{i}_{c}" for c in range(fan_in))
+                    lines.append(f"{indent}{z} = {terms} + b{layer}_{r}")
+                    activation = f"tanh({z})" if activations[layer - 1] == "tanh" else f"1.0 / (1.0 + exp(-{z}))"
+                    lines.append(f"{indent}A{layer}_{i}_{r} = {activation}")
+        return lines
+
+    lines = [
+        "def run(theta, X, y, epochs, lr, loss, exp, tanh, log):",
+        f"    {', '.join(theta)}, = theta",
+        f"    {', '.join(f'A0_{i}_{k}' for i in samples for k in range(d))}, = X",
+        f"    {', '.join(f'y_{i}' for i in samples)}, = y",
+        f"    epsilon, inverse_m = {layered.LOG_LOSS_EPSILON!r}, 1 / {n}",
+        "    for epoch in range(epochs):",
+        *forward(body),
+    ]
+    for i in samples:  # the log-loss and its slope, of the output clipped to [ε, 1 − ε]
+        lines += [f"{body}a_{i} = min(max(A{last}_{i}_0, epsilon), 1 - epsilon)",
+                  f"{body}dA{last}_{i}_0 = (a_{i} - y_{i}) / (a_{i} * (1 - a_{i}))"]
+    lines.append(f"{body}loss[epoch] = inverse_m * ("
+                 + " + ".join(f"-(y_{i} * log(a_{i}) + (1 - y_{i}) * log(1 - a_{i}))" for i in samples) + ")")
+    updates = []
+    for layer in range(last, 0, -1):
+        size, fan_in = neurons[layer - 1], inputs[layer - 1]
+        for i in samples:
+            for r in range(size):
+                a = f"A{layer}_{i}_{r}"
+                slope = f"(1 - {a} * {a})" if activations[layer - 1] == "tanh" else f"((1 - {a}) * {a})"
+                lines.append(f"{body}dZ{layer}_{i}_{r} = {slope} * dA{layer}_{i}_{r}")
+            if layer > 1:
+                lines += [f"{body}dA{layer - 1}_{i}_{c} = "
+                          + " + ".join(f"W{layer}_{r}_{c} * dZ{layer}_{i}_{r}" for r in range(size))
+                          for c in range(fan_in)]
+        for r in range(size):
+            updates += [f"{body}W{layer}_{r}_{c} = W{layer}_{r}_{c} - lr * (inverse_m * ("
+                        + " + ".join(f"dZ{layer}_{i}_{r} * A{layer - 1}_{i}_{c}" for i in samples) + "))"
+                        for c in range(fan_in)]
+            updates.append(f"{body}b{layer}_{r} = b{layer}_{r} - lr * (inverse_m * ("
+                           + " + ".join(f"dZ{layer}_{i}_{r}" for i in samples) + "))")
+    outputs = ", ".join(f"A{last}_{i}_0" for i in samples)
+    lines += [*updates, *forward("    "), f"    return [{', '.join(theta)}], [{outputs}]"]
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines), f"<twinnet layered scalar epochs n={n} d={d} {neurons}>", "exec"),  # noqa: S102
+         namespace)
+    return namespace["run"]
 
 
 def threads_setting() -> int | None:

@@ -6,6 +6,9 @@ Python and R agree within 1e-12 absolute, and each agrees with the fixture's
 1e-12.  A failure names fixture > quantity > index and gives both values.
 """
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, FIXTURE_QUANTITIES, trained
@@ -93,3 +96,35 @@ def test_parity_table_lists_every_quantity():
     text = parity.table(rows)
     assert [line.split()[1] for line in text.splitlines()[2:]] == ["wh", "bh", "wout", "bout", "loss", "output"]
     assert all(line.endswith("ok") for line in text.splitlines()[2:])
+
+
+def test_a_fixture_is_trained_once_per_content_and_language(tmp_path, monkeypatch):
+    """parity.trained: the same bytes train once in a process (a copy each
+    time, so a caller cannot spoil the next one's); changed bytes train again;
+    an error is raised every time, never kept."""
+    calls = []
+
+    def counting(path):
+        calls.append(Path(path).read_bytes())
+        return fixtures_trainer(path)
+
+    fixtures_trainer = parity.TRAINERS["python"]
+    monkeypatch.setitem(parity.TRAINERS, "python", counting)
+    path = tmp_path / "xor.json"
+    path.write_bytes((FIXTURE_DIR / "xor.json").read_bytes())
+    first = parity.trained(path, "python")
+    first["params"]["wh"][0, 0] = 1e9
+    second = parity.trained(path, "python")
+    assert len(calls) == 1 and second["params"]["wh"][0, 0] != 1e9
+    copied = tmp_path / "copy.json"  # the same content under another name: not trained again
+    copied.write_bytes(path.read_bytes())
+    assert np.array_equal(parity.trained(copied, "python")["loss"], second["loss"]) and len(calls) == 1
+    document = json.loads(path.read_text())
+    document["hyper"]["epochs"] = 3
+    path.write_text(json.dumps(document))
+    assert len(parity.trained(path, "python")["loss"]) == 3 and len(calls) == 2
+    path.write_text("{}")
+    for _ in range(2):
+        with pytest.raises(fixtures.FixtureError):
+            parity.trained(path, "python")
+    assert len(calls) == 4

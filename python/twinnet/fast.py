@@ -35,10 +35,11 @@ What makes them fast, in numpy:
   numpy calls on small arrays (the per-call overhead is the whole cost
   there), samples as columns so that every product is an ``np.dot``.  It
   computes the blocked loop's sums, within the parity tolerance.
-- **No numpy at all** for the smallest problems (``SCALAR_MAX_PRODUCTS``:
-  the article's and the xor fixtures): an epoch is written out term by term
-  as Python float arithmetic and compiled once per shape (about 7 µs an epoch
-  for the article's fixture, against 25 µs for the one-block loop).  The R
+- **No numpy at all** for the smallest problems of the article's and the
+  Layer-class networks (``SCALAR_MAX_PRODUCTS``: the article's, xor and
+  layered-xor fixtures): an epoch is written out term by term as Python float
+  arithmetic and compiled once per shape (about 7 µs an epoch for the
+  article's fixture, against 25 µs for the one-block loop).  The R
   twin has no such loop: R's interpreter pays per operation what numpy pays
   per call.
 - **One thread by default.**  numpy and OpenBLAS release the GIL, so the

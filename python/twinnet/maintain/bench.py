@@ -272,22 +272,36 @@ def run_worker(language: str, spec_path: str | Path) -> dict[str, Any]:
     return json.loads(result_path.read_text())
 
 
-def measure(case: dict[str, Any], implementation: str, directory: str | Path,
-            settings: Settings, rates: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Time one case with one implementation in both languages, with the same
-    number of epochs; returns (row, details, the R worker's result)."""
-    py = run_worker("python", write_spec(case, implementation, directory, settings.min_epochs, settings.min_seconds,
-                                         settings.repeats))
-    r = run_worker("r", write_spec(case, implementation, directory, py["epochs"], settings.min_seconds,
-                                   settings.repeats))
-    if r["epochs"] != py["epochs"]:  # R needed more epochs to last min_seconds: time Python on as many
-        py = run_worker("python", write_spec(case, implementation, directory, r["epochs"], 0, settings.repeats))
-    epochs = r["epochs"]
+def measure(case: dict[str, Any], directory: str | Path, settings: Settings,
+            rates: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """Time one case with each implementation in both languages, each
+    implementation's languages with the same number of epochs; returns, per
+    implementation, (row, details, the R worker's result).  The rounds of the
+    implementations alternate too (reference, fast, reference, fast), so that
+    the fast path's ratio to the plain loop compares times of the same minutes."""
+    measured = {}
+    for implementation in IMPLEMENTATIONS:  # the first round calibrates the epochs
+        py = run_worker("python", write_spec(case, implementation, directory, settings.min_epochs,
+                                             settings.min_seconds, settings.repeats))
+        r = run_worker("r", write_spec(case, implementation, directory, py["epochs"], settings.min_seconds,
+                                       settings.repeats))
+        if r["epochs"] != py["epochs"]:  # R needed more epochs to last min_seconds: time Python on as many
+            py = run_worker("python", write_spec(case, implementation, directory, r["epochs"], 0, settings.repeats))
+        measured[implementation] = (py, r)
     for _ in range(settings.rounds - 1):  # more rounds of both, with the same epochs; the median is of all runs
-        for result, language in ((py, "python"), (r, "r")):
-            more = run_worker(language, write_spec(case, implementation, directory, epochs, 0, settings.repeats))
-            result["seconds"] = [*result["seconds"], *more["seconds"]]
-            result["peak_mb"] = max(result["peak_mb"], more["peak_mb"])
+        for implementation, (py, r) in measured.items():
+            for result, language in ((py, "python"), (r, "r")):
+                more = run_worker(language, write_spec(case, implementation, directory, r["epochs"], 0,
+                                                       settings.repeats))
+                result["seconds"] = [*result["seconds"], *more["seconds"]]
+                result["peak_mb"] = max(result["peak_mb"], more["peak_mb"])
+    return [summary(case, implementation, py, r, rates) for implementation, (py, r) in measured.items()]
+
+
+def summary(case: dict[str, Any], implementation: str, py: dict[str, Any], r: dict[str, Any],
+            rates: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """One implementation's row and details from its workers' results."""
+    epochs = r["epochs"]
     python_us = statistics.median(py["seconds"]) / epochs * 1e6
     r_us = statistics.median(r["seconds"]) / epochs * 1e6
     n = case["n"]
@@ -339,8 +353,8 @@ def run(out_dir: str | Path = Path("out"), quick: bool = False, fixture_dir: str
     rows, details, r_info = [], [], None
     with tempfile.TemporaryDirectory(prefix="twinnet-bench-") as scratch:
         for index, case in enumerate(cases):
-            for implementation in IMPLEMENTATIONS:
-                row, extra, r_info = measure(case, implementation, Path(scratch) / str(index), settings, rates)
+            for row, extra, info in measure(case, Path(scratch) / str(index), settings, rates):
+                r_info = info
                 rows.append(row)
                 details.append(extra)
                 log(f"  {row['case']:<28} Python {_figure(row['python_us_per_epoch']):>8} µs/epoch   "

@@ -110,6 +110,7 @@ def test_a_fixture_is_trained_once_per_content_and_language(tmp_path, monkeypatc
 
     fixtures_trainer = parity.TRAINERS["python"]
     monkeypatch.setitem(parity.TRAINERS, "python", counting)
+    monkeypatch.setattr(parity, "_TRAINED", {})  # what this worker's earlier tests trained is not seen
     path = tmp_path / "xor.json"
     path.write_bytes((FIXTURE_DIR / "xor.json").read_bytes())
     first = parity.trained(path, "python")

@@ -232,8 +232,8 @@ def test_the_layered_scalar_loop_and_the_blocked_loop_agree(n, d, neurons, activ
     random = np.random.RandomState(n * 10 + d)
     X, y = random.standard_normal((n, d)), (random.uniform(size=(n, 1)) > 0.5).astype(float)
     params = random_layered(random, d, neurons)
-    inputs = [d, *neurons[:-1]]
-    assert n * sum(size * (fan_in + 1) for size, fan_in in zip(neurons, inputs, strict=True)) <= fast.SCALAR_MAX_PRODUCTS
+    products = n * sum(size * (fan_in + 1) for size, fan_in in zip(neurons, [d, *neurons[:-1]], strict=True))
+    assert products <= fast.SCALAR_MAX_PRODUCTS
     for epochs in (0, 1, 30):
         blocked = fast.train_layered_fast(X, y, params, activations, epochs, 0.5, block_rows=max(1, n - 1))
         with monkeypatch.context() as patched:  # train_layered_fast must not need the blocked loop here

@@ -284,7 +284,7 @@ def _train_scalar(X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
     ``math.exp`` raises OverflowError where numpy's gives inf (a diverging
     run); the one-block numpy loop then trains from the start instead."""
     n, d = X.shape
-    theta, _ = _flat_views(params, article.PARAM_NAMES)
+    theta, views = _flat_views(params, article.PARAM_NAMES)
     h = (theta.size - 1) // (d + 2)
     loss_history = np.empty(epochs)
     try:
@@ -293,12 +293,8 @@ def _train_scalar(X: np.ndarray, y: np.ndarray, params: dict, epochs: int,
     except OverflowError:
         return _train_tiny(X, y, params, epochs, lr)
     np.divide(loss_history, 2 * n, out=loss_history)
-    theta[:] = state
-    _, views = _flat_views(params, article.PARAM_NAMES, copy=False)
-    trained, start = {}, 0
-    for name, view in zip(article.PARAM_NAMES, views, strict=True):
-        trained[name] = theta[start:start + view.size].reshape(view.shape).copy()
-        start += view.size
+    theta[:] = state  # the views see the trained values
+    trained = {name: view.copy() for name, view in zip(article.PARAM_NAMES, views, strict=True)}
     return trained, loss_history, np.array(output).reshape(n, 1)
 
 
@@ -312,7 +308,9 @@ def _scalar_epochs(n: int, d: int, h: int) -> Callable:
     reference: ``wh_k_j``, ``bh_j``, ``wout_j``, ``bout``; per sample i the
     hidden activations ``H_i_j``, the output ``o_i``, the error ``E_i``,
     ``d_output_i`` and the hidden delta ``delta_i_j`` (built with wout before
-    its update, as in the article)."""
+    its update, as in the article).  The source holds only fixed text and
+    names built from the integers n, d and h: no value or string of a fixture
+    reaches it; the numbers arrive as arguments."""
     samples, features, units = range(n), range(d), range(h)
     wh = [f"wh_{k}_{j}" for k in features for j in units]
     theta = [*wh, *(f"bh_{j}" for j in units), *(f"wout_{j}" for j in units), "bout"]
@@ -575,11 +573,8 @@ def _train_layered_scalar(X: np.ndarray, y: np.ndarray, params: dict, activation
             math.tanh, math.log)
     except OverflowError:
         return _train_layered_blocked(X, y, params, activations, epochs, lr, BLOCK_ROWS, None)
-    theta[:] = state
-    trained, start = {}, 0
-    for name, view in zip(names, views, strict=True):
-        trained[name] = theta[start:start + view.size].reshape(view.shape).copy()
-        start += view.size
+    theta[:] = state  # the views see the trained values
+    trained = {name: view.copy() for name, view in zip(names, views, strict=True)}
     return trained, loss_history, np.array(output).reshape(n, 1)
 
 
@@ -592,7 +587,9 @@ def _layered_scalar_epochs(n: int, d: int, neurons: tuple[int, ...], activations
     neurons×inputs) and ``loss[epoch]`` the mean log-loss.  Per layer l,
     neuron r and sample i: ``Z{l}_{i}_{r}``, ``A{l}_{i}_{r}`` (``A0`` is X),
     ``dZ{l}_{i}_{r}``, and ``dA{l}_{i}_{r}`` with W before its update, as in
-    the reference's backprop."""
+    the reference's backprop.  As for :func:`_scalar_epochs`, the source holds
+    only fixed text and names built from integers (the activations pick fixed
+    text)."""
     samples, inputs = range(n), (d, *neurons[:-1])
     theta = [name for layer, (size, fan_in) in enumerate(zip(neurons, inputs, strict=True), start=1)
              for name in (*(f"W{layer}_{r}_{c}" for r in range(size) for c in range(fan_in)),

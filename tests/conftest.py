@@ -174,9 +174,8 @@ def run_cli(*argv, stdin=None, env=None, cwd=None):
     return Result(0 if code is None else int(code), out.getvalue() + low[0], err.getvalue() + low[1])
 
 
-@functools.cache
 def trained(name, language):
-    """Train a shipped fixture once per session in one language."""
+    """A shipped fixture trained in one language, once per worker (:func:`parity.trained`), a copy each call."""
     return parity.trained(FIXTURE_DIR / f"{name}.json", language)
 
 

@@ -244,6 +244,15 @@ def test_the_layered_scalar_loop_and_the_blocked_loop_agree(n, d, neurons, activ
         assert_close(scalar, reference, f"{neurons}, {epochs} epochs, reference")
 
 
+def assert_identical(result, expected):
+    """(params, loss, output) equal bit for bit, NaN equal to NaN."""
+    for got, wanted in zip(result, expected, strict=True):
+        if isinstance(got, dict):
+            assert all(np.array_equal(got[name], wanted[name], equal_nan=True) for name in wanted)
+        else:
+            assert np.array_equal(got, wanted, equal_nan=True)
+
+
 def test_a_diverging_scalar_run_is_trained_by_the_numpy_loop_instead():
     """math.exp raises OverflowError where numpy's exp gives inf: the scalar
     loop then gives way to the numpy one, whose result (1/(1 + inf) = 0, the
@@ -252,21 +261,13 @@ def test_a_diverging_scalar_run_is_trained_by_the_numpy_loop_instead():
     params = {"wh": np.full((2, 2), -800.0), "bh": np.zeros((1, 2)), "wout": np.ones((2, 1)), "bout": np.zeros((1, 1))}
     with np.errstate(over="ignore"):
         result, numpy_loop = fast.train_fast(X, y, params, 3, 0.1), fast._train_tiny(X, y, params, 3, 0.1)
-    for got, expected in zip(result, numpy_loop, strict=True):
-        if isinstance(got, dict):
-            assert all(np.array_equal(got[name], expected[name], equal_nan=True) for name in expected)
-        else:
-            assert np.array_equal(got, expected, equal_nan=True)
+    assert_identical(result, numpy_loop)
     assert result[0]["wh"][0, 0] == -800.0 and np.all(np.isfinite(result[1]))
     layers = {"W1": np.full((2, 2), -800.0), "b1": np.zeros((2, 1)), "W2": np.ones((1, 2)), "b2": np.zeros((1, 1))}
     with np.errstate(over="ignore"):
         result = fast.train_layered_fast(X, y, layers, ["sigmoid", "sigmoid"], 3, 0.1)
         blocked = fast.train_layered_fast(X, y, layers, ["sigmoid", "sigmoid"], 3, 0.1, block_rows=1)
-    for got, expected in zip(result, blocked, strict=True):
-        if isinstance(got, dict):
-            assert all(np.array_equal(got[name], expected[name], equal_nan=True) for name in expected)
-        else:
-            assert np.array_equal(got, expected, equal_nan=True)
+    assert_identical(result, blocked)
 
 
 @pytest.mark.needs_r

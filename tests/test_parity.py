@@ -102,13 +102,12 @@ def test_a_fixture_is_trained_once_per_content_and_language(tmp_path, monkeypatc
     """parity.trained: the same bytes train once in a process (a copy each
     time, so a caller cannot spoil the next one's); changed bytes train again;
     an error is raised every time, never kept."""
-    calls = []
+    calls, train = [], parity.TRAINERS["python"]
 
     def counting(path):
         calls.append(Path(path).read_bytes())
-        return fixtures_trainer(path)
+        return train(path)
 
-    fixtures_trainer = parity.TRAINERS["python"]
     monkeypatch.setitem(parity.TRAINERS, "python", counting)
     monkeypatch.setattr(parity, "_TRAINED", {})  # what this worker's earlier tests trained is not seen
     path = tmp_path / "xor.json"

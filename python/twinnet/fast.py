@@ -353,9 +353,7 @@ def _scalar_epochs(n: int, d: int, h: int) -> Callable:
         lines += [f"{body}wh_{k}_{j} += ({total(f'X_{i}_{k} * delta_{i}_{j}' for i in samples)}) * lr" for j in units]
     lines += [f"{body}bh_{j} += ({total(f'delta_{i}_{j}' for i in samples)}) * lr" for j in units]
     lines += [*forward("    "), f"    return [{', '.join(theta)}], [{', '.join(f'o_{i}' for i in samples)}]"]
-    namespace: dict[str, Any] = {}
-    exec(compile("\n".join(lines), f"<twinnet scalar epochs n={n} d={d} h={h}>", "exec"), namespace)  # noqa: S102
-    return namespace["run"]
+    return _compiled(lines, f"scalar epochs n={n} d={d} h={h}")
 
 
 class _ArticleSums:
@@ -642,9 +640,14 @@ def _layered_scalar_epochs(n: int, d: int, neurons: tuple[int, ...], activations
                            + " + ".join(f"dZ{layer}_{i}_{r}" for i in samples) + "))")
     outputs = ", ".join(f"A{last}_{i}_0" for i in samples)
     lines += [*updates, *forward("    "), f"    return [{', '.join(theta)}], [{outputs}]"]
+    return _compiled(lines, f"layered scalar epochs n={n} d={d} {neurons}")
+
+
+def _compiled(lines: list[str], label: str) -> Callable:
+    """The function ``run`` that ``lines`` define, compiled under ``label``
+    (tracebacks show it as the file name)."""
     namespace: dict[str, Any] = {}
-    exec(compile("\n".join(lines), f"<twinnet layered scalar epochs n={n} d={d} {neurons}>", "exec"),  # noqa: S102
-         namespace)
+    exec(compile("\n".join(lines), f"<twinnet {label}>", "exec"), namespace)  # noqa: S102
     return namespace["run"]
 
 

@@ -57,7 +57,6 @@ def derive(path: str | Path, epochs: int, directory: str | Path) -> Path:
     return copy
 
 
-# The Python twin's results, by the SHA-256 of the fixture file they are for.
 def reference(fixture_path: Path) -> dict[str, Any]:
     """The Python twin's result for the fixture file (:func:`parity.trained`:
     once per distinct file content in this process, so a fixture checked again,

@@ -53,7 +53,7 @@ def test_markers_in_another_order_are_named():
 
 def test_details_after_the_title_may_differ():
     assert steps.marker_problems(markers("2: hidden layer input, n×h (broadcasts)"),
-                                 markers("2: hidden layer input, n x h (sweep)")) == []
+                                 markers("2: hidden layer input, n x h (rep)")) == []
 
 
 def test_extent_rule_on_the_article():
@@ -136,7 +136,7 @@ def test_side_by_side_command_prints_two_columns(capsys):
     out = capsys.readouterr().out
     assert "python/twinnet/article.py:" in out and "r/R/article.R:" in out
     assert "Step 11 · bias slopes" in out
-    assert any(" | " in line and "sweep(" in line for line in out.splitlines())
+    assert any(" | " in line and "+ rep(params$" in line for line in out.splitlines())
     assert max(len(line) for line in out.splitlines() if " | " in line) <= 120
 
 

@@ -52,11 +52,11 @@ read_matrix <- function(rows) matrix(unlist(rows), nrow = length(rows), byrow = 
 
 forward <- function(X, params) {
   # Step 2: hidden layer input
-  hidden_layer_input <- sweep(X %*% params$wh, 2, params$bh, `+`)
+  hidden_layer_input <- X %*% params$wh + rep(params$bh, each = nrow(X))
   # Step 3: non-linear transformation of the hidden layer input
   hiddenlayer_activations <- sigmoid(hidden_layer_input)
   # Step 4: linear and non-linear transformation at the output layer
-  output_layer_input <- sweep(hiddenlayer_activations %*% params$wout, 2, params$bout, `+`)
+  output_layer_input <- hiddenlayer_activations %*% params$wout + rep(params$bout, each = nrow(X))
   output <- sigmoid(output_layer_input)
   list(hidden_layer_input = hidden_layer_input, hiddenlayer_activations = hiddenlayer_activations,
        output_layer_input = output_layer_input, output = output)

@@ -59,7 +59,7 @@ feedforward <- function(layers, A) {
   Zs <- list()
   As <- list(A)
   for (layer in layers) {
-    Zs[[length(Zs) + 1]] <- sweep(layer$W %*% As[[length(As)]], 1, layer$b, `+`)
+    Zs[[length(Zs) + 1]] <- layer$W %*% As[[length(As)]] + as.vector(layer$b)
     As[[length(As) + 1]] <- activations[[layer$activation]]$f(Zs[[length(Zs)]])
   }
   list(Z = Zs, A = As)

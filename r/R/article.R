@@ -90,13 +90,14 @@ train <- function(X, y, params, epochs, lr) {
 #' @return A list with the hidden activations `H` (n x h) and `output` (n x 1).
 #' @export
 forward <- function(X, params) {
-  # Step 2: hidden layer input, n x h (sweep adds bh to every row; a bare
-  # `+ bh` would recycle it down the columns instead)
-  hidden_layer_input <- sweep(X %*% params$wh, 2, params$bh, `+`)
+  # Step 2: hidden layer input, n x h. rep(bh, each = n) is bh[1] n times, then
+  # bh[2] n times, ...: read down the columns, it adds bh to every row (a bare
+  # `+ c(bh)` would recycle bh down the columns instead)
+  hidden_layer_input <- X %*% params$wh + rep(params$bh, each = nrow(X))
   # Step 3: non-linear transformation of the hidden layer input
   hiddenlayer_activations <- sigmoid(hidden_layer_input)
   # Step 4: linear and non-linear transformation at the output layer, n x 1
-  output_layer_input <- sweep(hiddenlayer_activations %*% params$wout, 2, params$bout, `+`)
+  output_layer_input <- hiddenlayer_activations %*% params$wout + rep(params$bout, each = nrow(X))
   output <- sigmoid(output_layer_input)
   list(H = hiddenlayer_activations, output = output)
 }

@@ -153,8 +153,8 @@ train_with <- function(X, y, params, epochs, lr, mistakes = character()) {
 forward_with <- function(X, params, mistakes = character()) {
   if (!any(c("sigmoid-misprint", "bias-per-sample") %in% mistakes)) return(forward(X, params))
   activation <- if ("sigmoid-misprint" %in% mistakes) text_sigmoid else sigmoid
-  # a 1 x h bias row is swept over the rows; an n x h bias matrix (per sample) is added as it is
-  plus <- function(product, bias) if (nrow(bias) == 1) sweep(product, 2, bias, `+`) else product + bias
+  # a 1 x h bias row is added to every row; an n x h bias matrix (per sample) is added as it is
+  plus <- function(product, bias) if (nrow(bias) == 1) product + rep(bias, each = nrow(product)) else product + bias
   # Step 2: hidden layer input, n x h
   hidden_layer_input <- plus(X %*% params$wh, params$bh)
   # Step 3: non-linear transformation of the hidden layer input, by the text's sigmoid
@@ -177,7 +177,7 @@ backward_with <- function(X, y, params, H, output, lr, mistakes = character()) {
   slope_output_layer <- slope(output)
   slope_hidden_layer <- slope(H)
   if ("preactivation" %in% mistakes) { # the formula a(1 - a) given z = X wh + bh, not a = sigmoid(z)
-    slope_hidden_layer <- derivatives_sigmoid(sweep(X %*% params$wh, 2, params$bh, `+`))
+    slope_hidden_layer <- derivatives_sigmoid(X %*% params$wh + rep(params$bh, each = nrow(X)))
   }
   # Step 7: delta at the output layer, n x 1
   d_output <- E * slope_output_layer

@@ -168,11 +168,11 @@ NOTES = (
          "numpy, R's `%*%` on the BLAS R is linked to: the system's OpenBLAS after `make setup`, another build "
          "with its own kernels and summation order, so the sums can round differently "
          "(`python -m twinnet doctor` names both)."),
-    Note("broadcasting", r"\+ (params\[|self\.b)", r"sweep\(",
-         "Broadcasting against recycling: numpy stretches a 1×h (or h×1) bias over the samples; R's `M + b` "
-         "recycles b down the columns whatever its shape, silently wrong for a row of biases. The twins add "
-         "biases with `sweep()`: `sweep(M, 2, bh, \"+\")` adds bh[j] to column j, `sweep(M, 1, b, \"+\")` "
-         "adds b[i] to row i."),
+    Note("broadcasting", r"\+ (params\[|self\.b)", r"\+ (rep|as\.vector)\(",
+         "Broadcasting against recycling: numpy stretches a 1×h (or h×1) bias over the samples; R recycles a "
+         "vector down the columns whatever its shape, silently wrong for a row of biases (and refuses a 1×h "
+         "matrix as non-conformable). The twins spell the recycling out: `M + rep(bh, each = nrow(M))` adds "
+         "bh[j] to column j, `M + as.vector(b)` adds b[i] to row i."),
     Note("transpose", r"\.T\b", r"\bt\(|crossprod\(",
          "`X.T` is a view in numpy (no copy); R's `t(X)` copies. R's `crossprod(A, B)` is `t(A) %*% B` and "
          "`tcrossprod(A, B)` is `A %*% t(B)`, without forming the transpose."),

@@ -354,6 +354,10 @@ BAD_RESULTS = {
     "string number": (edited(lambda document: document["params"]["bout"][0].__setitem__(0, "0.5")),
                       "the result does not follow result.schema.json at $.params.bout[0][0]: '0.5' is not of type "
                       "'number'"),
+    "loss string": (edited(lambda document: document.update(loss=[0.5, "0.5"])),
+                    "the result does not follow result.schema.json at $.loss[1]: '0.5' is not of type 'number'"),
+    "loss true": (edited(lambda document: document.update(loss=[0.5, True])),
+                  "the result does not follow result.schema.json at $.loss[1]: True is not of type 'number'"),
     "params names": (edited(lambda document: document["params"].pop("bout")),
                      "params: expected wh, bh, wout, bout, got wh, bh, wout"),
     "fixture name": (edited(lambda document: document.update(fixture="xor")),

@@ -64,10 +64,9 @@ def published_r(byrow, bias_update, epochs=HYPER["epochs"]):
     """Run the published R loop in R; returns its parameters as numpy arrays."""
     rbridge.r_package()
     from rpy2 import robjects
-    from rpy2.robjects import default_converter, numpy2ri
     from rpy2.robjects.conversion import localconverter
 
-    with localconverter(default_converter + numpy2ri.converter):
+    with localconverter(rbridge.converter()):
         result = robjects.r(PUBLISHED_R)(X, Y, INIT["wh"], INIT["bh"].ravel(), INIT["wout"], INIT["bout"].ravel(),
                                          epochs, HYPER["lr"], byrow, bias_update)
         return {name: np.asarray(result[name]) for name in ("wh", "bh", "wout", "bout")}
@@ -179,10 +178,9 @@ def test_a15_published_r_bias_matrix_fills_by_column():
     # n = h = 3, row i holds bias_in[i] in every column, not bias_in.
     rbridge.r_package()
     from rpy2 import robjects
-    from rpy2.robjects import default_converter, numpy2ri
     from rpy2.robjects.conversion import localconverter
 
-    with localconverter(default_converter + numpy2ri.converter):
+    with localconverter(rbridge.converter()):
         bh = np.asarray(robjects.r("function(b, n) matrix(rep(b, n), nrow = n, byrow = FALSE)")(
             INIT["bh"].ravel(), len(X)))
     assert np.array_equal(bh, np.repeat(INIT["bh"].T, 3, axis=1))  # each row constant

@@ -100,7 +100,7 @@ def r_fast_run():
                                env={**os.environ, "R_LIBS": rbridge.r_libs_path()})
     try:
         assert process.stdout.readline().strip() == "training", process.stderr.read()
-        time.sleep(1.5)  # into the epochs
+        time.sleep(0.5)  # into the epochs (an epoch at n = 1e5 is tens of milliseconds)
         assert process.poll() is None, "the run ended before it could be inspected"
         yield process
     finally:

@@ -120,10 +120,10 @@ def test_python_and_r_read_identical_numbers(fixture_name):
 @pytest.mark.needs_r
 def test_iris_source_is_rs_datasets_iris():
     """shared_fixtures/sources/iris.csv is exactly what r/data-raw/export_iris.R exports."""
-    from rpy2.robjects import default_converter, numpy2ri, r
+    from rpy2.robjects import r
     from rpy2.robjects.conversion import localconverter
 
-    with localconverter(default_converter + numpy2ri.converter):
+    with localconverter(rbridge.converter()):
         measurements = np.asarray(r("function() as.matrix(datasets::iris[1:4])")(), dtype=float)
         species = list(r("function() as.character(datasets::iris$Species)")())
     with open(FIXTURE_DIR / "sources" / "iris.csv", newline="") as handle:

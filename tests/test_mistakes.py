@@ -112,10 +112,9 @@ def test_wrong_axis_names_both_shapes_where_it_cannot_run():
 def r_call(function, *args, error=False):
     rbridge.r_package()
     from rpy2 import robjects
-    from rpy2.robjects import default_converter, numpy2ri
     from rpy2.robjects.conversion import localconverter
 
-    with localconverter(default_converter + numpy2ri.converter):
+    with localconverter(rbridge.converter()):
         converted = [robjects.StrVector(arg) if isinstance(arg, list) else arg for arg in args]
         if not error:
             return rbridge._plain(robjects.r(f"twinnet:::{function}")(*converted))

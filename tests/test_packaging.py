@@ -178,7 +178,8 @@ def installed_copy(tmp_path):
     shutil.copytree(ROOT / "python" / "twinnet", site / "twinnet", ignore=shutil.ignore_patterns("__pycache__"))
     cwd = tmp_path / "empty"
     cwd.mkdir()
-    return {**os.environ, "PYTHONPATH": str(site)}, cwd
+    # a copy used once: no bytecode of it (make keeps the checkout's under .venv/ for the next run)
+    return {**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"}, cwd
 
 
 @pytest.mark.parametrize("command", [["generate"], ["generate", "--check"], ["side-by-side", "article"],

@@ -99,11 +99,10 @@ def r_epochs(variant, X, y, starts, hyper):
     twin's ``train_variant(..., epochs = 1)`` gives it: [{quantity: array}]."""
     rbridge.r_package()
     from rpy2 import robjects
-    from rpy2.robjects import default_converter, numpy2ri
     from rpy2.robjects.conversion import localconverter
 
     stacks = {name: np.stack([params[name] for params in starts]) for name in starts[0]}
-    with localconverter(default_converter + numpy2ri.converter):
+    with localconverter(rbridge.converter()):
         result = robjects.r(R_EPOCHS)(variant, X, y, robjects.ListVector(stacks), rbridge.to_r_list(hyper))
         stacked = {name: np.asarray(value) for name, value in result.items()}
     assert {name: stack.shape for name, stack in stacked.items()} == {

@@ -109,10 +109,10 @@ def r_eval(expression: str) -> Any:
 def r_base(function_name: str, *args: Any) -> np.ndarray:
     """Call a base-R function on numpy arrays; returns a numpy array."""
     rbridge.r_package()
-    from rpy2.robjects import baseenv, default_converter, numpy2ri
+    from rpy2.robjects import baseenv
     from rpy2.robjects.conversion import localconverter
 
-    with localconverter(default_converter + numpy2ri.converter):
+    with localconverter(rbridge.converter()):
         return np.asarray(baseenv[function_name](*args), dtype=float)
 
 

@@ -18,10 +18,13 @@ import contextlib
 import dataclasses
 import fcntl
 import functools
+import hashlib
 import io
 import json
 import os
+import pickle
 import signal
+import stat
 import sys
 import tempfile
 import warnings
@@ -223,16 +226,56 @@ def fresh_generation(tmp_path_factory, layered_xor_learners):
     return once_per_run(tmp_path_factory, "fresh-generation", generation)
 
 
-def once_per_run(tmp_path_factory, name, compute):
-    """``compute()`` once per pytest-xdist run, as JSON: the first worker to ask
+def once_per_run(tmp_path_factory, name, compute, arrays=False):
+    """``compute()`` once per pytest-xdist run, as JSON (with ``arrays``, as a
+    pickle, which keeps numpy arrays bit for bit): the first worker to ask
     computes it and the others read it from the run's shared temporary
     directory, under a lock.  A new run always computes afresh."""
-    shared = tmp_path_factory.getbasetemp().parent / f"{name}.json"  # pytest-N/, this run's
+    shared = tmp_path_factory.getbasetemp().parent / f"{name}.{'pickle' if arrays else 'json'}"  # pytest-N/
     with open(shared.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not shared.exists():
-            shared.write_text(json.dumps(compute()))
-        return json.loads(shared.read_text())
+            value = compute()
+            shared.write_bytes(pickle.dumps(value)) if arrays else shared.write_text(json.dumps(value))
+        return pickle.loads(shared.read_bytes()) if arrays else json.loads(shared.read_text())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shipped_fixtures_trained_once_per_run(tmp_path_factory):
+    """Under pytest-xdist, a shipped fixture is trained once per language for
+    the whole run, not once per worker: ``parity.trained`` (the parity tests,
+    conform's reference, the page's numbers, the plots) gets the result the
+    first worker to ask computed.  Any other file trains as it would."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    shipped = {hashlib.sha256(path.read_bytes()).hexdigest(): path.stem for path in FIXTURE_PATHS}
+    sizes = {path.stat().st_size for path in FIXTURE_PATHS}
+
+    def shipped_name(path):
+        """The shipped fixture whose bytes the file holds, or None (a FIFO or a device is never read)."""
+        try:
+            status = os.stat(path)
+        except (OSError, TypeError, ValueError):
+            return None
+        if not stat.S_ISREG(status.st_mode) or status.st_size not in sizes:
+            return None
+        return shipped.get(hashlib.sha256(Path(path).read_bytes()).hexdigest())
+
+    def shared(language, train):
+        def train_shipped(path, *args, **kwargs):
+            name = None if args or kwargs else shipped_name(path)  # epochs or a budget given: trained as asked
+            if name is None:
+                return train(path, *args, **kwargs)
+            if language == "r":
+                rbridge.r_package()  # fails a test not marked needs_r, as training in R would
+            return once_per_run(tmp_path_factory, f"trained-{name}-{language}", lambda: train(path), arrays=True)
+        return train_shipped
+
+    with pytest.MonkeyPatch.context() as patch:
+        for language, train in list(parity.TRAINERS.items()):
+            patch.setitem(parity.TRAINERS, language, shared(language, train))
+        yield
 
 
 # The slowest tests go first, so that pytest-xdist's two workers finish

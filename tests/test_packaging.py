@@ -212,7 +212,8 @@ def test_a_missing_extra_is_one_line(tmp_path):
     # matplotlib hidden: what a wheel installed without [plots] sees
     (tmp_path / "matplotlib").mkdir()
     (tmp_path / "matplotlib" / "__init__.py").write_text("raise ModuleNotFoundError(name='matplotlib')\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+           "PYTHONDONTWRITEBYTECODE": "1"}  # no bytecode of the stand-in, used once
     run = process("demo", "xor", cwd=tmp_path, env=env)
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.splitlines()[-1] == "twinnet: E_EXTRA: demo needs matplotlib: pip install 'twinnet[plots]'"

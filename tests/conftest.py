@@ -234,9 +234,10 @@ def once_per_run(tmp_path_factory, name, compute, arrays=False):
     shared = tmp_path_factory.getbasetemp().parent / f"{name}.{'pickle' if arrays else 'json'}"  # pytest-N/
     with open(shared.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not shared.exists():
-            value = compute()
-            shared.write_bytes(pickle.dumps(value)) if arrays else shared.write_text(json.dumps(value))
+        if not shared.exists() and arrays:
+            shared.write_bytes(pickle.dumps(compute()))
+        elif not shared.exists():
+            shared.write_text(json.dumps(compute()))
         return pickle.loads(shared.read_bytes()) if arrays else json.loads(shared.read_text())
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import os
 import signal
 import sys
@@ -322,7 +323,11 @@ def cmd_errata(args: argparse.Namespace) -> int:
     return 0
 
 
+@functools.cache
 def parser() -> argparse.ArgumentParser:
+    """The command line's parser, built once per process: building it takes
+    7 ms, and a caller in process (the tests, a notebook) runs :func:`main`
+    hundreds of times; parsing leaves it as it was."""
     top = Parser(prog="twinnet", description="The article network in Python and R, in parity.")
     top.add_argument("--version", action="version", version=f"twinnet {__version__}")
     commands = top.add_subparsers(dest="command", required=True)

@@ -127,9 +127,12 @@ byte_positions <- function(pattern, text) {
 }
 
 # An escape of a high surrogate not followed by a low one, or of a low one not
-# after a high one (with escaped backslashes already blanked out).
-lone_surrogate <- paste0("\\\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\\\u[dD][c-fC-F][0-9a-fA-F]{2})",
-                         "|(?<!\\\\u[dD][89abAB][0-9a-fA-F]{2})\\\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+# after a high one (with escaped backslashes already blanked out). Every match
+# starts with the literal \u, so the search jumps from one \u to the next (with
+# the look-behind first, it tried every offset).
+lone_surrogate <- paste0("\\\\u(?:[dD][89abAB][0-9a-fA-F]{2}(?!\\\\u[dD][c-fC-F][0-9a-fA-F]{2})",
+                         "|[dD][c-fC-F][0-9a-fA-F]{2}",
+                         "(?<!\\\\u[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))")
 
 #' Text for a one-line message
 #'

@@ -288,7 +288,7 @@ SLOW_FIRST = (
     "test_fixtures.py::test_committed_fixtures_equal_a_fresh_generation",  # runs the seed scan
     "test_conform.py::test_twin_port_conforms_on_every_fixture",
     "test_property.py::",
-    "test_notebooks.py::test_a_fresh_kernel_reproduces_the_committed_notebook_byte_for_byte",
+    "test_notebooks.py::test_one_kernel_reset_between_notebooks_reproduces_every_committed_notebook",
     "test_skeletons.py::test_the_skeleton_filled_in_conforms_and_writes_a_complete_trace",
     "test_bench.py::",
     "test_packaging.py::test_the_bridge_finds_the_r_package_on_r_libs",

@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURE_DIR, ROOT
 
 from twinnet import cli, fixtures, training
-from twinnet.ports import exercises
+from twinnet.ports import conform, exercises
 
 DIRECTORY = ROOT / "docs" / "exercises"
 NUMBERS = [exercise.number for exercise in exercises.EXERCISES]
@@ -23,6 +23,23 @@ FIRST_R = next(number for number in MISTAKES if exercises.find(number).language 
 FAILING = [pytest.param(number, marks=[pytest.mark.needs_r, pytest.mark.process]) if number == FIRST_R else param
            for number, param in zip(MISTAKES, PORTS, strict=True)]
 WHAT_IFS = [what_if.number for what_if in exercises.WHAT_IFS]
+SHORT_EPOCHS = 40
+
+
+@pytest.fixture
+def short_fixtures(monkeypatch):
+    """The verdicts below on the exercises' fixtures cut to SHORT_EPOCHS epochs (conform.derive: ``expected``
+    recomputed by the Python twin). Every mistake shows in conform's 0-, 1- and 2-epoch runs, where these
+    copies equal the shipped fixtures; a correct port's whole runs on the shipped fixtures are the twins'
+    (test_conform.py), and the learner's ``--check`` below runs them too."""
+    shipped = exercises.fixture_path
+
+    def short(name, directory):
+        path = shipped(name, directory)
+        return conform.derive(path, min(SHORT_EPOCHS, fixtures.read_fixture(path)["hyper"]["epochs"]),
+                              directory / "short")
+
+    monkeypatch.setattr(exercises, "fixture_path", short)
 
 
 def test_the_committed_exercises_are_a_fresh_generation():
@@ -53,7 +70,7 @@ def test_at_least_eight_exercises_in_both_languages_with_the_texts_own_mistakes(
 
 
 @pytest.mark.parametrize("number", FAILING)
-def test_conform_fails_the_exercise_on_every_fixture_with_the_answers_diagnosis(number, tmp_path):
+def test_conform_fails_the_exercise_on_every_fixture_with_the_answers_diagnosis(number, tmp_path, short_fixtures):
     exercise = exercises.find(number)
     verdicts = exercises.check_all(exercise, DIRECTORY / exercise.file_name, tmp_path)
     assert [verdict.name for verdict in verdicts] == list(exercise.fixtures) and len(verdicts) >= 2
@@ -71,7 +88,7 @@ FIXED_VERDICTS: dict[tuple, list[bool]] = {}
 
 
 @pytest.mark.parametrize("number", PORTS)
-def test_conform_passes_the_fixed_exercise_on_every_fixture(number, tmp_path):
+def test_conform_passes_the_fixed_exercise_on_every_fixture(number, tmp_path, short_fixtures):
     exercise = exercises.find(number)
     broken = (DIRECTORY / exercise.file_name).read_text(encoding="utf-8")
     fixed = broken
@@ -170,7 +187,7 @@ def accidental_copy(name, directory):
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=[pytest.mark.needs_r] if name.endswith(".R") else [])
                                   for name in ACCIDENTAL_FIXES])
-def test_a_copy_fixed_by_accident_passes_one_fixture_and_fails_the_check(name, tmp_path):
+def test_a_copy_fixed_by_accident_passes_one_fixture_and_fails_the_check(name, tmp_path, short_fixtures):
     """A learning rate times a constant, a hard-coded shape, a hard-coded 1/m or learning rate: each passes
     the exercise's first fixture and fails the check."""
     path = accidental_copy(name, tmp_path)
@@ -188,7 +205,7 @@ def test_every_exercise_a_copy_could_be_fixed_by_accident_in_has_one():
 
 
 @pytest.mark.parametrize("language", ["python", "r"])
-def test_the_skeletons_run_under_exercise(language, tmp_path, capsys):
+def test_the_skeletons_run_under_exercise(language, tmp_path, capsys, short_fixtures):
     exercise = next(item for item in exercises.EXERCISES if item.fill_in and item.language == language)
     assert cli.main(["exercise", str(exercise.number), "--check", str(ROOT / exercise.path)]) == 1
     out = capsys.readouterr().out

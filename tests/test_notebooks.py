@@ -1,11 +1,12 @@
 """The notebooks of docs/notebooks/: their code cells are the twins' own step code, every value they show for
 a step is the trace's value of that step (both languages), they are a fresh generation saved with their
-outputs, and a fresh kernel reproduces them byte for byte."""
+outputs, and a fresh kernel reproduces them byte for byte (one kernel, reset between the notebooks)."""
 
 import copy
 import json
 import math
 import re
+import tempfile
 from collections import Counter
 
 import nbformat
@@ -142,15 +143,66 @@ def test_the_committed_notebook_is_a_fresh_generation_with_nothing_machine_speci
     assert len(comparison) > 3 and all(line.endswith("≤ 1e-12") for line in comparison[1:]), comparison
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_a_fresh_kernel_reproduces_the_committed_notebook_byte_for_byte(variant):
-    committed = nbformat.read(committed_path(variant), as_version=4)
-    document = copy.deepcopy(committed)
-    for cell in document.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    rerun = notebooks.execute(document, ROOT)
-    assert json.loads(nbformat.writes(rerun)) == json.loads(nbformat.writes(committed))
+# Between two notebooks in one kernel: R's global names and Python's go, with the history; the execution
+# count starts at 1 again; %load_ext will load rpy2's magics again (silently, as in a fresh kernel).
+# AFTER_RESET: what is left, a fresh kernel's (its user names are only the three IPython puts there).
+RESET = """
+def _reset():
+    import matplotlib.pyplot
+    from rpy2 import robjects
+
+    matplotlib.pyplot.close("all")
+    robjects.r("rm(list = ls(globalenv(), all.names = TRUE), envir = globalenv())")
+    shell = get_ipython()
+    shell.extension_manager.loaded.discard("rpy2.ipython")
+    shell.reset(new_session=True)
+
+
+_reset()
+"""
+AFTER_RESET = {"count": "get_ipython().execution_count",
+               "r_names": "list(__import__('rpy2.robjects').robjects.r('ls(globalenv(), all.names = TRUE)'))",
+               "user_names": "sorted(set(get_ipython().user_ns) - set(get_ipython().user_ns_hidden))"}
+FRESH_USER_NAMES = "['__builtin__', '__builtins__', '__name__']"
+
+
+def reset(manager):
+    """Run RESET in the kernel, silently; return what AFTER_RESET finds there then."""
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(RESET, silent=True, store_history=False, timeout=60,
+                                           user_expressions=AFTER_RESET)
+    finally:
+        client.stop_channels()
+    assert reply["content"]["status"] == "ok", reply["content"]
+    found = reply["content"]["user_expressions"]
+    assert all(value["status"] == "ok" for value in found.values()), found
+    return {name: value["data"]["text/plain"] for name, value in found.items()}
+
+
+def test_one_kernel_reset_between_notebooks_reproduces_every_committed_notebook_byte_for_byte():
+    """The notebooks in one fresh kernel, reset between them (RESET): a kernel's start-up is most of a
+    notebook's run, and what a notebook leaves behind is taken away before the next, so that each runs as in a
+    kernel of its own (make notebooks runs each in one)."""
+    with tempfile.TemporaryDirectory(prefix="twinnet-kernel-") as sockets:  # Unix sockets: no port listens
+        manager = notebooks.kernel_manager(sockets)
+        try:
+            for index, variant in enumerate(VARIANTS):
+                if index:
+                    left = reset(manager)
+                    assert left == {"count": "1", "r_names": "[]", "user_names": FRESH_USER_NAMES}, left
+                committed = nbformat.read(committed_path(variant), as_version=4)
+                document = copy.deepcopy(committed)
+                for cell in document.cells:
+                    if cell.cell_type == "code":
+                        cell.outputs, cell.execution_count = [], None
+                rerun = notebooks.execute(document, ROOT, manager=manager)
+                assert json.loads(nbformat.writes(rerun)) == json.loads(nbformat.writes(committed)), variant
+        finally:
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
 
 
 @pytest.mark.needs_r

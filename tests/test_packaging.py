@@ -182,17 +182,29 @@ def installed_copy(tmp_path):
     return {**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"}, cwd
 
 
+NEEDS_THE_SOURCE_TREE = re.compile(
+    r"twinnet: E_CHECKOUT: .* needs the source tree: run it in a clone of the repository\n")
+
+
+@pytest.mark.process
+def test_an_installed_copy_is_no_checkout(installed_copy):
+    """An installed copy finds no source tree from where it is (the commands below each say so)."""
+    env, cwd = installed_copy
+    run = process("generate", "--check", cwd=cwd, env=env)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and NEEDS_THE_SOURCE_TREE.fullmatch(run.stderr)
+    assert list(cwd.iterdir()) == []
+
+
 @pytest.mark.parametrize("command", [["generate"], ["generate", "--check"], ["side-by-side", "article"],
                                      ["docs", "--out-dir", "d"], ["exercise", "1"]])
-@pytest.mark.process
-def test_commands_that_need_the_source_tree_say_so_in_one_line(command, installed_copy):
-    env, cwd = installed_copy
-    run = process(*command, cwd=cwd, env=env)
-    assert run.returncode == 2, run.stdout + run.stderr
-    assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1
-    assert re.fullmatch(r"twinnet: E_CHECKOUT: .* needs the source tree: run it in a clone of the repository\n",
-                        run.stderr)
-    assert list(cwd.iterdir()) == []
+def test_commands_that_need_the_source_tree_say_so_in_one_line(command, tmp_path, monkeypatch):
+    """What each command says where no checkout is found (as in an installed copy, above), in this worker."""
+    monkeypatch.setattr(resources, "find_checkout", lambda: None)
+    run = run_cli(*command, cwd=tmp_path)
+    assert run.code == 2, run.out + run.err
+    assert NEEDS_THE_SOURCE_TREE.fullmatch(run.err)
+    assert run.out == "" and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.process

@@ -26,6 +26,7 @@ twinnet.reading.notebooks``) writes them and runs them in a fresh kernel
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -297,19 +298,29 @@ METADATA = {"kernelspec": {"name": "python3", "display_name": "Python 3", "langu
 """The notebooks' metadata, the same on every machine (the kernel's would name its Python version)."""
 
 
-def execute(document: Any, root: Path, timeout: int = TIMEOUT) -> Any:
-    """Run a notebook in a fresh kernel from the repository root (raises on any error), then drop what differs
-    from one run or machine to the next: timings, the kernel's metadata, how output streams were split."""
+def kernel_manager(sockets: str) -> Any:
+    """A manager for a python3 kernel that talks over Unix sockets in the folder ``sockets``: no port listens."""
     from jupyter_client.manager import KernelManager
+
+    return KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+
+
+def execute(document: Any, root: Path, timeout: int = TIMEOUT, manager: Any = None) -> Any:
+    """Run a notebook in a fresh kernel from the repository root (raises on any error), then drop what differs
+    from one run or machine to the next: timings, the kernel's metadata, how output streams were split.  With
+    ``manager`` (a :func:`kernel_manager`), the notebook runs in its kernel, started if need be, which is left
+    running for the caller to reuse and stop."""
     from nbclient import NotebookClient
 
-    with tempfile.TemporaryDirectory(prefix="twinnet-kernel-") as sockets:  # Unix sockets: no port listens
-        manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+    with contextlib.ExitStack() as stack:
+        own = manager is None
+        if own:
+            manager = kernel_manager(stack.enter_context(tempfile.TemporaryDirectory(prefix="twinnet-kernel-")))
         try:
             NotebookClient(document, km=manager, timeout=timeout, record_timing=False,
                            resources={"metadata": {"path": str(root)}}).execute()
         finally:  # a kernel manager passed in is the caller's to stop
-            if manager.has_kernel:
+            if own and manager.has_kernel:
                 manager.shutdown_kernel(now=True)
     document.metadata = METADATA
     for cell in document.cells:

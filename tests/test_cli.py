@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR, ROOT, UNCACHED_R_PACKAGE, run_cli
+from conftest import FIXTURE_DIR, ROOT, UNCACHED_R_PACKAGE, run_cli, trained
 
 from twinnet import article, cli, fixtures, rbridge, training
 
@@ -37,7 +37,7 @@ def test_train_writes_a_result_equal_to_expected(language, tmp_path):
     assert len(result["loss"]) == 5000
     if language == "python":  # the CLI writes what the API computes, bit for bit (expected itself
         # may differ from this machine's run in the last ULPs: another CPU, another exp kernel)
-        in_process = training.train_fixture(FIXTURE_DIR / "article.json")
+        in_process = trained("article", "python")  # training.train_fixture's, once per worker
         assert result["params"] == {name: value.tolist() for name, value in in_process["params"].items()}
         assert result["loss"] == in_process["loss"].tolist()
 
@@ -114,9 +114,9 @@ def test_demo_prints_parity_and_writes_a_loss_plot(tmp_path):
     document["hyper"]["epochs"] = 50
     short = tmp_path / "xor.json"
     short.write_text(json.dumps(document))
-    trained = training.train_fixture(short)
-    document["expected"] = {"params": {name: value.tolist() for name, value in trained["params"].items()},
-                            "loss": trained["loss"].tolist(), "output": trained["output"].tolist()}
+    reference = training.train_fixture(short)
+    document["expected"] = {"params": {name: value.tolist() for name, value in reference["params"].items()},
+                            "loss": reference["loss"].tolist(), "output": reference["output"].tolist()}
     short.write_text(json.dumps(document))
     run = twinnet("demo", short, "--out-dir", tmp_path)
     assert run.code == 0, run.err

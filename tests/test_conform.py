@@ -213,11 +213,12 @@ def test_floats_written_with_15_significant_digits(tmp_path):
 # --- the other diagnoses, with ports in process -------------------------------
 
 def port_changing(change):
-    """A port in process: the Python twin's result for the fixture it is given,
-    passed through ``change(fixture, result, epochs)``."""
+    """A port in process: the Python twin's result for the fixture it is given
+    (conform's own reference, trained once per content), passed through
+    ``change(fixture, result, epochs)``."""
     def port(fixture_path, result_path):
         fixture = fixtures.read_fixture(fixture_path)
-        result = training.train_fixture(fixture_path)
+        result = parity.trained(fixture_path, "python")
         change(fixture, result, len(result["loss"]))
         Path(result_path).write_text(results.dumps(result), encoding="utf-8")
     return port
@@ -323,9 +324,10 @@ def test_diagnosis(case, tmp_path):
 
 
 def writing(text_of):
-    """A port in process that writes ``text_of(result document)`` (None: writes nothing)."""
+    """A port in process that writes ``text_of(result document)`` (None: writes nothing), the document
+    being the Python twin's result (conform's own reference, trained once per content)."""
     def port(fixture_path, result_path):
-        document = json.loads(results.dumps(training.train_fixture(fixture_path)))
+        document = json.loads(results.dumps(parity.trained(fixture_path, "python")))
         text = text_of(document)
         if text is not None:
             Path(result_path).write_text(text, encoding="utf-8")

@@ -34,8 +34,37 @@ def one_epoch(language: str, variant: str, X: np.ndarray, y: np.ndarray, params:
     else:
         result = rbridge.call("train_variant", variant, X, y, rbridge.to_r_list(params), rbridge.to_r_list(hyper), 1)
         trained, loss = result["params"], result["loss"]
-    scale = 1 if variant == "layered" else len(X)
-    return scale * float(loss[0]), {name: np.asarray(value) for name, value in trained.items()}
+    return objective_scale(variant, X) * float(loss[0]), {name: np.asarray(value) for name, value in trained.items()}
+
+
+def objective_scale(variant: str, X: np.ndarray) -> int:
+    """J over the recorded loss: the article's loss is the mean of ½(y − output)², J its sum (n times it)."""
+    return 1 if variant == "layered" else len(X)
+
+
+# J at each of many parameter sets, in one call into R: a call per set spends
+# most of its time handing X and y to R again, not in R.
+R_OBJECTIVES = """
+function(variant, X, y, sets, hyper) {
+  vapply(sets, function(params) twinnet::train_variant(variant, X, y, params, hyper, 1L)$loss[[1]], numeric(1))
+}
+"""
+
+
+def objectives(language: str, variant: str, X: np.ndarray, y: np.ndarray, sets: list, hyper: dict) -> np.ndarray:
+    """J at each parameter set of ``sets`` (the loss of one epoch's forward pass), in one language."""
+    hyper = {**hyper, "lr": 1.0}
+    if language == "python":
+        losses = [training.train_variant(variant, X, y, params, hyper, 1)[1][0] for params in sets]
+    else:
+        rbridge.r_package()
+        from rpy2 import robjects
+        from rpy2.robjects.conversion import localconverter
+
+        r_sets = robjects.ListVector({str(index): rbridge.to_r_list(params) for index, params in enumerate(sets)})
+        with localconverter(rbridge.converter()):
+            losses = robjects.r(R_OBJECTIVES)(variant, X, y, r_sets, rbridge.to_r_list(hyper))
+    return objective_scale(variant, X) * np.asarray(losses, dtype=float)
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -46,20 +75,24 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def gradients(language: str, variant: str, X: np.ndarray, y: np.ndarray, params: dict, hyper: dict) -> dict:
     """{name: (backprop gradient, central-difference gradient)} of every parameter."""
     _, trained = one_epoch(language, variant, X, y, params, hyper)
+    shifts, sets = [], []  # every element of every parameter moved by +STEP, then by −STEP
+    for name, value in params.items():
+        for index in np.ndindex(np.shape(value)):
+            shifts.append((name, index))
+            for step in (STEP, -STEP):
+                shifted = {key: np.array(item, dtype=float) for key, item in params.items()}
+                shifted[name][index] += step
+                sets.append(shifted)
+    J = objectives(language, variant, X, y, sets, hyper)
+    numeric = {name: np.zeros_like(value, dtype=float) for name, value in params.items()}
+    for (name, index), above, below in zip(shifts, J[0::2], J[1::2], strict=True):
+        numeric[name][index] = (above - below) / (2 * STEP)
     found = {}
     for name, value in params.items():
-        numeric = np.zeros_like(value, dtype=float)
-        for index in np.ndindex(value.shape):
-            shifted = {key: np.array(item, dtype=float) for key, item in params.items()}
-            shifted[name][index] += STEP
-            above, _ = one_epoch(language, variant, X, y, shifted, hyper)
-            shifted[name][index] -= 2 * STEP
-            below, _ = one_epoch(language, variant, X, y, shifted, hyper)
-            numeric[index] = (above - below) / (2 * STEP)
         gradient = value - trained[name]
         if gradient.shape != value.shape:
             raise AssertionError(f"{language} > {name}: shape {gradient.shape}")
-        found[name] = (gradient, numeric)
+        found[name] = (gradient, numeric[name])
     return found
 
 

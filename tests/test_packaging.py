@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR, ROOT, run_cli
+from conftest import FIXTURE_DIR, ROOT, UNCACHED_R_PACKAGE, run_cli
 
 import twinnet
 from twinnet import cli, fixtures, rbridge, resources, safejson
@@ -235,8 +235,8 @@ def test_a_missing_extra_is_one_line(tmp_path):
 @pytest.mark.needs_r
 def test_the_bridge_finds_the_r_package_on_r_libs(tmp_path):
     """R_LIBS naming the library is enough, as it is for R itself (the
-    project's own library is taken away); a library without twinnet is named
-    in the message, with how to install the package."""
+    project's own library is taken away); without it, the libraries searched
+    are named in the message."""
     script = ("from pathlib import Path; from twinnet import rbridge\n"
               "rbridge.r_library = lambda: Path('/nonexistent')\n"
               "rbridge.r_package(); from rpy2 import robjects\n"
@@ -249,14 +249,20 @@ def test_the_bridge_finds_the_r_package_on_r_libs(tmp_path):
     not_found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
                                env=base)
     assert "the twinnet R package is not installed in any of" in not_found.stderr
+
+
+@pytest.mark.needs_r
+def test_a_library_without_the_r_package_is_named_with_how_to_install_it(tmp_path, monkeypatch):
+    """TWINNET_R_LIBRARY alone is searched: the CLI exits 3 with one line (the bridge uncached, as in a process
+    that has not loaded the package yet; R itself is this worker's)."""
+    monkeypatch.setattr(rbridge, "r_package", UNCACHED_R_PACKAGE)
     empty = tmp_path / "empty-library"
     empty.mkdir()
-    missing = subprocess.run([sys.executable, "-m", "twinnet", "train", "xor", "--lang", "r", "--out", "r.json"],
-                             capture_output=True, text=True, cwd=tmp_path,
-                             env={**base, "TWINNET_R_LIBRARY": str(empty)})
-    assert missing.returncode == 3 and missing.stderr.count("\n") == 1, missing.stderr
-    assert f"the twinnet R package is not installed in any of {empty}:" in missing.stderr
-    assert "R CMD INSTALL twinnet_*.tar.gz" in missing.stderr and not (tmp_path / "r.json").exists()
+    missing = run_cli("train", "xor", "--lang", "r", "--out", "r.json", cwd=tmp_path,
+                      env={"TWINNET_R_LIBRARY": str(empty)})
+    assert missing.code == 3 and missing.err.count("\n") == 1, missing.err
+    assert f"the twinnet R package is not installed in any of {empty}:" in missing.err
+    assert "R CMD INSTALL twinnet_*.tar.gz" in missing.err and not (tmp_path / "r.json").exists()
 
 
 def test_r_libs_path_hands_subprocesses_the_same_library(monkeypatch):

@@ -109,11 +109,12 @@ def load(variant: str) -> dict[str, Any]:
                + R_HELPERS.replace("DIGITS", str(DIGITS)))
     robjects.globalenv["FIXTURE"] = str(path)
     robjects.r(f"twin_trace <- trace_fixture(FIXTURE, {EPOCH})")
+    pairs = steps.paired_blocks(variant)  # the twins' step code as they are now, like the traces above
 
     def twin(line: str, cell: str) -> None:
         """%%twin LANGUAGE [STEP …]: the cell is a twin's code; print the values of those steps."""
         language, *numbers = line.split()
-        blocks = [pair[steps.LANGUAGES.index(language)] for pair in steps.paired_blocks(variant)]
+        blocks = [pair[steps.LANGUAGES.index(language)] for pair in pairs]
         if cell.rstrip("\n") not in [block.code for block in blocks]:
             source = steps.TWINS[variant].source(language)
             raise ValueError(f"this cell is no longer the code of a step of {source}: the values come from "

@@ -47,7 +47,7 @@ $(R_STAMP): $(R_SOURCES) | system-deps $(VENV_STAMP)
 test: setup ## set up, then lint, testthat, pytest and the package smoke test, side by side
 	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-r test-python test-packages
 
-test-packages: setup ## build the wheel, install it and the R package elsewhere, train `article` from an empty folder
+test-packages: setup ## build and install the wheel elsewhere, copy the installed R package, train `article` from an empty folder
 	sh .ci/check-packages smoke
 
 check: setup ## R CMD check --as-cran on the tarball, sdist + wheel, both installed fresh and used from an empty folder

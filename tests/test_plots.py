@@ -3,7 +3,7 @@ as PNGs; the drift's chunked training reproduces an uninterrupted run."""
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_DIR
+from conftest import FIXTURE_DIR, trained
 
 from twinnet import fixtures, rbridge, safejson, training
 from twinnet.maintain import drift
@@ -50,8 +50,8 @@ def test_surface_output_is_the_trained_networks_output_in_both_languages():
     path = FIXTURE_DIR / "xor.json"
     fixture = fixtures.read_fixture(path)
     X = fixture["data"]["X"]
-    for language, train in (("python", training.train_fixture), ("r", rbridge.train_fixture)):
-        result = train(path)
+    for language in ("python", "r"):
+        result = trained("xor", language)  # the fixture trained in that language, once per worker
         output = plots.surface_output(language, fixture, result["params"], X)
         assert np.max(np.abs(output - result["output"])) <= 1e-15, language
 

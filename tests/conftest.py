@@ -282,7 +282,9 @@ def _shipped_fixtures_trained_once_per_run(tmp_path_factory):
 # The slowest tests go first, so that pytest-xdist's two workers finish
 # together (`make test-python` runs --dist worksteal: a worker that runs out
 # takes half of what the other has left, from the end): a long test handed out
-# last keeps one worker busy while the other idles.  The other users of the
+# last keeps one worker busy while the other idles.  The tests that mostly wait
+# (a port's timeout, a signal's delivery) go early too, while testthat and the
+# smoke test still use the core a waiting worker leaves.  The other users of the
 # layered-xor seed scan go last: by then the first has scanned.  Order only.
 SLOW_FIRST = (
     "test_fixtures.py::test_committed_fixtures_equal_a_fresh_generation",  # runs the seed scan
@@ -293,6 +295,9 @@ SLOW_FIRST = (
     "test_bench.py::",
     "test_packaging.py::test_the_bridge_finds_the_r_package_on_r_libs",
     "test_cli.py::test_demo_prints_parity_and_writes_a_loss_plot",
+    "test_conform.py::test_a_timeout_kills_the_ports_whole_process_group",  # 3 s of waiting
+    "test_cli_errors.py::test_ctrl_c_is_one_line_exit_130_and_nothing_written",
+    "test_conform.py::test_a_signal_stops_the_ports_and_removes_the_temporary_directory",
 )
 LAST = (
     "test_variants.py::test_layered_xor_description_reports_the_seed_scan",

@@ -37,7 +37,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import fixtures, resources, results, safejson, training
+from .. import fixtures, parity, resources, results, safejson, training
 from . import conform, skeletons, verdicts
 from .run import command_port
 
@@ -364,16 +364,20 @@ def what_if_run(what_if: WhatIf) -> list:
     whether the hidden units are alike (every column of wh the same)."""
     import numpy as np
 
-    fixture = fixtures.read_fixture(resources.data_dir() / f"{what_if.fixture}.json")
+    path = resources.data_dir() / f"{what_if.fixture}.json"
+    fixture = fixtures.read_fixture(path)
     y = fixture["data"]["y"].ravel()
     lines = [f"What if: {what_if.change} ({what_if.fixture}, {fixture['hyper']['epochs']} epochs, the Python twin; "
              f"y = {' '.join(f'{value:g}' for value in y)})"]
-    for label, version in (("as given", fixture), ("changed", CHANGES[what_if.number](fixture))):
+    given = parity.trained(path, "python")  # the packaged fixture's run, as parity and conform have it
+    changed = CHANGES[what_if.number](fixture)
+    with np.errstate(over="ignore", invalid="ignore"):
+        changed_run = training.train_variant(changed["variant"], changed["data"]["X"], changed["data"]["y"],
+                                             changed["init"], changed["hyper"], int(changed["hyper"]["epochs"]))
+    for label, version, (params, loss, output) in (
+            ("as given", fixture, (given["params"], given["loss"], given["output"])),
+            ("changed", changed, changed_run)):
         hyper = version["hyper"]
-        with np.errstate(over="ignore", invalid="ignore"):
-            params, loss, output = training.train_variant(version["variant"], version["data"]["X"],
-                                                          version["data"]["y"], version["init"], hyper,
-                                                          int(hyper["epochs"]))
         alike = bool(np.all(params["wh"] == params["wh"][:, :1]))
         lines.append(f"  {label:<8}  lr = {hyper['lr']:g}, {hyper['hidden']} hidden units: final loss "
                      f"{loss[-1]:.4g}, outputs {' '.join(f'{value:.2f}' for value in output.ravel())}"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import article, fixtures, mistakes, resources
+from .. import article, fixtures, mistakes, parity, resources
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,12 @@ TEXT_VERSIONS = {
 def compare(erratum: str, fixture_path: Path | None = None, out_dir: Path = Path("out")) -> list:
     """Train the text's version beside the corrected one; the lines to print (the last names the plot)."""
     version = TEXT_VERSIONS[erratum]
-    fixture = fixtures.read_fixture(fixture_path or resources.data_dir() / "article.json")
+    path = fixture_path or resources.data_dir() / "article.json"
+    fixture = fixtures.read_fixture(path)
     data, hyper = fixture["data"], fixture["hyper"]
     epochs, lr = hyper["epochs"], hyper["lr"]
-    right = article.train(data["X"], data["y"], fixture["init"], epochs, lr)
+    reference = parity.trained(path, "python")  # the article twin's run, as parity and conform have it
+    right = (reference["params"], reference["loss"], reference["output"])
     text = mistakes.train_with(data["X"], data["y"], fixture["init"], epochs, lr, version.mistakes)
     lines = [f"{erratum}. {version.title}. The text: {version.says}.",
              f"{fixture['name']}: {epochs} epochs at lr = {lr:g} from the same initial weights, the text's "

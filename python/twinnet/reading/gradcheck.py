@@ -25,21 +25,15 @@ FLOOR = 1e-8
 """The denominator's floor in the relative error, so that two gradients of 0 agree."""
 
 
-def one_epoch(language: str, variant: str, X: np.ndarray, y: np.ndarray, params: dict,
-              hyper: dict) -> tuple[float, dict]:
-    """(J at params, params after one epoch at lr = 1) in one language."""
+def one_epoch(language: str, variant: str, X: np.ndarray, y: np.ndarray, params: dict, hyper: dict) -> dict:
+    """The parameters after one epoch at lr = 1 (θ − ∇J) in one language."""
     hyper = {**hyper, "lr": 1.0}
     if language == "python":
-        trained, loss, _ = training.train_variant(variant, X, y, params, hyper, 1)
+        trained = training.train_variant(variant, X, y, params, hyper, 1)[0]
     else:
-        result = rbridge.call("train_variant", variant, X, y, rbridge.to_r_list(params), rbridge.to_r_list(hyper), 1)
-        trained, loss = result["params"], result["loss"]
-    return objective_scale(variant, X) * float(loss[0]), {name: np.asarray(value) for name, value in trained.items()}
-
-
-def objective_scale(variant: str, X: np.ndarray) -> int:
-    """J over the recorded loss: the article's loss is the mean of ½(y − output)², J its sum (n times it)."""
-    return 1 if variant == "layered" else len(X)
+        trained = rbridge.call("train_variant", variant, X, y, rbridge.to_r_list(params), rbridge.to_r_list(hyper),
+                               1)["params"]
+    return {name: np.asarray(value) for name, value in trained.items()}
 
 
 # J at each of many parameter sets, in one call into R: a call per set spends
@@ -64,7 +58,8 @@ def objectives(language: str, variant: str, X: np.ndarray, y: np.ndarray, sets: 
         r_sets = robjects.ListVector({str(index): rbridge.to_r_list(params) for index, params in enumerate(sets)})
         with localconverter(rbridge.converter()):
             losses = robjects.r(R_OBJECTIVES)(variant, X, y, r_sets, rbridge.to_r_list(hyper))
-    return objective_scale(variant, X) * np.asarray(losses, dtype=float)
+    scale = 1 if variant == "layered" else len(X)  # the article's loss is the mean of ½(y − output)², J its sum
+    return scale * np.asarray(losses, dtype=float)
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -74,7 +69,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def gradients(language: str, variant: str, X: np.ndarray, y: np.ndarray, params: dict, hyper: dict) -> dict:
     """{name: (backprop gradient, central-difference gradient)} of every parameter."""
-    _, trained = one_epoch(language, variant, X, y, params, hyper)
+    trained = one_epoch(language, variant, X, y, params, hyper)
     shifts, sets = [], []  # every element of every parameter moved by +STEP, then by −STEP
     for name, value in params.items():
         for index in np.ndindex(np.shape(value)):

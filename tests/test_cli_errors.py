@@ -159,14 +159,19 @@ def test_a_run_that_diverges_on_a_terminal_is_refused_as_without_one(tmp_path, m
 INTERRUPTIBLE = """
 import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as on a terminal, whatever the test runner ignores
-from twinnet import cli
+from twinnet import cli, rbridge
+if sys.argv[sys.argv.index("--lang") + 1] == "r":
+    rbridge.r_package()  # R started: the Ctrl-C lands in R's training, not in R's start-up
 print("ready", flush=True)
 sys.exit(cli.main(sys.argv[1:]))
 """
 
 
-@pytest.mark.parametrize("language,name", [("python", "wide")])  # R: a Ctrl-C that lands in rpy2's event
-def test_ctrl_c_is_one_line_exit_130_and_nothing_written(language, name, tmp_path):  # callback can be lost
+# A process each: what is tested is a real SIGINT reaching a real process; for R, one that arrives
+# while R computes (rbridge.interruptible).
+@pytest.mark.process
+@pytest.mark.parametrize("language,name", [("python", "wide"), ("r", "wide")])
+def test_ctrl_c_is_one_line_exit_130_and_nothing_written(language, name, tmp_path):
     out = tmp_path / "out" / "result.json"
     out.parent.mkdir()
     process = subprocess.Popen([sys.executable, "-c", INTERRUPTIBLE, "train", name, "--lang", language,

@@ -12,14 +12,17 @@ The R package is looked up where R looks (``.libPaths()``: ``R_LIBS``,
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,16 +106,56 @@ def _first_line(error):
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C while R computes: R stops at its next interrupt check, and the
+    call raises KeyboardInterrupt, as a Ctrl-C in Python code does.
+
+    Python runs its SIGINT handler only when it next runs Python code: during
+    an R call, that is inside one of rpy2's callbacks from R (R asks for
+    events every thousand or so evaluations), and a KeyboardInterrupt raised
+    there is printed and lost: the training goes on.  So while R runs, the
+    handler raises nothing; it tells R an interrupt is pending
+    (``R_interrupts_pending``, as rpy2's own event callback does) and
+    remembers it, and what R then raises becomes KeyboardInterrupt here.  The
+    handler is swapped only where Python's own is in place (the main thread,
+    SIGINT not ignored)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    from rpy2.rinterface_lib import openrlib
+
+    interrupted = False
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        nonlocal interrupted
+        interrupted = True
+        openrlib.rlib.R_interrupts_pending = 1
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    except Exception:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if interrupted:  # the interrupt came as R returned: honoured now
+        raise KeyboardInterrupt
+
+
 def call(function_name: str, *args: Any, **kwargs: Any) -> Any:
     """Call an R function of the twinnet package, exported or internal, with
     numpy/Python arguments; numeric results come back as numpy arrays (lists as
     dicts). rpy2's ``importr`` maps every object of the package's namespace,
     not only its exports, so ``call("escape", ...)`` reaches what R spells
-    ``twinnet:::escape``."""
+    ``twinnet:::escape``.  Ctrl-C stops it (:func:`interruptible`)."""
     function = getattr(r_package(), function_name)
     from rpy2.robjects.conversion import localconverter
 
-    with localconverter(converter()):
+    with localconverter(converter()), interruptible():
         return _plain(function(*args, **kwargs))
 
 

@@ -296,7 +296,7 @@ SLOW_FIRST = (
     "test_packaging.py::test_the_bridge_finds_the_r_package_on_r_libs",
     "test_cli.py::test_demo_prints_parity_and_writes_a_loss_plot",
     "test_conform.py::test_a_timeout_kills_the_ports_whole_process_group",  # 3 s of waiting
-    "test_cli_errors.py::test_ctrl_c_is_one_line_exit_130_and_nothing_written",
+    "test_cli_errors.py::test_ctrl_c_or_sigterm_stops_a_training_at_once",
     "test_conform.py::test_a_signal_stops_the_ports_and_removes_the_temporary_directory",
 )
 LAST = (

@@ -2,8 +2,8 @@
 except where the process itself is what is tested: every usage error is one
 ``twinnet: E_USAGE:`` line and exit 2; data that would overflow is refused with
 the same code in both languages; a long run shows a progress bar on a terminal
-only, and trains to the same numbers; Ctrl-C is one line, exit 130, and
-nothing written."""
+only, and trains to the same numbers; Ctrl-C (one line, exit 130) and SIGTERM
+(exit 143) stop a training in either language at once, with nothing written."""
 
 import io
 import json
@@ -11,13 +11,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
 import pytest
 from conftest import FIXTURE_DIR, ROOT
 
-from twinnet import cli, parity, safejson
+from twinnet import cli, parity, rbridge, safejson
 
 LANGUAGES = ["python", "r"]
 
@@ -167,27 +168,56 @@ sys.exit(cli.main(sys.argv[1:]))
 """
 
 
-# A process each: what is tested is a real SIGINT reaching a real process; for R, one that arrives
+# A process each: what is tested is a real signal reaching a real process; for R, one that arrives
 # while R computes (rbridge.interruptible).
 @pytest.mark.process
-@pytest.mark.parametrize("language,name", [("python", "wide"), ("r", "wide")])
-def test_ctrl_c_is_one_line_exit_130_and_nothing_written(language, name, tmp_path):
+@pytest.mark.parametrize("signum, status, message", [(signal.SIGINT, 130, "twinnet: interrupted"),
+                                                     (signal.SIGTERM, 143, "")], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_ctrl_c_or_sigterm_stops_a_training_at_once_and_nothing_is_written(language, signum, status, message,
+                                                                           tmp_path):
     out = tmp_path / "out" / "result.json"
     out.parent.mkdir()
-    process = subprocess.Popen([sys.executable, "-c", INTERRUPTIBLE, "train", name, "--lang", language,
+    process = subprocess.Popen([sys.executable, "-c", INTERRUPTIBLE, "train", "wide", "--lang", language,
                                 "--epochs", "1000000", "--out", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
                                env={**os.environ, "PYTHONPATH": str(ROOT / "python")})
     try:
         assert process.stdout.readline() == "ready\n"
-        # into the training itself (reading the fixture takes milliseconds; a million epochs, minutes)
-        time.sleep(1)
-        process.send_signal(signal.SIGINT)
+        # into the training itself (reading the fixture takes milliseconds; a million epochs, minutes),
+        # which burns a core until the signal comes
+        time.sleep(0.5)
+        process.send_signal(signum)
         stdout, stderr = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert process.returncode == 130, stderr
-    assert stderr.strip() == "twinnet: interrupted" and stdout == ""
+    assert process.returncode == status, stderr
+    assert stderr.strip() == message and stdout == ""
     assert list(out.parent.iterdir()) == []
+
+
+@pytest.mark.needs_r
+@pytest.mark.parametrize("signum, raised", [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, SystemExit)],
+                         ids=["ctrl-c", "sigterm"])
+def test_a_signal_while_r_computes_stops_r_and_raises_what_its_handler_raises(signum, raised):
+    """In process: R sends itself the signal, then loops for seconds; without
+    rbridge.interruptible the handler's exception is lost in rpy2's callback
+    and the loop runs to its end."""
+    from rpy2 import robjects
+
+    assert threading.current_thread() is threading.main_thread()  # where Python runs signal handlers
+    rbridge.r_package()
+    busy = robjects.r("function(pid, signal) { tools::pskill(pid, signal); s <- 0; for (i in 1:1e8) s <- s + i; s }")
+    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as on a terminal
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))  # as cli.main sets it
+    try:
+        with pytest.raises(raised), rbridge.interruptible():
+            busy(os.getpid(), int(signum))
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's handlers are back
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+    assert list(robjects.r("1 + 1")) == [2]  # and R goes on

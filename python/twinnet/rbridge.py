@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,42 +108,55 @@ def _first_line(error):
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """Ctrl-C while R computes: R stops at its next interrupt check, and the
-    call raises KeyboardInterrupt, as a Ctrl-C in Python code does.
+    """Ctrl-C (or SIGTERM, which the CLI handles too) while R computes: R
+    stops at its next interrupt check, and the call raises what the signal's
+    Python handler raises (KeyboardInterrupt; the CLI's SystemExit for SIGTERM).
 
-    Python runs its SIGINT handler only when it next runs Python code: during
+    Python runs a signal's handler only when it next runs Python code: during
     an R call, that is inside one of rpy2's callbacks from R (R asks for
-    events every thousand or so evaluations), and a KeyboardInterrupt raised
-    there is printed and lost: the training goes on.  So while R runs, the
-    handler raises nothing; it tells R an interrupt is pending
-    (``R_interrupts_pending``, as rpy2's own event callback does) and
-    remembers it, and what R then raises becomes KeyboardInterrupt here.  The
-    handler is swapped only where Python's own is in place (the main thread,
-    SIGINT not ignored)."""
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+    events every thousand or so evaluations), and an exception raised there
+    is printed and lost: the training goes on.  So while R runs, the handlers
+    raise nothing; they tell R an interrupt is pending
+    (``R_interrupts_pending``, as rpy2's own event callback does) and remember
+    the signal, and once R has stopped, the signal's own handler runs.  Only
+    Python handlers are deferred (SIG_IGN and SIG_DFL act in C and need no
+    help), and only in the main thread, where Python runs them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handlers: dict[int, Callable[[int, Any], Any]] = {}
+    for number in (int(signal.SIGINT), int(signal.SIGTERM)):
+        handler = signal.getsignal(number)
+        if callable(handler) and not getattr(handler, "defers_to_r", False):  # not inside another call
+            handlers[number] = handler
+    if not handlers:
         yield
         return
     from rpy2.rinterface_lib import openrlib
 
-    interrupted = False
+    received: list[int] = []
 
-    def on_sigint(signum: int, frame: Any) -> None:
-        nonlocal interrupted
-        interrupted = True
+    def defer(signum: int, frame: Any) -> None:
+        received.append(signum)
         openrlib.rlib.R_interrupts_pending = 1
 
-    signal.signal(signal.SIGINT, on_sigint)
+    defer.defers_to_r = True  # type: ignore[attr-defined]
+    for number in handlers:
+        signal.signal(number, defer)
     try:
         yield
     except Exception:
-        if interrupted:
-            raise KeyboardInterrupt from None
+        if received:  # R stopped because of the signal: its handler's exception, not R's
+            try:
+                handlers[received[0]](received[0], None)
+            except BaseException as stop:
+                raise stop from None
         raise
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    if interrupted:  # the interrupt came as R returned: honoured now
-        raise KeyboardInterrupt
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    if received:  # the signal came as R returned: its handler runs now
+        handlers[received[0]](received[0], None)
 
 
 def call(function_name: str, *args: Any, **kwargs: Any) -> Any:

@@ -221,3 +221,18 @@ def test_a_signal_while_r_computes_stops_r_and_raises_what_its_handler_raises(si
         for number, handler in saved.items():
             signal.signal(number, handler)
     assert list(robjects.r("1 + 1")) == [2]  # and R goes on
+
+
+@pytest.mark.needs_r
+def test_a_signal_after_r_returned_is_raised_once_and_does_not_stop_r_s_next_call():
+    from rpy2 import robjects
+
+    rbridge.r_package()
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), rbridge.interruptible():
+            os.kill(os.getpid(), signal.SIGINT)  # R is not running: Python's handler runs here
+        busy = robjects.r("function() { s <- 0; for (i in 1:100000) s <- s + i; s }")
+        assert list(busy()) == [5000050000]  # runs to its end: no interrupt left pending in R
+    finally:
+        signal.signal(signal.SIGINT, saved)

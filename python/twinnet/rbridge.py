@@ -155,6 +155,8 @@ def interruptible() -> Iterator[None]:
     finally:
         for number, handler in handlers.items():
             signal.signal(number, handler)
+        if received:  # R has stopped: an interrupt it did not take must not stop its next call
+            openrlib.rlib.R_interrupts_pending = 0
     if received:  # the signal came as R returned: its handler runs now
         handlers[received[0]](received[0], None)
 

@@ -166,8 +166,14 @@ def call(function_name: str, *args: Any, **kwargs: Any) -> Any:
     numpy/Python arguments; numeric results come back as numpy arrays (lists as
     dicts). rpy2's ``importr`` maps every object of the package's namespace,
     not only its exports, so ``call("escape", ...)`` reaches what R spells
-    ``twinnet:::escape``.  Ctrl-C stops it (:func:`interruptible`)."""
-    function = getattr(r_package(), function_name)
+    ``twinnet:::escape``."""
+    return apply(getattr(r_package(), function_name), *args, **kwargs)
+
+
+def apply(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call an R function object (one of the package's, or one made with
+    ``robjects.r``) as :func:`call` does: numpy/Python arguments in, numpy
+    arrays and dicts out; Ctrl-C stops it (:func:`interruptible`)."""
     from rpy2.robjects.conversion import localconverter
 
     with localconverter(converter()), interruptible():

@@ -53,11 +53,9 @@ def objectives(language: str, variant: str, X: np.ndarray, y: np.ndarray, sets: 
     else:
         rbridge.r_package()
         from rpy2 import robjects
-        from rpy2.robjects.conversion import localconverter
 
         r_sets = robjects.ListVector({str(index): rbridge.to_r_list(params) for index, params in enumerate(sets)})
-        with localconverter(rbridge.converter()), rbridge.interruptible():
-            losses = robjects.r(R_OBJECTIVES)(variant, X, y, r_sets, rbridge.to_r_list(hyper))
+        losses = rbridge.apply(robjects.r(R_OBJECTIVES), variant, X, y, r_sets, rbridge.to_r_list(hyper))
     scale = 1 if variant == "layered" else len(X)  # the article's loss is the mean of ½(y − output)², J its sum
     return scale * np.asarray(losses, dtype=float)
 
